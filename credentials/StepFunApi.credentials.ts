@@ -1,0 +1,88 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+// Same rule as apiBaseUrl() in nodes/StepFunImage/limits.ts, as an expression for the
+// credential test (a test request cannot call code); a unit test checks both agree.
+const BASE_URL_EXPRESSION =
+	"={{ $credentials.region === 'custom' ? String($credentials.baseUrl).trim().replace(/\\/+$/, '').replace(/\\/v1$/, '') + '/v1' : ($credentials.region === 'china' ? 'https://api.stepfun.com/v1' : 'https://api.stepfun.ai/v1') }}";
+
+export class StepFunApi implements ICredentialType {
+	name = 'stepFunApi';
+
+	displayName = 'StepFun API';
+
+	icon: Icon = { light: 'file:../icons/stepfun.svg', dark: 'file:../icons/stepfun.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-stepfun/n8n-nodes-stepfun#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				'Your StepFun API key. A key only works in the region where it was created.',
+		},
+		{
+			displayName: 'Region',
+			name: 'region',
+			type: 'options',
+			default: 'international',
+			options: [
+				{
+					name: 'International (api.stepfun.ai)',
+					value: 'international',
+					description: 'Keys created on platform.stepfun.ai',
+				},
+				{
+					name: 'China (api.stepfun.com)',
+					value: 'china',
+					description: 'Keys created on platform.stepfun.com',
+				},
+				{
+					name: 'Custom Base URL',
+					value: 'custom',
+					description: 'A proxy, gateway or another StepFun endpoint such as Step Plan',
+				},
+			],
+			description: 'Where your key was created. A key from one region is rejected by the other.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'https://api.stepfun.ai/v1',
+			description:
+				'The API root, with or without a trailing /v1 (e.g. https://api.stepfun.ai/step_plan/v1)',
+			displayOptions: { show: { region: ['custom'] } },
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	// Listing models is free; a generation would be billed.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: BASE_URL_EXPRESSION,
+			url: '/models',
+			method: 'GET',
+		},
+	};
+}

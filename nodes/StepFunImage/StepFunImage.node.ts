@@ -1,0 +1,78 @@
+import type {
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+	INodeListSearchResult,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as edit from './actions/edit.operation';
+import * as generate from './actions/generate.operation';
+import { listModels } from './models';
+import { runOperation } from './runner';
+
+export class StepFunImage implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'StepFun Image',
+		name: 'stepFunImage',
+		icon: { light: 'file:../../icons/stepfun.svg', dark: 'file:../../icons/stepfun.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "edit" ? "Edit Image" : "Generate Image" }}',
+		description: 'Generate images from text and edit images with StepFun',
+		defaults: { name: 'StepFun Image' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'stepFunApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Image', value: 'image' }],
+				default: 'image',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['image'] } },
+				options: [
+					{
+						name: 'Generate',
+						value: 'generate',
+						action: 'Generate an image',
+						description: 'Create an image from a text prompt',
+					},
+					{
+						name: 'Edit',
+						value: 'edit',
+						action: 'Edit an image',
+						description: 'Change an image from an earlier node as a prompt describes',
+					},
+				],
+				default: 'generate',
+			},
+			...generate.description,
+			...edit.description,
+		],
+	};
+
+	methods = {
+		listSearch: {
+			async listModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await listModels(this, filter);
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0);
+		return await runOperation(this, operation === 'edit' ? edit.prepare : generate.prepare);
+	}
+}

@@ -1,0 +1,78 @@
+// StepFun's documented limits and fixed values, in one place. Pure: no n8n imports.
+
+export const DEFAULT_MODEL = 'step-image-edit-2';
+
+export const PROMPT_MAX_CHARACTERS = 512;
+export const SEED_MIN = 0;
+export const SEED_MAX = 2147483647;
+export const STEPS_MIN = 1;
+export const STEPS_MAX = 50;
+export const STEPS_DEFAULT = 8;
+export const CFG_SCALE_MIN = 1;
+export const CFG_SCALE_MAX = 10;
+export const CFG_SCALE_DEFAULT = 1;
+export const EDIT_MAX_SIDE = 4096;
+
+/**
+ * The five generation sizes. StepFun writes them HEIGHT x WIDTH, so `768x1360`
+ * is a landscape image 1360 wide and 768 high; the labels spell both numbers out.
+ */
+export const GENERATION_SIZES = [
+	{ value: '1024x1024', width: 1024, height: 1024, shape: 'Square' },
+	{ value: '768x1360', width: 1360, height: 768, shape: 'Landscape' },
+	{ value: '896x1184', width: 1184, height: 896, shape: 'Landscape' },
+	{ value: '1360x768', width: 768, height: 1360, shape: 'Portrait' },
+	{ value: '1184x896', width: 896, height: 1184, shape: 'Portrait' },
+] as const;
+
+export const DEFAULT_SIZE = '1024x1024';
+
+export function sizeLabel(size: (typeof GENERATION_SIZES)[number]): string {
+	return `${size.shape} ${size.width} wide × ${size.height} high`;
+}
+
+/** Characters as StepFun counts them (Unicode code points), not UTF-16 units or bytes. */
+export function characterCount(text: string): number {
+	let count = 0;
+	for (let index = 0; index < text.length; index++) {
+		const unit = text.charCodeAt(index);
+		// A high surrogate followed by a low one is a single character (e.g. an emoji).
+		if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+			const next = text.charCodeAt(index + 1);
+			if (next >= 0xdc00 && next <= 0xdfff) index++;
+		}
+		count++;
+	}
+	return count;
+}
+
+export const REGION_BASE_URLS = {
+	international: 'https://api.stepfun.ai/v1',
+	china: 'https://api.stepfun.com/v1',
+} as const;
+
+export type Region = keyof typeof REGION_BASE_URLS | 'custom';
+
+/**
+ * The API root for a credential, always ending in `/v1` with no trailing slash.
+ * A custom URL may be given with or without `/v1` and trailing slashes.
+ * Returns an error text instead when a custom URL is unusable.
+ * The credential's test request repeats this rule as an n8n expression.
+ */
+export function apiBaseUrl(region: string, customUrl: unknown): { url: string } | { error: string } {
+	if (region === 'international' || region === 'china') return { url: REGION_BASE_URLS[region] };
+	if (region !== 'custom') return { error: `Unknown region "${region}"` };
+	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';
+	if (raw === '') return { error: 'The Base URL is empty' };
+	let parsed: URL;
+	try {
+		parsed = new URL(raw);
+	} catch {
+		return { error: `The Base URL "${raw}" is not a URL` };
+	}
+	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+		return { error: `The Base URL must start with http:// or https://, not ${parsed.protocol}//` };
+	}
+	const root = raw.replace(/\/+$/, '').replace(/\/v1$/, '');
+	return { url: `${root}/v1` };
+}

@@ -1,0 +1,281 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { ItemSettings, Operation } from './fields';
+import type { ImageInfo } from './image';
+import { inspectImage } from './image';
+import type { ResultImage } from './output';
+import { toOutputItem } from './output';
+import type { ApiResponse } from './transport';
+import { downloadImage, RateGate, resolveApiBaseUrl, stepFunApiError, stepFunRequest } from './transport';
+
+export interface InputImage {
+	bytes: Buffer;
+	mimeType: string;
+	fileName: string;
+	info: ImageInfo;
+}
+
+/** One item, checked and ready to send: what an operation's `prepare` returns. */
+export interface PreparedItem {
+	operation: Operation;
+	path: string;
+	settings: ItemSettings;
+	input?: InputImage;
+	/** A fresh request body; `seed` overrides the option (used for the n-th image). */
+	body: (seed: number | undefined) => IDataObject | FormData;
+}
+
+export type Prepare = (ctx: IExecuteFunctions, itemIndex: number) => PreparedItem | Promise<PreparedItem>;
+
+type NodeError = NodeApiError | NodeOperationError;
+
+/** What one request produced: output items (possibly none, e.g. a skipped filtered image) or an error. */
+type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
+
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads StepFun's answer into images, downloading URLs; refuses answers that hold no usable image. */
+async function readImages(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	prepared: PreparedItem,
+	response: ApiResponse,
+): Promise<{ created?: number; images: ResultImage[] }> {
+	const { traceId, status } = response;
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	const body = response.body;
+	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
+		throw fail(
+			'StepFun returned no image',
+			'The answer had no images in "data". Run again; if it keeps happening, quote the trace ID to StepFun support.',
+		);
+	}
+	const created = typeof body.created === 'number' ? body.created : undefined;
+	const images: ResultImage[] = [];
+	for (const entry of body.data) {
+		if (!isObject(entry)) throw fail('StepFun returned an unreadable image entry', 'An entry in "data" was not an object.');
+		const seed = typeof entry.seed === 'number' ? entry.seed : undefined;
+		const finishReason = typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown';
+		const url = typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined;
+		let bytes: Buffer | undefined;
+		if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
+			if (!BASE64.test(entry.b64_json)) {
+				throw fail('StepFun returned image data that is not valid base64', 'The image could not be decoded. Run again.');
+			}
+			bytes = Buffer.from(entry.b64_json, 'base64');
+		} else if (url !== undefined) {
+			bytes = await downloadImage(ctx, url, prepared.settings.request, itemIndex);
+		}
+		const filtered = finishReason === 'content_filtered';
+		if (bytes === undefined) {
+			// A filtered result may legitimately come without an image.
+			if (filtered) {
+				images.push({ seed, finishReason, url });
+				continue;
+			}
+			throw fail(
+				'StepFun returned an image entry with neither b64_json nor url',
+				'The answer held no image data. Run again; if it keeps happening, quote the trace ID to StepFun support.',
+			);
+		}
+		const inspection = inspectImage(bytes);
+		if (!inspection.ok) {
+			throw fail(
+				url !== undefined && entry.b64_json === undefined
+					? 'The file at the image URL is not an image'
+					: 'StepFun returned image data that is not an image',
+				'The data could not be read as PNG, JPEG or WebP. Run again.',
+			);
+		}
+		images.push({ bytes, info: inspection.info, seed, finishReason, url });
+	}
+	return { created, images };
+}
+
+/** Applies "On Content Filtered" to one image: keep it, strip it, drop it, or fail. */
+function applyContentFilter(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	prepared: PreparedItem,
+	image: ResultImage,
+	traceId: string | undefined,
+): ResultImage | undefined {
+	if (image.finishReason !== 'content_filtered') return image;
+	switch (prepared.settings.onContentFiltered) {
+		case 'skip':
+			return undefined;
+		case 'outputItem':
+			return image;
+		default:
+			throw stepFunApiError(
+				ctx,
+				{
+					message: 'StepFun stopped the image at content moderation (finish reason content_filtered)',
+					description:
+						'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
+					traceId,
+				},
+				itemIndex,
+			);
+	}
+}
+
+async function requestOneImage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	prepared: PreparedItem,
+	seed: number | undefined,
+	baseUrl: string,
+	gate: RateGate,
+): Promise<INodeExecutionData[]> {
+	const response = await stepFunRequest(ctx, {
+		baseUrl,
+		method: 'POST',
+		path: prepared.path,
+		body: () => prepared.body(seed),
+		itemIndex,
+		settings: prepared.settings.request,
+		gate,
+	});
+	const { created, images } = await readImages(ctx, itemIndex, prepared, response);
+	const items: INodeExecutionData[] = [];
+	for (const image of images) {
+		const kept = applyContentFilter(ctx, itemIndex, prepared, image, response.traceId);
+		if (kept === undefined) continue;
+		items.push(
+			await toOutputItem(ctx, itemIndex, {
+				operation: prepared.operation,
+				settings: prepared.settings,
+				created,
+				image: kept,
+			}),
+		);
+	}
+	return items;
+}
+
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	// Anything else is a bug or an n8n helper failure; never pass its cause on (it may hold request headers).
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
+}
+
+/** The error item Continue On Fail outputs in place of the failed image. */
+function errorItem(error: NodeError, itemIndex: number): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	if (error.description) json.description = error.description;
+	if (error instanceof NodeApiError && error.httpCode) json.httpCode = error.httpCode;
+	if (typeof error.context.traceId === 'string') json.traceId = error.context.traceId;
+	json.itemIndex = itemIndex;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** A counting semaphore built on promises (timers are not allowed in nodes). */
+class Slots {
+	private free: number;
+
+	private waiting: Array<() => void> = [];
+
+	constructor(size: number) {
+		this.free = size;
+	}
+
+	async acquire(): Promise<void> {
+		if (this.free > 0) {
+			this.free--;
+			return;
+		}
+		await new Promise<void>((resolve) => this.waiting.push(resolve));
+	}
+
+	release(): void {
+		const next = this.waiting.shift();
+		if (next) next();
+		else this.free++;
+	}
+}
+
+/**
+ * Runs an operation over all input items: checks each item, sends its requests
+ * (several at once, up to the concurrency limit), and outputs the images in input
+ * order with their pairedItem, as if it had all run one after another.
+ */
+export async function runOperation(
+	ctx: IExecuteFunctions,
+	prepare: Prepare,
+): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const continueOnFail = ctx.continueOnFail();
+	const outcomes: Outcome[][] = items.map(() => []);
+
+	let baseUrl: string;
+	try {
+		baseUrl = await resolveApiBaseUrl(ctx);
+	} catch (error) {
+		if (!continueOnFail) throw asNodeError(ctx, error, 0);
+		return [items.map((_, index) => errorItem(asNodeError(ctx, error, index), index))];
+	}
+
+	const concurrency = 1;
+	const slots = new Slots(concurrency);
+	const gate = new RateGate();
+	const running: Array<Promise<void>> = [];
+	let stopped = false;
+
+	const fail = (itemIndex: number, error: unknown) => {
+		outcomes[itemIndex].push({ error: asNodeError(ctx, error, itemIndex) });
+		if (!continueOnFail) stopped = true;
+	};
+
+	for (let itemIndex = 0; itemIndex < items.length && !stopped; itemIndex++) {
+		let prepared: PreparedItem;
+		try {
+			prepared = await prepare(ctx, itemIndex);
+		} catch (error) {
+			fail(itemIndex, error);
+			continue;
+		}
+		const slot = outcomes[itemIndex].length;
+		outcomes[itemIndex].push({ items: [] });
+		await slots.acquire();
+		if (stopped) {
+			slots.release();
+			break;
+		}
+		running.push(
+			requestOneImage(ctx, itemIndex, prepared, prepared.settings.api.seed, baseUrl, gate)
+				.then(
+					(produced) => {
+						outcomes[itemIndex][slot] = { items: produced };
+					},
+					(error) => {
+						outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
+						if (!continueOnFail) stopped = true;
+					},
+				)
+				.finally(() => slots.release()),
+		);
+	}
+	await Promise.all(running);
+
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		for (const outcome of outcomes[itemIndex]) {
+			if ('error' in outcome) {
+				// Without Continue On Fail, the first failure in input order stops the node.
+				if (!continueOnFail) throw outcome.error;
+				output.push(errorItem(outcome.error, itemIndex));
+			} else {
+				output.push(...outcome.items);
+			}
+		}
+	}
+	return [output];
+}
