@@ -6,7 +6,11 @@ import {
 	CFG_SCALE_MAX,
 	CFG_SCALE_MIN,
 	characterCount,
+	DEFAULT_CONCURRENCY,
+	DEFAULT_FILE_NAME,
 	DEFAULT_MODEL,
+	MAX_CONCURRENCY,
+	MAX_IMAGES_PER_ITEM,
 	PROMPT_MAX_CHARACTERS,
 	SEED_MAX,
 	SEED_MIN,
@@ -97,6 +101,38 @@ export function optionsField(operation: Operation): INodeProperties {
 				description: `How closely the image follows the prompt, ${CFG_SCALE_MIN}.0 to ${CFG_SCALE_MAX}.0. StepFun's default is ${CFG_SCALE_DEFAULT}.0.`,
 			},
 			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				default: DEFAULT_CONCURRENCY,
+				typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
+				description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${MAX_CONCURRENCY} per account; the default leaves room for other workflows using the same key.`,
+			},
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: DEFAULT_FILE_NAME,
+				description:
+					'Name of the output file. {seed}, {ext}, {item} (input item number) and {image} (image number within the item) are replaced; n8n expressions work too.',
+			},
+			{
+				displayName: 'Include Input Fields',
+				name: 'includeInputFields',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to copy the input item's JSON fields into each output item (e.g. a form's email field for a later Slack or Gmail node). The node's own fields win on a name clash.",
+			},
+			{
+				displayName: 'Keep Input Binary',
+				name: 'keepInputBinary',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to carry the input item's binary files along (e.g. the original photo for a before/after message). The output image wins on a name clash.",
+			},
+			{
 				displayName: 'Max Retries',
 				name: 'maxRetries',
 				type: 'number',
@@ -112,6 +148,14 @@ export function optionsField(operation: Operation): INodeProperties {
 				typeOptions: { rows: 2 },
 				default: '',
 				description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters. Only takes effect when CFG Scale is above 1.0.`,
+			},
+			{
+				displayName: 'Number of Images',
+				name: 'numberOfImages',
+				type: 'number',
+				default: 1,
+				typeOptions: { minValue: 1, maxValue: MAX_IMAGES_PER_ITEM },
+				description: `How many images to make per input item, 1 to ${MAX_IMAGES_PER_ITEM}. StepFun makes one per request, so each is a separate (billed) request. With a Seed, the images use seed, seed+1, …`,
 			},
 			{
 				displayName: 'On Content Filtered',
@@ -229,8 +273,16 @@ export interface ItemSettings {
 	prompt: string;
 	api: ApiOptions;
 	request: RequestSettings;
-	outputBinaryField: string;
+	numberOfImages: number;
+	output: OutputSettings;
 	onContentFiltered: 'error' | 'outputItem' | 'skip';
+}
+
+export interface OutputSettings {
+	binaryField: string;
+	fileName: string;
+	includeInputFields: boolean;
+	keepInputBinary: boolean;
 }
 
 function describeValue(value: unknown): string {
@@ -355,6 +407,14 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 
 	const timeoutSeconds = readInteger(ctx, itemIndex, 'Timeout (Seconds)', options.timeout ?? 120, 1, 3600, 'Use a whole number of seconds from 1 to 3600; 120 suits image generation.');
 	const maxRetries = readInteger(ctx, itemIndex, 'Max Retries', options.maxRetries ?? 2, 0, 10, 'Use a whole number from 0 to 10.');
+	const numberOfImages = readInteger(ctx, itemIndex, 'Number of Images', options.numberOfImages ?? 1, 1, MAX_IMAGES_PER_ITEM, `Use a whole number from 1 to ${MAX_IMAGES_PER_ITEM}.`);
+	if (api.seed !== undefined && api.seed + numberOfImages - 1 > SEED_MAX) {
+		throw invalidField(ctx, itemIndex, 'Seed', `${api.seed} + ${numberOfImages - 1} more images goes past ${SEED_MAX}`, `Use a seed of at most ${SEED_MAX - numberOfImages + 1}: each further image uses the next seed.`);
+	}
+	const fileName = options.fileName ?? DEFAULT_FILE_NAME;
+	if (typeof fileName !== 'string' || fileName.trim() === '') {
+		throw invalidField(ctx, itemIndex, 'File Name', `expected text, got ${describeValue(fileName)}`, `Enter a file name such as ${DEFAULT_FILE_NAME}.`);
+	}
 	const outputBinaryField = options.outputBinaryField ?? 'data';
 	if (typeof outputBinaryField !== 'string' || outputBinaryField.trim() === '') {
 		throw invalidField(ctx, itemIndex, 'Put Output in Field', 'is empty', 'Enter the name of a binary field, e.g. data.');
@@ -373,7 +433,19 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 			maxRetries,
 			retryAfterTimeout: options.retryAfterTimeout === true,
 		},
-		outputBinaryField: outputBinaryField.trim(),
+		numberOfImages,
+		output: {
+			binaryField: outputBinaryField.trim(),
+			fileName: fileName.trim(),
+			includeInputFields: options.includeInputFields === true,
+			keepInputBinary: options.keepInputBinary === true,
+		},
 		onContentFiltered,
 	};
+}
+
+/** How many requests may run at once; one value for the whole run, read from the first item. */
+export function readConcurrency(ctx: IExecuteFunctions): number {
+	const value = ctx.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY);
+	return readInteger(ctx, 0, 'Concurrency', value, 1, MAX_CONCURRENCY, `Use a whole number from 1 to ${MAX_CONCURRENCY}.`);
 }

@@ -13,6 +13,13 @@ export const CFG_SCALE_MAX = 10;
 export const CFG_SCALE_DEFAULT = 1;
 export const EDIT_MAX_SIDE = 4096;
 
+/** StepFun's lowest tier allows about 5 concurrent requests per account. */
+export const MAX_CONCURRENCY = 5;
+/** One below the tier limit, leaving a slot for other workflows sharing the key. */
+export const DEFAULT_CONCURRENCY = 4;
+export const MAX_IMAGES_PER_ITEM = 10;
+export const DEFAULT_FILE_NAME = 'stepfun-{seed}.{ext}';
+
 /**
  * The five generation sizes. StepFun writes them HEIGHT x WIDTH, so `768x1360`
  * is a landscape image 1360 wide and 768 high; the labels spell both numbers out.

@@ -12,14 +12,35 @@ export interface ResultImage {
 	url?: string;
 }
 
+/** The File Name option with its placeholders filled in. */
+export function fileNameFor(
+	template: string,
+	values: { seed?: number; extension: string; itemIndex: number; imageIndex: number },
+): string {
+	return template
+		.replace(/\{seed\}/g, values.seed === undefined ? 'unknown' : String(values.seed))
+		.replace(/\{ext\}/g, values.extension)
+		.replace(/\{item\}/g, String(values.itemIndex))
+		.replace(/\{image\}/g, String(values.imageIndex));
+}
+
 /** Turns one result image into an output item: the file in binary, what is known about it in JSON. */
 export async function toOutputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	result: { operation: Operation; settings: ItemSettings; created?: number; image: ResultImage },
+	result: {
+		operation: Operation;
+		settings: ItemSettings;
+		created?: number;
+		image: ResultImage;
+		imageIndex: number;
+	},
 ): Promise<INodeExecutionData> {
 	const { image, settings } = result;
+	const { output } = settings;
+	const input = ctx.getInputData()[itemIndex];
 	const json: IDataObject = {
+		...(output.includeInputFields ? input.json : {}),
 		seed: image.seed,
 		finishReason: image.finishReason,
 		created: result.created,
@@ -30,8 +51,14 @@ export async function toOutputItem(
 	};
 	if (image.url !== undefined) json.url = image.url;
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (output.keepInputBinary && input.binary) item.binary = { ...input.binary };
 	if (image.bytes && image.info) {
-		const fileName = `stepfun-${image.seed ?? 'image'}.${image.info.extension}`;
+		const fileName = fileNameFor(output.fileName, {
+			seed: image.seed,
+			extension: image.info.extension,
+			itemIndex,
+			imageIndex: result.imageIndex,
+		});
 		Object.assign(json, {
 			width: image.info.width,
 			height: image.info.height,
@@ -40,7 +67,8 @@ export async function toOutputItem(
 			fileName,
 		});
 		item.binary = {
-			[settings.outputBinaryField]: await ctx.helpers.prepareBinaryData(
+			...item.binary,
+			[output.binaryField]: await ctx.helpers.prepareBinaryData(
 				image.bytes,
 				fileName,
 				image.info.mimeType,

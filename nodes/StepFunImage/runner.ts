@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { ItemSettings, Operation } from './fields';
+import { readConcurrency } from './fields';
 import type { ImageInfo } from './image';
 import { inspectImage } from './image';
 import type { ResultImage } from './output';
@@ -70,7 +71,7 @@ async function readImages(
 			}
 			bytes = Buffer.from(entry.b64_json, 'base64');
 		} else if (url !== undefined) {
-			bytes = await downloadImage(ctx, url, prepared.settings.request, itemIndex);
+			bytes = (await downloadImage(ctx, url, prepared.settings.request, itemIndex)).bytes;
 		}
 		const filtered = finishReason === 'content_filtered';
 		if (bytes === undefined) {
@@ -130,10 +131,12 @@ async function requestOneImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	prepared: PreparedItem,
-	seed: number | undefined,
+	imageIndex: number,
 	baseUrl: string,
 	gate: RateGate,
 ): Promise<INodeExecutionData[]> {
+	// With a seed, the n-th image of an item uses seed + n; without, StepFun picks each seed.
+	const seed = prepared.settings.api.seed === undefined ? undefined : prepared.settings.api.seed + imageIndex;
 	const response = await stepFunRequest(ctx, {
 		baseUrl,
 		method: 'POST',
@@ -154,6 +157,7 @@ async function requestOneImage(
 				settings: prepared.settings,
 				created,
 				image: kept,
+				imageIndex,
 			}),
 		);
 	}
@@ -223,14 +227,19 @@ export async function runOperation(
 		return [items.map((_, index) => errorItem(asNodeError(ctx, error, index), index))];
 	}
 
-	const concurrency = 1;
-	const slots = new Slots(concurrency);
+	let slots: Slots;
+	try {
+		slots = new Slots(readConcurrency(ctx));
+	} catch (error) {
+		throw asNodeError(ctx, error, 0);
+	}
 	const gate = new RateGate();
 	const running: Array<Promise<void>> = [];
 	let stopped = false;
 
-	const fail = (itemIndex: number, error: unknown) => {
-		outcomes[itemIndex].push({ error: asNodeError(ctx, error, itemIndex) });
+	const fail = (itemIndex: number, error: unknown, slot = outcomes[itemIndex].length) => {
+		outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
+		// Without Continue On Fail no further request starts; those in flight finish.
 		if (!continueOnFail) stopped = true;
 	};
 
@@ -242,26 +251,25 @@ export async function runOperation(
 			fail(itemIndex, error);
 			continue;
 		}
-		const slot = outcomes[itemIndex].length;
-		outcomes[itemIndex].push({ items: [] });
-		await slots.acquire();
-		if (stopped) {
-			slots.release();
-			break;
+		for (let imageIndex = 0; imageIndex < prepared.settings.numberOfImages; imageIndex++) {
+			await slots.acquire();
+			if (stopped) {
+				slots.release();
+				break;
+			}
+			// Each request fills its own place, so output order does not depend on finishing order.
+			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
+			running.push(
+				requestOneImage(ctx, itemIndex, prepared, imageIndex, baseUrl, gate)
+					.then(
+						(produced) => {
+							outcomes[itemIndex][slot] = { items: produced };
+						},
+						(error) => fail(itemIndex, error, slot),
+					)
+					.finally(() => slots.release()),
+			);
 		}
-		running.push(
-			requestOneImage(ctx, itemIndex, prepared, prepared.settings.api.seed, baseUrl, gate)
-				.then(
-					(produced) => {
-						outcomes[itemIndex][slot] = { items: produced };
-					},
-					(error) => {
-						outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
-						if (!continueOnFail) stopped = true;
-					},
-				)
-				.finally(() => slots.release()),
-		);
 	}
 	await Promise.all(running);
 

@@ -327,17 +327,41 @@ function networkError(
 
 const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
+/** Who a download is for decides what its errors tell the user. */
+const DOWNLOAD_TEXT = {
+	result: {
+		what: 'the image StepFun made',
+		fix: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.',
+		expired:
+			'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".',
+	},
+	input: {
+		what: 'the input image',
+		fix: 'Check that the Image URL is reachable from the n8n server and points straight at the image file.',
+		expired: 'The Image URL was refused or not found. Check it in a browser; signed links expire.',
+	},
+};
+
 /**
- * Downloads a result image from its URL. Uses the plain HTTP helper, so the API
- * key is never sent to the image host (it is a different host, and links expire).
+ * Downloads an image by URL with a size cap and the timeout. Uses the plain HTTP
+ * helper, so the API key is never sent: result links live on StepFun's storage
+ * host, and input links belong to someone else entirely.
  */
 export async function downloadImage(
 	ctx: IExecuteFunctions,
 	url: string,
-	settings: RequestSettings,
+	settings: Pick<RequestSettings, 'timeoutMs'>,
 	itemIndex: number,
-): Promise<Buffer> {
-	let response: { body: AsyncIterable<Buffer> & { destroy?: () => void }; headers: HttpResponse['headers']; statusCode: number };
+	purpose: keyof typeof DOWNLOAD_TEXT = 'result',
+): Promise<{ bytes: Buffer; contentType?: string }> {
+	const text = DOWNLOAD_TEXT[purpose];
+	const failed = (message: string, description: string, status?: number) =>
+		stepFunApiError(ctx, { message: `Could not download ${text.what}: ${message}`, description, status }, itemIndex);
+	let response: {
+		body: AsyncIterable<Buffer> & { destroy?: () => void };
+		headers: HttpResponse['headers'];
+		statusCode: number;
+	};
 	try {
 		response = await ctx.helpers.httpRequest({
 			method: 'GET',
@@ -346,59 +370,37 @@ export async function downloadImage(
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: settings.timeoutMs,
-			// The image host is not the API host: never forward credentials on a redirect.
 			sendCredentialsOnCrossOriginRedirect: false,
 		});
 	} catch (error) {
-		const { code } = classifyNetworkError(error as { code?: string });
-		throw stepFunApiError(
-			ctx,
-			{
-				message: `Could not download the image StepFun made (${code})`,
-				description: `The image URL could not be fetched. The image was made (and billed); choose Response Format "Base64 (in the Response)" to receive it in the API answer instead.`,
-			},
-			itemIndex,
-		);
+		const { failure, code } = classifyNetworkError(error as { code?: string });
+		throw failed(failure === 'timeout' ? `no answer within ${settings.timeoutMs / 1000} seconds` : code, text.fix);
 	}
 	const status = response.statusCode;
 	if (status < 200 || status >= 300) {
 		response.body.destroy?.();
-		throw stepFunApiError(
-			ctx,
-			{
-				message: `Could not download the image StepFun made: HTTP ${status}`,
-				description:
-					status === 403 || status === 404 || status === 410
-						? 'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".'
-						: 'The image host failed. Run again, or choose Response Format "Base64 (in the Response)".',
-				status,
-			},
-			itemIndex,
-		);
+		throw failed(`HTTP ${status}`, [401, 403, 404, 410].includes(status) ? text.expired : text.fix, status);
 	}
-	const declared = Number(header(response.headers, 'content-length'));
-	const tooLarge = () =>
-		stepFunApiError(
-			ctx,
-			{
-				message: `The image at the result URL is larger than ${DOWNLOAD_MAX_BYTES / 1024 / 1024} MiB`,
-				description: 'The download was stopped. Check the Base URL: StepFun images are far smaller.',
-			},
-			itemIndex,
-		);
-	if (declared > DOWNLOAD_MAX_BYTES) {
+	const limitText = `it is larger than ${DOWNLOAD_MAX_BYTES / 1024 / 1024} MiB`;
+	if (Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
 		response.body.destroy?.();
-		throw tooLarge();
+		throw failed(limitText, 'The download was not started. Images for StepFun are far smaller; check the URL.');
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
-	for await (const chunk of response.body) {
-		received += chunk.length;
-		if (received > DOWNLOAD_MAX_BYTES) {
-			response.body.destroy?.();
-			throw tooLarge();
+	try {
+		for await (const chunk of response.body) {
+			received += chunk.length;
+			if (received > DOWNLOAD_MAX_BYTES) break;
+			chunks.push(chunk);
 		}
-		chunks.push(chunk);
+	} catch (error) {
+		const { code } = classifyNetworkError(error as { code?: string });
+		throw failed(`the connection broke (${code})`, text.fix);
 	}
-	return Buffer.concat(chunks, received);
+	if (received > DOWNLOAD_MAX_BYTES) {
+		response.body.destroy?.();
+		throw failed(limitText, 'The download was stopped. Images for StepFun are far smaller; check the URL.');
+	}
+	return { bytes: Buffer.concat(chunks, received), contentType: header(response.headers, 'content-type') };
 }

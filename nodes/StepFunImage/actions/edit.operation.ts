@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { invalidField, modelField, optionsField, promptField, readItemSettings } from '../fields';
 import { inspectImage } from '../image';
 import { EDIT_MAX_SIDE } from '../limits';
+import { downloadImage } from '../transport';
 import type { InputImage, PreparedItem } from '../runner';
 
 const show = { show: { resource: ['image'], operation: ['edit'] } };
@@ -10,7 +11,56 @@ const show = { show: { resource: ['image'], operation: ['edit'] } };
 /** Formats StepFun documents for edits; GIF and others are refused before sending. */
 const ACCEPTED_TYPES = new Set(['png', 'jpeg', 'webp']);
 
+const fromSource = (source: string) => ({
+	show: { resource: ['image'], operation: ['edit'], imageSource: [source] },
+});
+
 export const description: INodeProperties[] = [
+	{
+		displayName: 'Image Source',
+		name: 'imageSource',
+		type: 'options',
+		default: 'binary',
+		options: [
+			{
+				name: 'Binary File',
+				value: 'binary',
+				description: 'A file from an earlier node (form upload, HTTP Request, Google Drive, Read Files)',
+			},
+			{
+				name: 'URL',
+				value: 'url',
+				description: 'The node downloads the image (without your StepFun key)',
+			},
+			{
+				name: 'Base64 or Data URL',
+				value: 'base64',
+				description: 'Image data as text, e.g. from a Code node or another API',
+			},
+		],
+		description: 'Where the image to edit comes from',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Image URL',
+		name: 'imageUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/photo.jpg',
+		description: 'A direct link to a PNG, JPEG or WebP image (at most 64 MiB)',
+		displayOptions: fromSource('url'),
+	},
+	{
+		displayName: 'Image Data',
+		name: 'imageBase64',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'data:image/png;base64,iVBORw0KGgo...',
+		description: 'The image as base64, or as a data URL (data:image/png;base64,...)',
+		displayOptions: fromSource('base64'),
+	},
 	{
 		displayName: 'Input Binary Field',
 		name: 'binaryPropertyName',
@@ -20,7 +70,7 @@ export const description: INodeProperties[] = [
 		hint: 'The name of the binary field holding the image (PNG, JPEG or WebP, at most 4096×4096)',
 		description:
 			'The binary field of the incoming item that holds the image, e.g. "data" from an HTTP Request or Google Drive download, or the file field name of a form',
-		displayOptions: show,
+		displayOptions: fromSource('binary'),
 	},
 	modelField('edit'),
 	promptField('edit'),
@@ -35,18 +85,23 @@ export const description: INodeProperties[] = [
 	optionsField('edit'),
 ];
 
-async function readInputImage(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-): Promise<InputImage> {
+interface RawImage {
+	bytes: Buffer;
+	/** Where it came from, for error messages. */
+	label: string;
+	mimeType?: string;
+	fileName?: string;
+}
+
+async function fromBinaryField(ctx: IExecuteFunctions, itemIndex: number): Promise<RawImage> {
 	const field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
 	if (typeof field !== 'string' || field.trim() === '') {
 		throw invalidField(ctx, itemIndex, 'Input Binary Field', 'is empty', 'Enter the name of the binary field that holds the image, e.g. data.');
 	}
 	const name = field.trim();
-	const binary = ctx.getInputData()[itemIndex]?.binary?.[name];
-	if (!binary) {
-		const present = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
+	const binaries = ctx.getInputData()[itemIndex]?.binary ?? {};
+	if (!binaries[name]) {
+		const present = Object.keys(binaries);
 		throw invalidField(
 			ctx,
 			itemIndex,
@@ -54,45 +109,89 @@ async function readInputImage(
 			`the item has no binary field "${name}"`,
 			present.length > 0
 				? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
-				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one.',
+				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
 		);
 	}
 	const metadata = ctx.helpers.assertBinaryData(itemIndex, name);
-	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, name);
-	const inspection = inspectImage(bytes);
-	const label = `Input Binary Field "${name}"`;
-	const fileText = metadata.fileName ? `"${metadata.fileName}"` : 'the file';
+	return {
+		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, name),
+		label: `Input Binary Field "${name}"`,
+		mimeType: metadata.mimeType,
+		fileName: metadata.fileName,
+	};
+}
+
+async function fromUrl(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: number): Promise<RawImage> {
+	const url = ctx.getNodeParameter('imageUrl', itemIndex, '');
+	let parsed: URL | undefined;
+	try {
+		parsed = typeof url === 'string' ? new URL(url.trim()) : undefined;
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+		throw invalidField(ctx, itemIndex, 'Image URL', `${JSON.stringify(url)} is not an http(s) URL`, 'Enter a link starting with https:// that points straight at the image file.');
+	}
+	const { bytes, contentType } = await downloadImage(ctx, parsed.href, { timeoutMs }, itemIndex, 'input');
+	const baseName = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
+	return { bytes, label: 'Image URL', mimeType: contentType?.split(';')[0].trim(), fileName: baseName || undefined };
+}
+
+function fromBase64(ctx: IExecuteFunctions, itemIndex: number): RawImage {
+	const value = ctx.getNodeParameter('imageBase64', itemIndex, '');
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw invalidField(ctx, itemIndex, 'Image Data', 'is empty', 'Map a field that holds base64 image data or a data URL.');
+	}
+	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value.trim());
+	const data = match ? value.trim().slice(match[0].length) : value.trim();
+	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
+		throw invalidField(ctx, itemIndex, 'Image Data', 'is not base64 or a data URL', 'Provide the image as base64 text or as data:image/png;base64,....');
+	}
+	return { bytes: Buffer.from(data, 'base64'), label: 'Image Data', mimeType: match?.[1] };
+}
+
+/** Turns each Image Source into bytes, then checks them the same way. */
+async function readInputImage(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: number): Promise<InputImage> {
+	const source = ctx.getNodeParameter('imageSource', itemIndex, 'binary');
+	const raw =
+		source === 'url'
+			? await fromUrl(ctx, itemIndex, timeoutMs)
+			: source === 'base64'
+				? fromBase64(ctx, itemIndex)
+				: await fromBinaryField(ctx, itemIndex);
+	const inspection = inspectImage(raw.bytes);
+	const fileText = raw.fileName ? `"${raw.fileName}"` : 'the file';
 	if (!inspection.ok) {
 		const problem =
 			inspection.problem === 'empty'
 				? `${fileText} is empty (0 bytes)`
 				: inspection.problem === 'corrupt'
 					? `${fileText} is a truncated or corrupt ${inspection.detected ?? 'image'}`
-					: `${fileText} is ${inspection.detected ?? `not an image (${metadata.mimeType})`}, not an image`;
-		throw invalidField(ctx, itemIndex, label, problem, 'Send a complete PNG, JPEG or WebP image. Check the node before this one really outputs the image file.');
+					: `${fileText} is ${inspection.detected ?? `not an image (${raw.mimeType ?? 'unknown type'})`}, not an image`;
+		throw invalidField(ctx, itemIndex, raw.label, problem, 'Send a complete PNG, JPEG or WebP image. Check that the node before this one really outputs the image file.');
 	}
 	const { info } = inspection;
 	if (!ACCEPTED_TYPES.has(info.type)) {
-		throw invalidField(ctx, itemIndex, label, `${fileText} is a ${info.type.toUpperCase()} image`, 'StepFun edits PNG, JPEG and WebP images. Convert it first, e.g. with the Edit Image node.');
+		throw invalidField(ctx, itemIndex, raw.label, `${fileText} is a ${info.type.toUpperCase()} image`, 'StepFun edits PNG, JPEG and WebP images. Convert it first, e.g. with the Edit Image node.');
 	}
 	if (info.width > EDIT_MAX_SIDE || info.height > EDIT_MAX_SIDE) {
 		throw invalidField(
 			ctx,
 			itemIndex,
-			label,
+			raw.label,
 			`the image is ${info.width}×${info.height} pixels; StepFun accepts at most ${EDIT_MAX_SIDE}×${EDIT_MAX_SIDE}`,
 			'Scale it down first, e.g. with the Edit Image node (Resize).',
 		);
 	}
 	// Keep the upstream MIME type when it names an image; a generic one is replaced by what the bytes are.
-	const mimeType = metadata.mimeType?.startsWith('image/') ? metadata.mimeType : info.mimeType;
-	return { bytes, mimeType, fileName: metadata.fileName ?? `image.${info.extension}`, info };
+	const mimeType = raw.mimeType?.startsWith('image/') ? raw.mimeType : info.mimeType;
+	return { bytes: raw.bytes, mimeType, fileName: raw.fileName ?? `image.${info.extension}`, info };
 }
 
 /** Checks one item and describes its request to /images/edits (multipart/form-data). */
 export async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedItem> {
 	const settings = readItemSettings(ctx, itemIndex);
-	const input = await readInputImage(ctx, itemIndex);
+	const input = await readInputImage(ctx, itemIndex, settings.request.timeoutMs);
 	return {
 		operation: 'edit',
 		path: '/images/edits',
