@@ -1,0 +1,31 @@
+// Pieces of n8n that the tests need but that must come from the copies n8n-core itself loads:
+// n8n-core has its own nested @n8n/di, @n8n/backend-common, ... (other versions than the ones
+// at the top of node_modules), and a second dependency-injection container would be a
+// different, empty one. Kept in .mjs because it needs `node:module` and `process`, which the
+// lint rules ban in .ts files.
+import { createRequire } from 'node:module';
+
+const requireHere = createRequire(import.meta.url);
+const requireFromCore = createRequire(requireHere.resolve('n8n-core'));
+
+/** The dependency-injection container n8n-core uses (`Container.get(BinaryDataService)`, ...). */
+export const { Container } = requireFromCore('@n8n/di');
+/** The Logger class n8n-core's node contexts resolve for `this.logger`. */
+export const { Logger } = requireFromCore('@n8n/backend-common');
+
+const { Expression } = requireFromCore('n8n-workflow/dist/cjs/expression.js');
+
+/**
+ * Keeps n8n's in-process ("legacy") expression evaluator. The `vm` engine needs the native
+ * isolated-vm module, which is not built on Node 20; n8n-core never starts an engine itself
+ * (only the n8n CLI does, from N8N_EXPRESSION_ENGINE), so this just makes the choice explicit.
+ */
+export function useLegacyExpressionEngine() {
+	Expression.setExpressionEngine('legacy');
+	return Expression.getActiveImplementation();
+}
+
+/** Where n8n's `filesystem` binary data mode keeps bytes during this test run. */
+export function binaryDataStoragePath() {
+	return process.env.N8N_BINARY_DATA_STORAGE_PATH;
+}

@@ -1,0 +1,42 @@
+// File-system and npm access for test/package.test.ts, kept out of the linted .ts files (the
+// community-node lint rules ban `process`, `node:*` imports and friends in every .ts file).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (the folder holding package.json). */
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Whether a file exists, relative to the repository root. */
+export function packageFileExists(relativePath) {
+	return existsSync(join(packageRoot, relativePath));
+}
+
+/** A file's text (UTF-8), relative to the repository root. */
+export function readPackageFile(relativePath) {
+	return readFileSync(join(packageRoot, relativePath), 'utf8');
+}
+
+/** The parsed package.json. */
+export function readPackageJson() {
+	return JSON.parse(readPackageFile('package.json'));
+}
+
+/**
+ * The paths (relative, `/`-separated, sorted) that `npm pack` would put in the tarball, from
+ * `npm pack --dry-run --json`. Lifecycle scripts are skipped: this only lists, it builds nothing.
+ */
+export function packedFiles() {
+	const result = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+		cwd: packageRoot,
+		encoding: 'utf8',
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	if (result.error) throw result.error;
+	if (result.status !== 0) {
+		throw new Error(`npm pack --dry-run exited with ${result.status}: ${result.stderr}`);
+	}
+	const [pack] = JSON.parse(result.stdout);
+	return pack.files.map((file) => file.path.replace(/\\/g, '/')).sort();
+}

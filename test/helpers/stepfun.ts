@@ -1,0 +1,75 @@
+/**
+ * "This workflow, these items, these parameters → these outputs and these recorded requests":
+ * runs the real StepFun Image node through n8n's engine against the loopback StepFun stand-in.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+import { StepFunApi } from '../../credentials/StepFunApi.credentials';
+import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
+import { startStandIn } from '../stand-in/server.mjs';
+import type { StandIn } from '../stand-in/server.mjs';
+import type { InputItem, RunResult } from './run-node';
+import { runNode } from './run-node';
+
+/** Recognisable, so a test can search every output for it. */
+export const API_KEY = ['sk', 'stepfun', 'TEST', '5ecret', '7e57'].join('-');
+
+export interface StepFunRun extends RunResult {
+	standIn: StandIn;
+}
+
+export interface StepFunRunOptions {
+	items?: InputItem[];
+	continueOnFail?: boolean;
+	binaryMode?: 'filesystem' | 'default';
+	credentials?: IDataObject;
+}
+
+/** Starts one stand-in for the test file and resets it after every test. */
+export function useStandIn(): { readonly standIn: StandIn; run: (parameters: INodeParameters, options?: StepFunRunOptions) => Promise<StepFunRun> } {
+	let standIn: StandIn | undefined;
+	beforeAll(async () => {
+		standIn = await startStandIn({ apiKey: API_KEY });
+	});
+	afterEach(() => standIn?.reset());
+	afterAll(async () => await standIn?.close());
+
+	const current = () => {
+		if (!standIn) throw new Error('stand-in not started');
+		return standIn;
+	};
+	return {
+		get standIn() {
+			return current();
+		},
+		async run(parameters, options = {}) {
+			const server = current();
+			const result = await runNode({
+				nodeType: new StepFunImage(),
+				credentialType: new StepFunApi(),
+				credentials: {
+					apiKey: API_KEY,
+					region: 'custom',
+					baseUrl: server.baseUrl,
+					...options.credentials,
+				} as IDataObject as never,
+				parameters: { resource: 'image', ...parameters },
+				items: options.items,
+				continueOnFail: options.continueOnFail,
+				binaryMode: options.binaryMode,
+			});
+			return { ...result, standIn: server };
+		},
+	};
+}
+
+/** Parameters of a Generate node with the given prompt and options. */
+export function generate(prompt: string, options: IDataObject = {}, extra: INodeParameters = {}): INodeParameters {
+	return { operation: 'generate', prompt, options, ...extra } as INodeParameters;
+}
+
+/** Parameters of an Edit node with the given prompt and options. */
+export function edit(prompt: string, options: IDataObject = {}, extra: INodeParameters = {}): INodeParameters {
+	return { operation: 'edit', prompt, options, ...extra } as INodeParameters;
+}

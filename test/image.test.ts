@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+
+import { inspectImage, sniffImageType } from '../nodes/StepFunImage/image';
+import { apiBaseUrl, characterCount, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/limits';
+import { makeJpeg, makePng, makeWebp } from './stand-in/server.mjs';
+
+describe('inspectImage', () => {
+	it.each([
+		['PNG', makePng(37, 21), { type: 'png', mimeType: 'image/png', extension: 'png', width: 37, height: 21 }],
+		['JPEG', makeJpeg(640, 480), { type: 'jpeg', mimeType: 'image/jpeg', extension: 'jpg', width: 640, height: 480 }],
+		['WebP', makeWebp(300, 200), { type: 'webp', mimeType: 'image/webp', extension: 'webp', width: 300, height: 200 }],
+	])('reads type and dimensions of a %s', (_, bytes, info) => {
+		expect(inspectImage(bytes)).toEqual({ ok: true, info });
+	});
+
+	it('reads a GIF header', () => {
+		const gif = Buffer.from('GIF89a\x05\x00\x03\x00\x00\x00\x00;', 'latin1');
+		expect(inspectImage(gif)).toMatchObject({ ok: true, info: { type: 'gif', width: 5, height: 3 } });
+	});
+
+	it.each([
+		['an empty file', Buffer.alloc(0), { ok: false, problem: 'empty' }],
+		['a PDF', Buffer.from('%PDF-1.7\n...'), { ok: false, problem: 'not-an-image', detected: 'a PDF document' }],
+		['text', Buffer.from('hello, world\n'), { ok: false, problem: 'not-an-image', detected: 'text' }],
+		['a truncated PNG', makePng(10, 10).subarray(0, 60), { ok: false, problem: 'corrupt', detected: 'image/png' }],
+		['a JPEG without its end marker', makeJpeg(10, 10).subarray(0, -2), { ok: false, problem: 'corrupt', detected: 'image/jpeg' }],
+	])('refuses %s', (_, bytes, expected) => {
+		expect(inspectImage(bytes)).toEqual(expected);
+	});
+
+	it('sniffs by content, not by name', () => {
+		expect(sniffImageType(makePng(1, 1))).toBe('png');
+		expect(sniffImageType(Buffer.from([0x00, 0x01]))).toBeUndefined();
+	});
+});
+
+describe('limits', () => {
+	it('counts characters as StepFun does: code points, not bytes or UTF-16 units', () => {
+		expect(characterCount('abc')).toBe(3);
+		expect(characterCount('山水画')).toBe(3);
+		expect(characterCount('🦊🦊')).toBe(2);
+		expect(Buffer.byteLength('山水画')).toBe(9);
+	});
+
+	it('labels each size with width and height although StepFun writes height x width', () => {
+		expect(GENERATION_SIZES.map((size) => [size.value, sizeLabel(size)])).toEqual([
+			['1024x1024', 'Square 1024 wide × 1024 high'],
+			['768x1360', 'Landscape 1360 wide × 768 high'],
+			['896x1184', 'Landscape 1184 wide × 896 high'],
+			['1360x768', 'Portrait 768 wide × 1360 high'],
+			['1184x896', 'Portrait 896 wide × 1184 high'],
+		]);
+	});
+
+	it.each([
+		['international', undefined, { url: 'https://api.stepfun.ai/v1' }],
+		['china', undefined, { url: 'https://api.stepfun.com/v1' }],
+		['custom', 'http://127.0.0.1:8080', { url: 'http://127.0.0.1:8080/v1' }],
+		['custom', 'http://127.0.0.1:8080/v1', { url: 'http://127.0.0.1:8080/v1' }],
+		['custom', ' https://proxy.example/v1/// ', { url: 'https://proxy.example/v1' }],
+		['custom', 'https://api.stepfun.ai/step_plan/v1', { url: 'https://api.stepfun.ai/step_plan/v1' }],
+		['custom', 'api.stepfun.ai', { error: 'The Base URL "api.stepfun.ai" is not a URL' }],
+		['custom', 'ftp://files.example/v1', { error: 'The Base URL must start with http:// or https://, not ftp://' }],
+		['custom', '', { error: 'The Base URL is empty' }],
+	])('region %s with base URL %j gives %j', (region, baseUrl, expected) => {
+		expect(apiBaseUrl(region, baseUrl)).toEqual(expected);
+	});
+});
