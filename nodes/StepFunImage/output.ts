@@ -66,6 +66,10 @@ export async function toOutputItem(
 			fileSize: image.bytes.length,
 			fileName,
 		});
+		if (ctx.getNode().type.endsWith('Tool')) {
+			// Run by an AI Agent: n8n hands the agent only the JSON, so say in one sentence what was made.
+			json.summary = `${result.operation === 'edit' ? 'Edited' : 'Generated'} a ${image.info.width}×${image.info.height} ${image.info.type.toUpperCase()} image (seed ${image.seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		}
 		item.binary = {
 			...item.binary,
 			[output.binaryField]: await ctx.helpers.prepareBinaryData(

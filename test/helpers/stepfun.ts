@@ -2,7 +2,7 @@
  * "This workflow, these items, these parameters → these outputs and these recorded requests":
  * runs the real StepFun Image node through n8n's engine against the loopback StepFun stand-in.
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import { StepFunApi } from '../../credentials/StepFunApi.credentials';
@@ -24,6 +24,8 @@ export interface StepFunRunOptions {
 	continueOnFail?: boolean;
 	binaryMode?: 'filesystem' | 'default';
 	credentials?: IDataObject;
+	/** Another variant of the node, e.g. the tool n8n derives from it. */
+	nodeType?: INodeType;
 }
 
 /** Starts one stand-in for the test file and resets it after every test. */
@@ -46,7 +48,7 @@ export function useStandIn(): { readonly standIn: StandIn; run: (parameters: INo
 		async run(parameters, options = {}) {
 			const server = current();
 			const result = await runNode({
-				nodeType: new StepFunImage(),
+				nodeType: options.nodeType ?? new StepFunImage(),
 				credentialType: new StepFunApi(),
 				credentials: {
 					apiKey: API_KEY,

@@ -1,0 +1,147 @@
+import type { ILoadOptionsFunctions, INodeTypeDescription } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import { listModels } from '../nodes/StepFunImage/models';
+import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
+import { makePng } from './stand-in/server.mjs';
+import { API_KEY, edit, generate, useStandIn } from './helpers/stepfun';
+
+const stepfun = useStandIn();
+const photo = makePng(64, 40, 'input');
+
+describe('Number of Images', () => {
+	it('sends one request per image with seed, seed+1, … and pairs every image to its item', async () => {
+		const { items, error, standIn } = await stepfun.run(generate('Owls', { seed: 10, numberOfImages: 3 }), {
+			items: [{ json: { n: 1 } }, { json: { n: 2 } }],
+		});
+		expect(error).toBeUndefined();
+		expect(standIn.requests.map((r) => [r.json.seed, r.json.n])).toEqual([
+			[10, undefined],
+			[11, undefined],
+			[12, undefined],
+			[10, undefined],
+			[11, undefined],
+			[12, undefined],
+		]);
+		expect(items.map((i) => [i.json.seed, i.pairedItem, i.binary?.data.fileName])).toEqual([
+			[10, { item: 0 }, 'stepfun-10.png'],
+			[11, { item: 0 }, 'stepfun-11.png'],
+			[12, { item: 0 }, 'stepfun-12.png'],
+			[10, { item: 1 }, 'stepfun-10.png'],
+			[11, { item: 1 }, 'stepfun-11.png'],
+			[12, { item: 1 }, 'stepfun-12.png'],
+		]);
+	});
+
+	it('without a seed lets StepFun pick each one and reports each image its own seed', async () => {
+		const { items, standIn } = await stepfun.run(generate('Owls', { numberOfImages: 2 }));
+		expect(standIn.requests.map((r) => 'seed' in r.json)).toEqual([false, false]);
+		expect(items.map((i) => i.json.seed)).toEqual(standIn.requests.map((r) => r.responseJson.data[0].seed));
+	});
+});
+
+describe('output options', () => {
+	it('names the file from the File Name template and writes it to Put Output in Field', async () => {
+		const { items } = await stepfun.run(
+			generate('A cat', { seed: 5, numberOfImages: 2, outputBinaryField: 'picture', fileName: '={{ $json.slug }}-{item}-{image}-{seed}.{ext}' }),
+			{ items: [{ json: { slug: 'cat' } }] },
+		);
+		expect(items.map((i) => [Object.keys(i.binary ?? {}), i.binary?.picture.fileName, i.json.fileName])).toEqual([
+			[['picture'], 'cat-0-0-5.png', 'cat-0-0-5.png'],
+			[['picture'], 'cat-0-1-6.png', 'cat-0-1-6.png'],
+		]);
+	});
+
+	it('copies the input fields with Include Input Fields, the node’s own fields winning', async () => {
+		const { items } = await stepfun.run(edit('Add a hat', { includeInputFields: true }), {
+			items: [{ json: { email: 'ann@example.com', prompt: 'from the form' }, binary: { data: { bytes: photo, fileName: 'ann.png', mimeType: 'image/png' } } }],
+		});
+		expect(items[0].json).toMatchObject({ email: 'ann@example.com', prompt: 'Add a hat', operation: 'edit' });
+	});
+
+	it('leaves input fields out by default', async () => {
+		const { items } = await stepfun.run(generate('A cat'), { items: [{ json: { email: 'ann@example.com' } }] });
+		expect(items[0].json.email).toBeUndefined();
+	});
+
+	it('carries the input image along with Keep Input Binary (before/after)', async () => {
+		const { items } = await stepfun.run(edit('Add a hat', { keepInputBinary: true, outputBinaryField: 'edited' }), {
+			items: [{ binary: { data: { bytes: photo, fileName: 'before.png', mimeType: 'image/png' } } }],
+		});
+		expect(Object.keys(items[0].binary ?? {}).sort()).toEqual(['data', 'edited']);
+		expect(items[0].binary?.data.bytes.equals(photo)).toBe(true);
+		expect(items[0].binary?.data.fileName).toBe('before.png');
+		expect(items[0].binary?.edited.bytes.equals(photo)).toBe(false);
+	});
+});
+
+describe('AI Agent tool', () => {
+	/** The node as n8n derives its tool variant: same node, type name ending in "Tool". */
+	class StepFunImageTool extends StepFunImage {
+		description: INodeTypeDescription = { ...new StepFunImage().description, name: 'stepFunImageTool' };
+	}
+
+	it('is described to the agent by its action', () => {
+		const nodeType = new StepFunImage();
+		const describe = (operation: string) =>
+			NodeHelpers.getToolDescriptionForNode(
+				{ id: 'x', name: 'StepFun Image', type: 'n8n-nodes-stepfun.stepFunImageTool', typeVersion: 1, position: [0, 0], parameters: { resource: 'image', operation } },
+				nodeType,
+			);
+		expect(nodeType.description.usableAsTool).toBe(true);
+		expect(describe('generate')).toBe('Generate an image in StepFun Image');
+		expect(describe('edit')).toBe('Edit an image in StepFun Image');
+	});
+
+	it('gives the agent a one-sentence summary and no image data, while the binary stays on the item', async () => {
+		const { items, error } = await stepfun.run(generate('A robot', { seed: 99 }, { size: '768x1360' }), {
+			nodeType: new StepFunImageTool(),
+		});
+		expect(error).toBeUndefined();
+		expect(items[0].json.summary).toBe(
+			'Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data".',
+		);
+		const forAgent = JSON.stringify(items.map((i) => i.json));
+		expect(forAgent.length).toBeLessThan(1000);
+		expect(items[0].binary?.data.mimeType).toBe('image/png');
+	});
+});
+
+describe('Model list', () => {
+	/** The two things listModels uses of n8n's load-options context, backed by real HTTP. */
+	const context = (baseUrl: string): ILoadOptionsFunctions =>
+		({
+			getCredentials: async () => ({ apiKey: API_KEY, region: 'custom', baseUrl }),
+			helpers: {
+				httpRequestWithAuthentication: async (_type: string, request: { url: string }) => {
+					const response = await fetch(request.url, { headers: { Authorization: `Bearer ${API_KEY}` } });
+					if (!response.ok) throw new Error(`HTTP ${response.status}`);
+					return await response.json();
+				},
+			},
+		}) as unknown as ILoadOptionsFunctions;
+
+	it('lists image models first, then every other model', async () => {
+		const { results } = await listModels(context(stepfun.standIn.baseUrl));
+		expect(results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k', 'step-2-16k']);
+		expect(results[0].name).toBe('step-image-edit-2 (image)');
+		expect(stepfun.standIn.requests.map((r) => r.path)).toEqual(['/v1/models']);
+	});
+
+	it('still offers the default image model when the account lists none, and filters by search', async () => {
+		stepfun.standIn.models = [{ id: 'step-1-8k', object: 'model', created: 1, owned_by: 'stepai' }];
+		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k']);
+		expect((await listModels(context(stepfun.standIn.baseUrl), '8k')).results.map((r) => r.value)).toEqual(['step-1-8k']);
+	});
+
+	it('never fails: on an API error the list holds the default model', async () => {
+		stepfun.standIn.fault('/v1/models', { status: 500, body: 'boom' });
+		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2']);
+	});
+
+	it('a model picked from the list is sent as its ID', async () => {
+		const { standIn } = await stepfun.run(generate('x', {}, { model: { __rl: true, mode: 'list', value: 'step-image-edit-2', cachedResultName: 'step-image-edit-2 (image)' } }));
+		expect(standIn.requests[0].json.model).toBe('step-image-edit-2');
+	});
+});
