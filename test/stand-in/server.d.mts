@@ -14,6 +14,11 @@ export interface ScriptedResponse {
 	/** Read the request and never answer (socket closed by close()). */
 	hang?: boolean;
 	/**
+	 * Only a request this accepts takes the answer (later queued answers stay for the others);
+	 * without it, the next request takes it. Sees the request before parsing: use `rawBody`.
+	 */
+	match?: (request: RecordedRequest) => boolean;
+	/**
 	 * Run normal validation and generation, then alter the JSON body (only applied to 2xx answers).
 	 * Return the new body (object -> JSON, string/Buffer -> sent raw) or undefined to keep the mutated input.
 	 */
@@ -49,6 +54,10 @@ export interface RecordedRequest {
 	traceId: string;
 	/** Whether a scripted fault was consumed by this request. */
 	faulted: boolean;
+	/** performance.now() when the request (with its body) had arrived. */
+	receivedAt: number;
+	/** performance.now() when the answer was sent; undefined for reset/hang and while pending. */
+	answeredAt: number | undefined;
 	/** The JSON body of a normal (not scripted) answer, to compare outputs with. */
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	responseJson?: any;
@@ -88,6 +97,8 @@ export interface StandIn {
 	authorizationSeen: boolean;
 	/** Current delay of normal answers (see setDelay). */
 	delayMs: number;
+	/** Most API requests handled at the same time since the last reset. */
+	maxInFlight: number;
 	/** Queue one-shot scripted answers for the next requests to `path` (e.g. '/v1/images/generations'). */
 	fault(path: string, ...responses: ScriptedResponse[]): void;
 	/** One-shot scripted answers for the image host (status/body/headers/delayMs/reset/hang). */

@@ -220,6 +220,7 @@ function readBody(req) {
  * @property {number} [delayMs]
  * @property {boolean} [reset]
  * @property {boolean} [hang]
+ * @property {(request: RecordedRequest) => boolean} [match] only a request it accepts takes this answer
  * @property {(json: any, request: RecordedRequest) => any} [transform]
  */
 
@@ -238,6 +239,8 @@ function readBody(req) {
  * @property {Buffer} rawBody
  * @property {string} traceId
  * @property {boolean} faulted whether a scripted response was consumed for it
+ * @property {number} receivedAt performance.now() when the request body had arrived
+ * @property {number | undefined} answeredAt performance.now() when the answer was sent; undefined for reset/hang
  * @property {any} [responseJson] the JSON body of a normal (not scripted) answer
  */
 
@@ -257,6 +260,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	const sockets = new Set();
 	/** @type {Set<ReturnType<typeof setTimeout>>} */
 	const timers = new Set();
+	/** @type {Set<import('node:http').ServerResponse>} */
+	const inFlight = new Set();
 	const originalKey = apiKey;
 
 	const sleep = (/** @type {number} */ ms) =>
@@ -463,6 +468,10 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const traceId = `trace-${++traceCounter}-${randomBytes(6).toString('hex')}`;
 		res.setHeader('x-trace-id', traceId);
+		// Requests being handled right now (until answered or the socket closes).
+		inFlight.add(res);
+		standIn.maxInFlight = Math.max(standIn.maxInFlight, inFlight.size);
+		res.on('close', () => inFlight.delete(res));
 		let rawBody;
 		try {
 			rawBody = await readBody(req);
@@ -485,10 +494,17 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			rawBody,
 			traceId,
 			faulted: false,
+			receivedAt: performance.now(),
+			answeredAt: undefined,
 		};
+		res.on('finish', () => {
+			rec.answeredAt = performance.now();
+		});
 		standIn.requests.push(rec);
+		// The first queued answer meant for this request: one without `match`, or whose match accepts it.
 		const queue = faults.get(rec.path);
-		const fault = queue?.shift();
+		const faultIndex = queue ? queue.findIndex((f) => !f.match || f.match(rec)) : -1;
+		const fault = queue && faultIndex >= 0 ? queue.splice(faultIndex, 1)[0] : undefined;
 		if (queue && queue.length === 0) faults.delete(rec.path);
 		try {
 			if (fault) {
@@ -632,6 +648,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		urlMode: 'direct',
 		authorizationSeen: false,
 		delayMs: 0,
+		/** Most API requests handled at the same time since the last reset. */
+		maxInFlight: 0,
 		/**
 		 * Queue one-shot scripted answers for the next requests to `path`.
 		 * @param {string} path
@@ -662,6 +680,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			standIn.acceptedModels = null;
 			standIn.urlMode = 'direct';
 			standIn.authorizationSeen = false;
+			inFlight.clear();
+			standIn.maxInFlight = 0;
 		},
 		async close() {
 			for (const t of timers) clearTimeout(t);
