@@ -299,8 +299,12 @@ function readText(
 	value: unknown,
 	{ required }: { required: boolean },
 ): string {
+	if (value === undefined || value === null) {
+		if (!required) return '';
+		// An expression that found nothing (e.g. a misspelt field) gives undefined.
+		value = '';
+	}
 	if (typeof value !== 'string') {
-		if (!required && (value === undefined || value === null)) return '';
 		throw invalidField(
 			ctx,
 			itemIndex,
@@ -319,7 +323,7 @@ function readText(
 			itemIndex,
 			label,
 			`is ${length} characters long; StepFun accepts at most ${PROMPT_MAX_CHARACTERS}`,
-			`Shorten it by ${length - PROMPT_MAX_CHARACTERS} characters. StepFun counts characters, so one Chinese character or emoji counts as one.`,
+			`Shorten it by ${length - PROMPT_MAX_CHARACTERS === 1 ? '1 character' : `${length - PROMPT_MAX_CHARACTERS} characters`}. StepFun counts characters, so one Chinese character or emoji counts as one.`,
 		);
 	}
 	return value;
@@ -354,7 +358,7 @@ function readModel(ctx: IExecuteFunctions, itemIndex: number): string {
 			ctx,
 			itemIndex,
 			'Model',
-			model === '' || model === undefined ? 'is empty' : `expected a model ID, got ${describeValue(model)}`,
+			typeof model === 'string' || model === undefined || model === null ? 'is empty' : `expected a model ID, got ${describeValue(model)}`,
 			`Pick a model from the list or enter an ID such as ${DEFAULT_MODEL}.`,
 		);
 	}
@@ -400,7 +404,7 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 	}
 	if (options.responseFormat !== undefined) {
 		if (options.responseFormat !== 'b64_json' && options.responseFormat !== 'url') {
-			throw invalidField(ctx, itemIndex, 'Response Format', `must be b64_json or url, got ${describeValue(options.responseFormat)}`, 'Pick Base64 or URL.');
+			throw invalidField(ctx, itemIndex, 'Response Format', `must be b64_json or url, got ${describeValue(options.responseFormat)}`, 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.');
 		}
 		api.response_format = options.responseFormat;
 	}
@@ -413,7 +417,7 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 	}
 	const fileName = options.fileName ?? DEFAULT_FILE_NAME;
 	if (typeof fileName !== 'string' || fileName.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'File Name', `expected text, got ${describeValue(fileName)}`, `Enter a file name such as ${DEFAULT_FILE_NAME}.`);
+		throw invalidField(ctx, itemIndex, 'File Name', typeof fileName === 'string' ? 'is empty' : `expected text, got ${describeValue(fileName)}`, `Enter a file name such as ${DEFAULT_FILE_NAME}.`);
 	}
 	const outputBinaryField = options.outputBinaryField ?? 'data';
 	if (typeof outputBinaryField !== 'string' || outputBinaryField.trim() === '') {

@@ -64,6 +64,8 @@ function describeNonImage(bytes: Uint8Array): string | undefined {
 	if (ascii(bytes, 0, 5) === '%PDF-') return 'a PDF document';
 	if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return 'a ZIP archive or Office document';
 	if (bytes.length >= 12 && ascii(bytes, 4, 4) === 'ftyp') return 'an MP4/HEIC/AVIF file';
+	const start = ascii(bytes, 0, 64).trimStart().toLowerCase();
+	if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'an HTML page';
 	if (ascii(bytes, 0, 5).toLowerCase() === '<?xml' || ascii(bytes, 0, 4).toLowerCase() === '<svg')
 		return 'an SVG/XML document';
 	const sample = bytes.subarray(0, 512);

@@ -30,6 +30,7 @@ export async function listModels(
 				url: `${base.url}/models`,
 				json: true,
 				timeout: 15_000,
+				sendCredentialsOnCrossOriginRedirect: false,
 			})) as { data?: ModelEntry[] };
 			ids = (response.data ?? [])
 				.map((entry) => entry.id)

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { ExpressionError, NodeApiError, NodeOperationError, UserError } from 'n8n-workflow';
 
 import type { ItemSettings, Operation } from './fields';
 import { readConcurrency } from './fields';
@@ -64,16 +64,18 @@ async function readImages(
 		const seed = typeof entry.seed === 'number' ? entry.seed : undefined;
 		const finishReason = typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown';
 		const url = typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined;
+		const filtered = finishReason === 'content_filtered';
+		// A filtered image is only kept with "Output Item Without Image"; otherwise its link is not fetched.
+		const wanted = !filtered || prepared.settings.onContentFiltered === 'outputItem';
 		let bytes: Buffer | undefined;
 		if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
 			if (!BASE64.test(entry.b64_json)) {
 				throw fail('StepFun returned image data that is not valid base64', 'The image could not be decoded. Run again.');
 			}
 			bytes = Buffer.from(entry.b64_json, 'base64');
-		} else if (url !== undefined) {
-			bytes = (await downloadImage(ctx, url, prepared.settings.request, itemIndex)).bytes;
+		} else if (url !== undefined && wanted) {
+			bytes = (await downloadImage(ctx, url, prepared.settings.request, itemIndex, 'result', traceId)).bytes;
 		}
-		const filtered = finishReason === 'content_filtered';
 		if (bytes === undefined) {
 			// A filtered result may legitimately come without an image.
 			if (filtered) {
@@ -105,7 +107,7 @@ function applyContentFilter(
 	itemIndex: number,
 	prepared: PreparedItem,
 	image: ResultImage,
-	traceId: string | undefined,
+	response: ApiResponse,
 ): ResultImage | undefined {
 	if (image.finishReason !== 'content_filtered') return image;
 	switch (prepared.settings.onContentFiltered) {
@@ -120,7 +122,8 @@ function applyContentFilter(
 					message: 'StepFun stopped the image at content moderation (finish reason content_filtered)',
 					description:
 						'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
-					traceId,
+					status: response.status,
+					traceId: response.traceId,
 				},
 				itemIndex,
 			);
@@ -149,7 +152,7 @@ async function requestOneImage(
 	const { created, images } = await readImages(ctx, itemIndex, prepared, response);
 	const items: INodeExecutionData[] = [];
 	for (const image of images) {
-		const kept = applyContentFilter(ctx, itemIndex, prepared, image, response.traceId);
+		const kept = applyContentFilter(ctx, itemIndex, prepared, image, response);
 		if (kept === undefined) continue;
 		items.push(
 			await toOutputItem(ctx, itemIndex, {
@@ -168,6 +171,18 @@ function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	// Anything else is a bug or an n8n helper failure; never pass its cause on (it may hold request headers).
 	const message = error instanceof Error ? error.message : String(error);
+	// An expression n8n could not evaluate (n8n's legacy engine reports a syntax error as a plain UserError).
+	if (error instanceof ExpressionError || (error instanceof UserError && message === 'invalid syntax')) {
+		const named = error instanceof ExpressionError ? error.context.parameter : undefined;
+		const where = typeof named === 'string' ? `Parameter "${named}": its expression failed` : 'An expression failed';
+		return new NodeOperationError(ctx.getNode(), `${where}: ${message} (item ${itemIndex})`, {
+			itemIndex,
+			description:
+				typeof named === 'string'
+					? `Fix the expression of "${named}"; open it to see what it gives for item ${itemIndex}.`
+					: `Check the expressions ({{ … }}) in this node's parameters; open each to see what it gives for item ${itemIndex}.`,
+		});
+	}
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
 }
 
@@ -219,19 +234,15 @@ export async function runOperation(
 	const continueOnFail = ctx.continueOnFail();
 	const outcomes: Outcome[][] = items.map(() => []);
 
+	// Run-wide settings: when one is wrong, every item fails with its error.
 	let baseUrl: string;
+	let slots: Slots;
 	try {
 		baseUrl = await resolveApiBaseUrl(ctx);
+		slots = new Slots(readConcurrency(ctx));
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
 		return [items.map((_, index) => errorItem(asNodeError(ctx, error, index), index))];
-	}
-
-	let slots: Slots;
-	try {
-		slots = new Slots(readConcurrency(ctx));
-	} catch (error) {
-		throw asNodeError(ctx, error, 0);
 	}
 	const gate = new RateGate();
 	const running: Array<Promise<void>> = [];

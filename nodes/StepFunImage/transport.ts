@@ -161,6 +161,11 @@ function hintForStatus(status: number, path: string): string {
 	}
 }
 
+function secondsText(ms: number): string {
+	const seconds = Math.round(ms / 1000);
+	return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+}
+
 function traceText(traceId: string | undefined): string {
 	return traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
 }
@@ -181,8 +186,26 @@ export function stepFunApiError(
 		httpCode: details.status === undefined ? undefined : String(details.status),
 		itemIndex,
 	});
+	// NodeApiError swaps a message naming a system error code (ECONNRESET, ECONNREFUSED ...) for n8n's generic text.
+	error.message = details.message;
 	if (details.traceId) error.context.traceId = details.traceId;
 	return error;
+}
+
+/** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
+function withoutKey(text: string | undefined, apiKey: string | undefined): string | undefined {
+	if (text === undefined || !apiKey || apiKey.length < 8) return text;
+	return text.split(apiKey).join('[API key hidden]');
+}
+
+/** The credential's key, only to hide it in error texts. */
+async function apiKeyToHide(ctx: IExecuteFunctions): Promise<string | undefined> {
+	try {
+		const { apiKey } = await ctx.getCredentials(CREDENTIAL_TYPE);
+		return typeof apiKey === 'string' ? apiKey : undefined;
+	} catch {
+		return undefined;
+	}
 }
 
 function httpError(
@@ -191,12 +214,20 @@ function httpError(
 	path: string,
 	itemIndex: number,
 	attempts: number,
+	apiKey: string | undefined,
 ): NodeApiError {
 	const status = response.statusCode;
-	const traceId = header(response.headers, 'x-trace-id');
-	const { message, type, excerpt } = stepFunErrorMessage(response.body);
+	const traceId = withoutKey(header(response.headers, 'x-trace-id'), apiKey);
+	const body = response.body && apiKey ? Buffer.from(withoutKey(response.body.toString('utf8'), apiKey) ?? '') : response.body;
+	const { message, type, excerpt } = stepFunErrorMessage(body);
 	const said = message ?? (excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
-	const tries = attempts > 1 ? ` Gave up after ${attempts} attempts.` : '';
+	const requested = RETRYABLE_STATUS.has(status) ? retryAfterMs(response.headers) : undefined;
+	const tries =
+		requested !== undefined && requested > RETRY_AFTER_MAX_MS
+			? ` StepFun asked to wait ${secondsText(requested)} before trying again, longer than the node waits (${secondsText(RETRY_AFTER_MAX_MS)}), so it was not retried.`
+			: attempts > 1
+				? ` Gave up after ${attempts} attempts.`
+				: '';
 	return stepFunApiError(
 		ctx,
 		{
@@ -242,6 +273,8 @@ export async function stepFunRequest(
 			ignoreHttpStatusErrors: true,
 			timeout: settings.timeoutMs,
 			headers: { Accept: 'application/json' },
+			// n8n forwards the Authorization header on a cross-origin redirect unless told not to.
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		let response: HttpResponse;
 		try {
@@ -287,7 +320,7 @@ export async function stepFunRequest(
 				continue;
 			}
 		}
-		throw httpError(ctx, response, path, itemIndex, attempt + 1);
+		throw httpError(ctx, response, path, itemIndex, attempt + 1, await apiKeyToHide(ctx));
 	}
 }
 
@@ -313,7 +346,7 @@ function networkError(
 	}
 	const what =
 		failure === 'timeout'
-			? `StepFun did not answer within ${settings.timeoutMs / 1000} seconds`
+			? `StepFun did not answer within ${secondsText(settings.timeoutMs)}`
 			: `The connection to StepFun broke before an answer arrived (${code})`;
 	return stepFunApiError(
 		ctx,
@@ -353,10 +386,12 @@ export async function downloadImage(
 	settings: Pick<RequestSettings, 'timeoutMs'>,
 	itemIndex: number,
 	purpose: keyof typeof DOWNLOAD_TEXT = 'result',
+	/** Trace ID of the API answer that gave the link, for StepFun support. */
+	traceId?: string,
 ): Promise<{ bytes: Buffer; contentType?: string }> {
 	const text = DOWNLOAD_TEXT[purpose];
 	const failed = (message: string, description: string, status?: number) =>
-		stepFunApiError(ctx, { message: `Could not download ${text.what}: ${message}`, description, status }, itemIndex);
+		stepFunApiError(ctx, { message: `Could not download ${text.what}: ${message}`, description, status, traceId }, itemIndex);
 	let response: {
 		body: AsyncIterable<Buffer> & { destroy?: () => void };
 		headers: HttpResponse['headers'];
@@ -374,7 +409,7 @@ export async function downloadImage(
 		});
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
-		throw failed(failure === 'timeout' ? `no answer within ${settings.timeoutMs / 1000} seconds` : code, text.fix);
+		throw failed(failure === 'timeout' ? `no answer within ${secondsText(settings.timeoutMs)}` : code, text.fix);
 	}
 	const status = response.statusCode;
 	if (status < 200 || status >= 300) {

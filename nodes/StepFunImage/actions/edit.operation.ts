@@ -96,7 +96,7 @@ interface RawImage {
 async function fromBinaryField(ctx: IExecuteFunctions, itemIndex: number): Promise<RawImage> {
 	const field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
 	if (typeof field !== 'string' || field.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'Input Binary Field', 'is empty', 'Enter the name of the binary field that holds the image, e.g. data.');
+		throw invalidField(ctx, itemIndex, 'Input Binary Field', typeof field === 'string' ? 'is empty' : `expected a field name, got ${JSON.stringify(field)}`, 'Enter the name of the binary field that holds the image, e.g. data.');
 	}
 	const name = field.trim();
 	const binaries = ctx.getInputData()[itemIndex]?.binary ?? {};
@@ -130,7 +130,13 @@ async function fromUrl(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: num
 		parsed = undefined;
 	}
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-		throw invalidField(ctx, itemIndex, 'Image URL', `${JSON.stringify(url)} is not an http(s) URL`, 'Enter a link starting with https:// that points straight at the image file.');
+		const shown = typeof url === 'string' && url.length > 60 ? `${url.slice(0, 60)}…` : url;
+		const problem = typeof url === 'string' && url.trim() === '' ? 'is empty' : `${JSON.stringify(shown)} is not an http(s) URL`;
+		const hint =
+			parsed?.protocol === 'data:'
+				? 'This is a data URL: set Image Source to "Base64 or Data URL" and put it in Image Data.'
+				: 'Enter a link starting with https:// that points straight at the image file.';
+		throw invalidField(ctx, itemIndex, 'Image URL', problem, hint);
 	}
 	const { bytes, contentType } = await downloadImage(ctx, parsed.href, { timeoutMs }, itemIndex, 'input');
 	const baseName = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
@@ -140,7 +146,7 @@ async function fromUrl(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: num
 function fromBase64(ctx: IExecuteFunctions, itemIndex: number): RawImage {
 	const value = ctx.getNodeParameter('imageBase64', itemIndex, '');
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'Image Data', 'is empty', 'Map a field that holds base64 image data or a data URL.');
+		throw invalidField(ctx, itemIndex, 'Image Data', typeof value === 'string' || value === undefined || value === null ? 'is empty' : `expected text, got ${JSON.stringify(value)}`, 'Map a field that holds base64 image data or a data URL.');
 	}
 	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value.trim());
 	const data = match ? value.trim().slice(match[0].length) : value.trim();
@@ -167,8 +173,16 @@ async function readInputImage(ctx: IExecuteFunctions, itemIndex: number, timeout
 				? `${fileText} is empty (0 bytes)`
 				: inspection.problem === 'corrupt'
 					? `${fileText} is a truncated or corrupt ${inspection.detected ?? 'image'}`
-					: `${fileText} is ${inspection.detected ?? `not an image (${raw.mimeType ?? 'unknown type'})`}, not an image`;
-		throw invalidField(ctx, itemIndex, raw.label, problem, 'Send a complete PNG, JPEG or WebP image. Check that the node before this one really outputs the image file.');
+					: inspection.detected
+						? `${fileText} is ${inspection.detected}, not an image`
+						: `${fileText} is not an image (${raw.mimeType ?? 'unknown type'})`;
+		const check =
+			source === 'url'
+				? 'Check that the Image URL points straight at the image file, not at a web page showing it (such as a share link).'
+				: source === 'base64'
+					? 'Check that Image Data holds the whole image, base64-encoded.'
+					: 'Check that the node before this one really outputs the image file.';
+		throw invalidField(ctx, itemIndex, raw.label, problem, `Send a complete PNG, JPEG or WebP image. ${check}`);
 	}
 	const { info } = inspection;
 	if (!ACCEPTED_TYPES.has(info.type)) {

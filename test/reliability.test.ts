@@ -1,0 +1,344 @@
+/**
+ * Issue 3 ("content_filtered", "Nothing lost") and issue 5 ("Concurrency"): what comes out of a
+ * run with filtered images, failures among many items, several images per item and requests
+ * running at once. Timing is only ever compared between the stand-in's own recorded timestamps.
+ */
+import type { IDataObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import { generate, useStandIn } from './helpers/stepfun';
+import type { OutputItem } from './helpers/run-node';
+import type { RecordedRequest, ScriptedResponse } from './stand-in/server.mjs';
+
+const stepfun = useStandIn();
+
+const GENERATIONS = '/v1/images/generations';
+
+/** What a Generate request asked for (the stand-in matches scripted answers before parsing). */
+function sent(request: RecordedRequest): { prompt: string; seed?: number } {
+	return JSON.parse(request.rawBody.toString('utf8'));
+}
+
+const forPrompt = (prompt: string, answer: ScriptedResponse = {}): ScriptedResponse => ({
+	...answer,
+	match: (request) => sent(request).prompt === prompt,
+});
+
+const filtered = (keepBytes: boolean): ScriptedResponse => ({
+	transform: (json) => {
+		json.data[0].finish_reason = 'content_filtered';
+		if (!keepBytes) delete json.data[0].b64_json;
+	},
+});
+
+/** item → image summary, for comparing whole outputs at once. */
+function summary(item: OutputItem): IDataObject {
+	const paired = item.pairedItem as IDataObject;
+	return item.json.error !== undefined
+		? { paired, error: item.json.error }
+		: { paired, prompt: item.json.prompt, seed: item.json.seed };
+}
+
+const prompts = (count: number) => Array.from({ length: count }, (_, index) => ({ json: { prompt: `item ${index}` } }));
+
+describe('On Content Filtered', () => {
+	it('Error (default): fails the item even when StepFun sent image bytes', async () => {
+		stepfun.standIn.fault(GENERATIONS, filtered(true));
+		const { items, error, standIn } = await stepfun.run(generate('A beach', { onContentFiltered: 'error' }));
+		expect(items).toEqual([]);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error?.message).toBe('StepFun stopped the image at content moderation (finish reason content_filtered)');
+		expect((error as NodeApiError).httpCode).toBe('200');
+		expect((error as NodeApiError).context.traceId).toBe(standIn.requests[0].traceId);
+	});
+
+	it('Output Item Without Image: metadata with finishReason content_filtered, no binary when none was sent', async () => {
+		stepfun.standIn.fault(GENERATIONS, filtered(false));
+		const { items, error, standIn } = await stepfun.run(generate('A beach', { onContentFiltered: 'outputItem', seed: 7 }));
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(items[0].binary).toBeUndefined();
+		expect(items[0].pairedItem).toEqual({ item: 0 });
+		expect(items[0].json).toEqual({
+			seed: 7,
+			finishReason: 'content_filtered',
+			created: standIn.requests[0].responseJson.created,
+			createdAt: new Date(standIn.requests[0].responseJson.created * 1000).toISOString(),
+			model: 'step-image-edit-2',
+			prompt: 'A beach',
+			operation: 'generate',
+		});
+	});
+
+	it('Output Item Without Image: keeps the image when StepFun sent bytes anyway', async () => {
+		stepfun.standIn.fault(GENERATIONS, filtered(true));
+		const { items, error, standIn } = await stepfun.run(generate('A beach', { onContentFiltered: 'outputItem' }));
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ finishReason: 'content_filtered', width: 1024, height: 1024 });
+		const sentBytes = Buffer.from(standIn.requests[0].responseJson.data[0].b64_json, 'base64');
+		expect(items[0].binary?.data.bytes.equals(sentBytes)).toBe(true);
+	});
+
+	it('Output Item Without Image with a url: the image is downloaded and kept, the link output', async () => {
+		stepfun.standIn.fault(GENERATIONS, filtered(false));
+		const { items, error, standIn } = await stepfun.run(
+			generate('A beach', { onContentFiltered: 'outputItem', responseFormat: 'url' }),
+		);
+		expect(error).toBeUndefined();
+		expect(standIn.imageRequests).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ finishReason: 'content_filtered', url: standIn.requests[0].responseJson.data[0].url });
+		expect(items[0].binary?.data.mimeType).toBe('image/png');
+	});
+
+	it('Skip: outputs nothing for that image, bytes or not, and downloads nothing', async () => {
+		const { standIn } = stepfun;
+		standIn.fault(GENERATIONS, filtered(true));
+		const withBytes = await stepfun.run(generate('A beach', { onContentFiltered: 'skip' }));
+		expect(withBytes.error).toBeUndefined();
+		expect(withBytes.items).toEqual([]);
+
+		// A filtered image behind an expired link is skipped, not a download error.
+		standIn.fault(GENERATIONS, filtered(false));
+		standIn.imageFault({ status: 404, body: 'Not Found' });
+		const withUrl = await stepfun.run(generate('A beach', { onContentFiltered: 'skip', responseFormat: 'url' }));
+		expect(withUrl.error).toBeUndefined();
+		expect(withUrl.items).toEqual([]);
+		expect(standIn.imageRequests).toEqual([]);
+	});
+
+	it('Skip: only the filtered image of several is left out; the others keep their order and pairing', async () => {
+		stepfun.standIn.fault(GENERATIONS, { ...filtered(false), match: (request) => sent(request).seed === 21 });
+		const { items, error } = await stepfun.run(generate('A beach', { onContentFiltered: 'skip', seed: 20, numberOfImages: 3 }));
+		expect(error).toBeUndefined();
+		expect(items.map(summary)).toEqual([
+			{ paired: { item: 0 }, prompt: 'A beach', seed: 20 },
+			{ paired: { item: 0 }, prompt: 'A beach', seed: 22 },
+		]);
+	});
+
+	it('Error with a url: reports the filter, without downloading the image', async () => {
+		stepfun.standIn.fault(GENERATIONS, filtered(false));
+		const { error, standIn } = await stepfun.run(generate('A beach', { responseFormat: 'url' }));
+		expect(error?.message).toBe('StepFun stopped the image at content moderation (finish reason content_filtered)');
+		expect(standIn.imageRequests).toEqual([]);
+	});
+});
+
+describe('Nothing lost: Continue On Fail', () => {
+	it('a mix of good items, bad inputs and faults: one item per image, one error item per failure, in input order', async () => {
+		const { standIn } = stepfun;
+		standIn.fault(
+			GENERATIONS,
+			forPrompt('moderated', { status: 451, body: { error: { message: 'Prompt failed moderation', type: 'content_moderation' } } }),
+			forPrompt('filtered', filtered(false)),
+			forPrompt('reset', { reset: true }),
+			forPrompt('flaky', { status: 500, headers: { 'retry-after': '0' }, body: '' }),
+			{
+				match: (request) => sent(request).prompt === 'half' && sent(request).seed === 101,
+				status: 400,
+				body: { error: { message: 'steps must be in range [1, 50]', type: 'request_params_invalid' } },
+			},
+			// Answers finish out of input order.
+			forPrompt('cat', { delayMs: 60 }),
+		);
+		const input = [
+			{ json: { prompt: 'cat', n: 2 } },
+			{ json: { prompt: '' } },
+			{ json: { prompt: 'moderated' } },
+			{ json: { prompt: 'dog' } },
+			{ json: { prompt: 'filtered' } },
+			{ json: { prompt: 'x'.repeat(513) } },
+			{ json: { prompt: 'reset' } },
+			{ json: { prompt: 'flaky' } },
+			{ json: { prompt: 'half', n: 2 } },
+		];
+		const { items, error } = await stepfun.run(
+			generate('={{ $json.prompt }}', { seed: 100, numberOfImages: '={{ $json.n ?? 1 }}' }),
+			{ items: input, continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items.map(summary)).toEqual([
+			{ paired: { item: 0 }, prompt: 'cat', seed: 100 },
+			{ paired: { item: 0 }, prompt: 'cat', seed: 101 },
+			{ paired: { item: 1 }, error: 'Prompt: is empty (item 1)' },
+			{ paired: { item: 2 }, error: 'StepFun error 451: Prompt failed moderation' },
+			{ paired: { item: 3 }, prompt: 'dog', seed: 100 },
+			{ paired: { item: 4 }, error: 'StepFun stopped the image at content moderation (finish reason content_filtered)' },
+			{ paired: { item: 5 }, error: 'Prompt: is 513 characters long; StepFun accepts at most 512 (item 5)' },
+			{ paired: { item: 6 }, error: 'The connection to StepFun broke before an answer arrived (ECONNRESET)' },
+			{ paired: { item: 7 }, prompt: 'flaky', seed: 100 },
+			{ paired: { item: 8 }, prompt: 'half', seed: 100 },
+			{ paired: { item: 8 }, error: 'StepFun error 400: steps must be in range [1, 50]' },
+		]);
+		// Images are real, error items carry what the user needs.
+		expect(items.filter((item) => item.json.error === undefined).every((item) => item.binary?.data.mimeType === 'image/png')).toBe(true);
+		const moderated = items[3].json;
+		expect(moderated).toMatchObject({ httpCode: '451', itemIndex: 2 });
+		const moderatedRequest = standIn.requests.find((request) => sent(request).prompt === 'moderated')!;
+		expect(moderated.traceId).toBe(moderatedRequest.traceId);
+		expect(moderated.description).toContain(moderatedRequest.traceId);
+		expect(items[2].json).toMatchObject({ itemIndex: 1 });
+		// Bad inputs send nothing; the reset is not resent; the 500 is.
+		const byPrompt = standIn.requests.map((request) => sent(request).prompt).sort();
+		expect(byPrompt).toEqual(['cat', 'cat', 'dog', 'filtered', 'flaky', 'flaky', 'half', 'half', 'moderated', 'reset']);
+	});
+});
+
+describe('Nothing lost: Continue On Fail off', () => {
+	it('the first failure in input order is reported, even when a later item failed first; no further requests start', async () => {
+		const { standIn } = stepfun;
+		standIn.fault(
+			GENERATIONS,
+			forPrompt('item 0', { delayMs: 150, status: 451, body: { error: { message: 'Image failed moderation', type: 'content_moderation' } } }),
+			forPrompt('item 1', { status: 400, body: { error: { message: 'bad cfg_scale', type: 'request_params_invalid' } } }),
+		);
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(6) });
+		expect(items).toEqual([]);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error?.message).toBe('StepFun error 451: Image failed moderation');
+		expect((error as NodeApiError).context.itemIndex).toBe(0);
+		// Item 1 failed while item 0 was still running: items 2-5 were never sent.
+		const item1 = standIn.requests.find((request) => sent(request).prompt === 'item 1')!;
+		const item0 = standIn.requests.find((request) => sent(request).prompt === 'item 0')!;
+		expect(item1.answeredAt!).toBeLessThan(item0.answeredAt!);
+		expect(standIn.requests.map((request) => sent(request).prompt).sort()).toEqual(['item 0', 'item 1']);
+	});
+
+	it('sequentially: stops at the failing item with its error, no partial success', async () => {
+		const { standIn } = stepfun;
+		standIn.fault(GENERATIONS, forPrompt('item 1', { status: 402, body: { error: { message: 'Insufficient balance', type: 'insufficient_balance' } } }));
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(4) });
+		expect(items).toEqual([]);
+		expect(error?.message).toBe('StepFun error 402: Insufficient balance');
+		expect((error as NodeApiError).context.itemIndex).toBe(1);
+		expect(standIn.requests.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1']);
+	});
+
+	it('a bad input stops the node with its validation error; later items are not sent', async () => {
+		const input = [{ json: { prompt: 'item 0' } }, { json: { prompt: 'item 1' } }, { json: { prompt: '   ' } }, { json: { prompt: 'item 3' } }];
+		const { items, error, standIn } = await stepfun.run(generate('={{ $json.prompt }}'), { items: input });
+		expect(items).toEqual([]);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toBe('Prompt: is empty (item 2)');
+		expect(standIn.requests.map((request) => sent(request).prompt).sort()).toEqual(['item 0', 'item 1']);
+	});
+});
+
+describe('Number of Images', () => {
+	it('3 images with seed 10: seeds 10, 11, 12 on the wire and in the output, in order, all paired to the item', async () => {
+		const { standIn } = stepfun;
+		// The first image answers last.
+		standIn.fault(
+			GENERATIONS,
+			{ match: (request) => sent(request).seed === 10, delayMs: 80 },
+			{ match: (request) => sent(request).seed === 11, delayMs: 40 },
+		);
+		const { items, error } = await stepfun.run(generate('Three foxes', { seed: 10, numberOfImages: 3 }));
+		expect(error).toBeUndefined();
+		expect(standIn.requests.map((request) => sent(request).seed).sort()).toEqual([10, 11, 12]);
+		expect(items.map((item) => [item.json.seed, item.pairedItem, item.json.fileName])).toEqual([
+			[10, { item: 0 }, 'stepfun-10.png'],
+			[11, { item: 0 }, 'stepfun-11.png'],
+			[12, { item: 0 }, 'stepfun-12.png'],
+		]);
+		// Each output holds the image of its own request.
+		for (const item of items) {
+			const request = standIn.requests.find((candidate) => sent(candidate).seed === item.json.seed)!;
+			expect(item.binary?.data.bytes.equals(Buffer.from(request.responseJson.data[0].b64_json, 'base64'))).toBe(true);
+		}
+	});
+});
+
+describe('Concurrency', () => {
+	it('5 at once over 10 items finishing out of order: output order and pairing as if sequential, at most 5 in flight', async () => {
+		const { standIn } = stepfun;
+		// Item 0 is slowest, item 9 fastest.
+		for (let index = 0; index < 10; index++) standIn.fault(GENERATIONS, forPrompt(`item ${index}`, { delayMs: (10 - index) * 15 }));
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts(10) });
+		expect(error).toBeUndefined();
+		expect(standIn.maxInFlight).toBe(5);
+		// They really finished out of order...
+		const finished = [...standIn.requests].sort((a, b) => a.answeredAt! - b.answeredAt!).map((request) => sent(request).prompt);
+		expect(finished).not.toEqual(prompts(10).map((item) => item.json.prompt));
+		// ...and come out in input order, each with the image of its own request.
+		expect(items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(
+			prompts(10).map((item, index) => [item.json.prompt, { item: index }]),
+		);
+		for (const item of items) {
+			const request = standIn.requests.find((candidate) => sent(candidate).prompt === item.json.prompt)!;
+			expect(item.json.seed).toBe(request.responseJson.data[0].seed);
+		}
+	});
+
+	it('Concurrency 1: one request at a time, each sent after the previous was answered', async () => {
+		const { standIn } = stepfun;
+		standIn.fault(GENERATIONS, forPrompt('item 0', { delayMs: 40 }));
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(4) });
+		expect(error).toBeUndefined();
+		expect(standIn.maxInFlight).toBe(1);
+		expect(standIn.requests.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
+		for (let index = 1; index < standIn.requests.length; index++) {
+			expect(standIn.requests[index].receivedAt).toBeGreaterThanOrEqual(standIn.requests[index - 1].answeredAt!);
+		}
+		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+	});
+
+	it('the default keeps below the lowest tier: at most 4 at once', async () => {
+		const { standIn } = stepfun;
+		standIn.setDelay(100);
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(8) });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(8);
+		expect(standIn.maxInFlight).toBe(4);
+	});
+
+	it('several images per item and several items share one limit', async () => {
+		const { standIn } = stepfun;
+		standIn.setDelay(60);
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, seed: 5, numberOfImages: 2 }), {
+			items: prompts(3),
+		});
+		expect(error).toBeUndefined();
+		expect(standIn.requests).toHaveLength(6);
+		expect(standIn.maxInFlight).toBe(2);
+		expect(items.map(summary)).toEqual(
+			[0, 1, 2].flatMap((index) => [
+				{ paired: { item: index }, prompt: `item ${index}`, seed: 5 },
+				{ paired: { item: index }, prompt: `item ${index}`, seed: 6 },
+			]),
+		);
+	});
+
+	it('a 429 with Retry-After pauses every request of the run, not just the one that got it', async () => {
+		const { standIn } = stepfun;
+		const pauseMs = 500;
+		standIn.fault(
+			GENERATIONS,
+			forPrompt('item 0', {
+				status: 429,
+				headers: { 'retry-after': String(pauseMs / 1000) },
+				body: { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } },
+			}),
+			forPrompt('item 1', { delayMs: 20 }),
+		);
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(4) });
+		expect(error).toBeUndefined();
+		expect(items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(
+			prompts(4).map((item, index) => [item.json.prompt, { item: index }]),
+		);
+
+		const rateLimited = standIn.requests.find((request) => request.status === 429)!;
+		const pauseEnds = rateLimited.answeredAt! + pauseMs;
+		const of = (prompt: string) => standIn.requests.filter((request) => sent(request).prompt === prompt && request !== rateLimited);
+		// Item 1 was answered during the pause, so a slot was free for item 2...
+		expect(of('item 1')[0].answeredAt!).toBeLessThan(pauseEnds);
+		// ...yet nothing was sent until the pause was over: item 0's retry, item 2 and item 3 all waited.
+		// (A few ms of slack: the node measures the pause with its own clock, from when it read the 429.)
+		const waited = [...of('item 0'), ...of('item 2'), ...of('item 3')];
+		expect(waited).toHaveLength(3);
+		for (const request of waited) expect(request.receivedAt).toBeGreaterThanOrEqual(pauseEnds - 5);
+		expect(standIn.requests).toHaveLength(5);
+	});
+});
