@@ -17,17 +17,22 @@ export interface InputImage {
 	info: ImageInfo;
 }
 
-/** One item, checked and ready to send: what an operation's `prepare` returns. */
+/** One item with its parameters checked: what an operation's `prepare` returns. */
 export interface PreparedItem {
 	operation: Operation;
 	path: string;
 	settings: ItemSettings;
-	input?: InputImage;
+	/**
+	 * Reads and checks the input image (Edit). Called just before the item's requests,
+	 * so only the images of items in flight are held in memory.
+	 */
+	loadInput?: () => Promise<InputImage>;
 	/** A fresh request body; `seed` overrides the option (used for the n-th image). */
-	body: (seed: number | undefined) => IDataObject | FormData;
+	body: (seed: number | undefined, input: InputImage | undefined) => IDataObject | FormData;
 }
 
-export type Prepare = (ctx: IExecuteFunctions, itemIndex: number) => PreparedItem | Promise<PreparedItem>;
+/** Checks one item's parameters; no I/O, so every item can be checked before anything is sent. */
+export type Prepare = (ctx: IExecuteFunctions, itemIndex: number) => PreparedItem;
 
 type NodeError = NodeApiError | NodeOperationError;
 
@@ -134,6 +139,7 @@ async function requestOneImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	prepared: PreparedItem,
+	input: InputImage | undefined,
 	imageIndex: number,
 	baseUrl: string,
 	gate: RateGate,
@@ -144,7 +150,7 @@ async function requestOneImage(
 		baseUrl,
 		method: 'POST',
 		path: prepared.path,
-		body: () => prepared.body(seed),
+		body: () => prepared.body(seed, input),
 		itemIndex,
 		settings: prepared.settings.request,
 		gate,
@@ -254,10 +260,23 @@ export async function runOperation(
 		if (!continueOnFail) stopped = true;
 	};
 
-	for (let itemIndex = 0; itemIndex < items.length && !stopped; itemIndex++) {
-		let prepared: PreparedItem;
+	// Parameters of all items first: without Continue On Fail, a bad item stops the run before
+	// any item is sent (and billed).
+	const preparedItems = items.map((_, itemIndex) => {
 		try {
-			prepared = await prepare(ctx, itemIndex);
+			return prepare(ctx, itemIndex);
+		} catch (error) {
+			fail(itemIndex, error);
+			return undefined;
+		}
+	});
+
+	for (let itemIndex = 0; itemIndex < items.length && !stopped; itemIndex++) {
+		const prepared = preparedItems[itemIndex];
+		if (!prepared) continue;
+		let input: InputImage | undefined;
+		try {
+			input = await prepared.loadInput?.();
 		} catch (error) {
 			fail(itemIndex, error);
 			continue;
@@ -271,7 +290,7 @@ export async function runOperation(
 			// Each request fills its own place, so output order does not depend on finishing order.
 			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
 			running.push(
-				requestOneImage(ctx, itemIndex, prepared, imageIndex, baseUrl, gate)
+				requestOneImage(ctx, itemIndex, prepared, input, imageIndex, baseUrl, gate)
 					.then(
 						(produced) => {
 							outcomes[itemIndex][slot] = { items: produced };

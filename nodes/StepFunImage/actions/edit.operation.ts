@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { invalidField, modelField, optionsField, promptField, readItemSettings } from '../fields';
 import { inspectImage } from '../image';
@@ -202,16 +203,16 @@ async function readInputImage(ctx: IExecuteFunctions, itemIndex: number, timeout
 	return { bytes: raw.bytes, mimeType, fileName: raw.fileName ?? `image.${info.extension}`, info };
 }
 
-/** Checks one item and describes its request to /images/edits (multipart/form-data). */
-export async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedItem> {
+/** Checks one item's parameters and describes its request to /images/edits (multipart/form-data). */
+export function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
 	const settings = readItemSettings(ctx, itemIndex);
-	const input = await readInputImage(ctx, itemIndex, settings.request.timeoutMs);
 	return {
 		operation: 'edit',
 		path: '/images/edits',
 		settings,
-		input,
-		body: (seed) => {
+		loadInput: async () => await readInputImage(ctx, itemIndex, settings.request.timeoutMs),
+		body: (seed, input) => {
+			if (!input) throw new NodeOperationError(ctx.getNode(), 'The input image was not loaded', { itemIndex });
 			const form = new FormData();
 			form.append('model', settings.model);
 			form.append('prompt', settings.prompt);
