@@ -28,8 +28,7 @@ export class StepFunApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description:
-				'Your StepFun API key. A key only works in the region where it was created.',
+			description: 'Your StepFun API key. A key only works in the region where it was created.',
 		},
 		{
 			displayName: 'Region',

@@ -65,7 +65,10 @@ export class StepFunImage implements INodeType {
 
 	methods = {
 		listSearch: {
-			async listModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+			async listModels(
+				this: ILoadOptionsFunctions,
+				filter?: string,
+			): Promise<INodeListSearchResult> {
 				return await listModels(this, filter);
 			},
 		},

@@ -47,7 +47,8 @@ export function modelField(operation: Operation): INodeProperties {
 		type: 'resourceLocator',
 		default: { mode: 'id', value: DEFAULT_MODEL },
 		required: true,
-		description: 'The StepFun image model. Any model ID is accepted, so new models work without an update.',
+		description:
+			'The StepFun image model. Any model ID is accepted, so new models work without an update.',
 		modes: [
 			{
 				displayName: 'From List',
@@ -314,7 +315,13 @@ function readText(
 		);
 	}
 	if (required && value.trim() === '') {
-		throw invalidField(ctx, itemIndex, label, 'is empty', `Enter a ${label.toLowerCase()}, or check that the expression finds a value for this item.`);
+		throw invalidField(
+			ctx,
+			itemIndex,
+			label,
+			'is empty',
+			`Enter a ${label.toLowerCase()}, or check that the expression finds a value for this item.`,
+		);
 	}
 	const length = characterCount(value);
 	if (length > PROMPT_MAX_CHARACTERS) {
@@ -358,7 +365,9 @@ function readModel(ctx: IExecuteFunctions, itemIndex: number): string {
 			ctx,
 			itemIndex,
 			'Model',
-			typeof model === 'string' || model === undefined || model === null ? 'is empty' : `expected a model ID, got ${describeValue(model)}`,
+			typeof model === 'string' || model === undefined || model === null
+				? 'is empty'
+				: `expected a model ID, got ${describeValue(model)}`,
 			`Pick a model from the list or enter an ID such as ${DEFAULT_MODEL}.`,
 		);
 	}
@@ -375,14 +384,38 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 
 	const api: ApiOptions = { response_format: 'b64_json' };
 	if (options.seed !== undefined) {
-		api.seed = readInteger(ctx, itemIndex, 'Seed', options.seed, SEED_MIN, SEED_MAX, `Use a whole number from ${SEED_MIN} to ${SEED_MAX}, or remove the Seed option for a random seed.`);
+		api.seed = readInteger(
+			ctx,
+			itemIndex,
+			'Seed',
+			options.seed,
+			SEED_MIN,
+			SEED_MAX,
+			`Use a whole number from ${SEED_MIN} to ${SEED_MAX}, or remove the Seed option for a random seed.`,
+		);
 	}
 	if (options.steps !== undefined) {
-		api.steps = readInteger(ctx, itemIndex, 'Steps', options.steps, STEPS_MIN, STEPS_MAX, `Use a whole number from ${STEPS_MIN} to ${STEPS_MAX}; ${STEPS_DEFAULT} is StepFun's default.`);
+		api.steps = readInteger(
+			ctx,
+			itemIndex,
+			'Steps',
+			options.steps,
+			STEPS_MIN,
+			STEPS_MAX,
+			`Use a whole number from ${STEPS_MIN} to ${STEPS_MAX}; ${STEPS_DEFAULT} is StepFun's default.`,
+		);
 	}
 	if (options.cfgScale !== undefined) {
-		const cfg = typeof options.cfgScale === 'string' && options.cfgScale.trim() !== '' ? Number(options.cfgScale) : options.cfgScale;
-		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < CFG_SCALE_MIN || cfg > CFG_SCALE_MAX) {
+		const cfg =
+			typeof options.cfgScale === 'string' && options.cfgScale.trim() !== ''
+				? Number(options.cfgScale)
+				: options.cfgScale;
+		if (
+			typeof cfg !== 'number' ||
+			!Number.isFinite(cfg) ||
+			cfg < CFG_SCALE_MIN ||
+			cfg > CFG_SCALE_MAX
+		) {
 			throw invalidField(
 				ctx,
 				itemIndex,
@@ -394,38 +427,104 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 		api.cfg_scale = cfg;
 	}
 	if (options.negativePrompt !== undefined) {
-		api.negative_prompt = readText(ctx, itemIndex, 'Negative Prompt', options.negativePrompt, { required: false });
+		api.negative_prompt = readText(ctx, itemIndex, 'Negative Prompt', options.negativePrompt, {
+			required: false,
+		});
 	}
 	if (options.textMode !== undefined) {
 		if (typeof options.textMode !== 'boolean') {
-			throw invalidField(ctx, itemIndex, 'Text Mode', `expected true or false, got ${describeValue(options.textMode)}`, 'Switch Text Mode on or off, or make its expression produce a boolean.');
+			throw invalidField(
+				ctx,
+				itemIndex,
+				'Text Mode',
+				`expected true or false, got ${describeValue(options.textMode)}`,
+				'Switch Text Mode on or off, or make its expression produce a boolean.',
+			);
 		}
 		api.text_mode = options.textMode;
 	}
 	if (options.responseFormat !== undefined) {
 		if (options.responseFormat !== 'b64_json' && options.responseFormat !== 'url') {
-			throw invalidField(ctx, itemIndex, 'Response Format', `must be b64_json or url, got ${describeValue(options.responseFormat)}`, 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.');
+			throw invalidField(
+				ctx,
+				itemIndex,
+				'Response Format',
+				`must be b64_json or url, got ${describeValue(options.responseFormat)}`,
+				'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
+			);
 		}
 		api.response_format = options.responseFormat;
 	}
 
-	const timeoutSeconds = readInteger(ctx, itemIndex, 'Timeout (Seconds)', options.timeout ?? 120, 1, 3600, 'Use a whole number of seconds from 1 to 3600; 120 suits image generation.');
-	const maxRetries = readInteger(ctx, itemIndex, 'Max Retries', options.maxRetries ?? 2, 0, 10, 'Use a whole number from 0 to 10.');
-	const numberOfImages = readInteger(ctx, itemIndex, 'Number of Images', options.numberOfImages ?? 1, 1, MAX_IMAGES_PER_ITEM, `Use a whole number from 1 to ${MAX_IMAGES_PER_ITEM}.`);
+	const timeoutSeconds = readInteger(
+		ctx,
+		itemIndex,
+		'Timeout (Seconds)',
+		options.timeout ?? 120,
+		1,
+		3600,
+		'Use a whole number of seconds from 1 to 3600; 120 suits image generation.',
+	);
+	const maxRetries = readInteger(
+		ctx,
+		itemIndex,
+		'Max Retries',
+		options.maxRetries ?? 2,
+		0,
+		10,
+		'Use a whole number from 0 to 10.',
+	);
+	const numberOfImages = readInteger(
+		ctx,
+		itemIndex,
+		'Number of Images',
+		options.numberOfImages ?? 1,
+		1,
+		MAX_IMAGES_PER_ITEM,
+		`Use a whole number from 1 to ${MAX_IMAGES_PER_ITEM}.`,
+	);
 	if (api.seed !== undefined && api.seed + numberOfImages - 1 > SEED_MAX) {
-		throw invalidField(ctx, itemIndex, 'Seed', `${api.seed} + ${numberOfImages - 1} more images goes past ${SEED_MAX}`, `Use a seed of at most ${SEED_MAX - numberOfImages + 1}: each further image uses the next seed.`);
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'Seed',
+			`${api.seed} + ${numberOfImages - 1} more images goes past ${SEED_MAX}`,
+			`Use a seed of at most ${SEED_MAX - numberOfImages + 1}: each further image uses the next seed.`,
+		);
 	}
 	const fileName = options.fileName ?? DEFAULT_FILE_NAME;
 	if (typeof fileName !== 'string' || fileName.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'File Name', typeof fileName === 'string' ? 'is empty' : `expected text, got ${describeValue(fileName)}`, `Enter a file name such as ${DEFAULT_FILE_NAME}.`);
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'File Name',
+			typeof fileName === 'string' ? 'is empty' : `expected text, got ${describeValue(fileName)}`,
+			`Enter a file name such as ${DEFAULT_FILE_NAME}.`,
+		);
 	}
 	const outputBinaryField = options.outputBinaryField ?? 'data';
 	if (typeof outputBinaryField !== 'string' || outputBinaryField.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'Put Output in Field', 'is empty', 'Enter the name of a binary field, e.g. data.');
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'Put Output in Field',
+			'is empty',
+			'Enter the name of a binary field, e.g. data.',
+		);
 	}
 	const onContentFiltered = options.onContentFiltered ?? 'error';
-	if (onContentFiltered !== 'error' && onContentFiltered !== 'outputItem' && onContentFiltered !== 'skip') {
-		throw invalidField(ctx, itemIndex, 'On Content Filtered', `unknown choice ${describeValue(onContentFiltered)}`, 'Pick Error, Output Item Without Image or Skip.');
+	if (
+		onContentFiltered !== 'error' &&
+		onContentFiltered !== 'outputItem' &&
+		onContentFiltered !== 'skip'
+	) {
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'On Content Filtered',
+			`unknown choice ${describeValue(onContentFiltered)}`,
+			'Pick Error, Output Item Without Image or Skip.',
+		);
 	}
 
 	return {
@@ -451,5 +550,13 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 /** How many requests may run at once; one value for the whole run, read from the first item. */
 export function readConcurrency(ctx: IExecuteFunctions): number {
 	const value = ctx.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY);
-	return readInteger(ctx, 0, 'Concurrency', value, 1, MAX_CONCURRENCY, `Use a whole number from 1 to ${MAX_CONCURRENCY}.`);
+	return readInteger(
+		ctx,
+		0,
+		'Concurrency',
+		value,
+		1,
+		MAX_CONCURRENCY,
+		`Use a whole number from 1 to ${MAX_CONCURRENCY}.`,
+	);
 }

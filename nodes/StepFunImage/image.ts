@@ -53,7 +53,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
 	if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
 	if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
-	if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'webp';
+	if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP')
+		return 'webp';
 	if (bytes.length >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a'))
 		return 'gif';
 	return undefined;
@@ -74,7 +75,9 @@ function describeNonImage(bytes: Uint8Array): string | undefined {
 	return undefined;
 }
 
-function pngInfo(bytes: Uint8Array): { width: number; height: number; complete: boolean } | undefined {
+function pngInfo(
+	bytes: Uint8Array,
+): { width: number; height: number; complete: boolean } | undefined {
 	// IHDR must be the first chunk: length 13 at offset 8, type at 12, data at 16.
 	if (bytes.length < 33 || ascii(bytes, 12, 4) !== 'IHDR') return undefined;
 	const width = u32be(bytes, 16);
@@ -84,7 +87,9 @@ function pngInfo(bytes: Uint8Array): { width: number; height: number; complete: 
 	return { width, height, complete };
 }
 
-function jpegInfo(bytes: Uint8Array): { width: number; height: number; complete: boolean } | undefined {
+function jpegInfo(
+	bytes: Uint8Array,
+): { width: number; height: number; complete: boolean } | undefined {
 	let at = 2;
 	while (at + 4 <= bytes.length) {
 		if (bytes[at] !== 0xff) return undefined;
@@ -113,7 +118,9 @@ function jpegInfo(bytes: Uint8Array): { width: number; height: number; complete:
 	return undefined;
 }
 
-function webpInfo(bytes: Uint8Array): { width: number; height: number; complete: boolean } | undefined {
+function webpInfo(
+	bytes: Uint8Array,
+): { width: number; height: number; complete: boolean } | undefined {
 	if (bytes.length < 30) return undefined;
 	// The RIFF size field counts everything after the first 8 bytes.
 	const complete = u32le(bytes, 4) + 8 <= bytes.length;
@@ -137,7 +144,9 @@ function webpInfo(bytes: Uint8Array): { width: number; height: number; complete:
 	return undefined;
 }
 
-function gifInfo(bytes: Uint8Array): { width: number; height: number; complete: boolean } | undefined {
+function gifInfo(
+	bytes: Uint8Array,
+): { width: number; height: number; complete: boolean } | undefined {
 	if (bytes.length < 10) return undefined;
 	const width = bytes[6] | (bytes[7] << 8);
 	const height = bytes[8] | (bytes[9] << 8);
@@ -155,7 +164,8 @@ const READERS: Record<ImageType, (bytes: Uint8Array) => ReturnType<typeof pngInf
 export function inspectImage(bytes: Uint8Array): ImageInspection {
 	if (bytes.length === 0) return { ok: false, problem: 'empty' };
 	const type = sniffImageType(bytes);
-	if (type === undefined) return { ok: false, problem: 'not-an-image', detected: describeNonImage(bytes) };
+	if (type === undefined)
+		return { ok: false, problem: 'not-an-image', detected: describeNonImage(bytes) };
 	const header = READERS[type](bytes);
 	if (!header || !header.complete || header.width === 0 || header.height === 0) {
 		return { ok: false, problem: 'corrupt', detected: MIME[type].mimeType };

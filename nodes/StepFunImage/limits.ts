@@ -66,7 +66,10 @@ export type Region = keyof typeof REGION_BASE_URLS | 'custom';
  * Returns an error text instead when a custom URL is unusable.
  * The credential's test request repeats this rule as an n8n expression.
  */
-export function apiBaseUrl(region: string, customUrl: unknown): { url: string } | { error: string } {
+export function apiBaseUrl(
+	region: string,
+	customUrl: unknown,
+): { url: string } | { error: string } {
 	if (region === 'international' || region === 'china') return { url: REGION_BASE_URLS[region] };
 	if (region !== 'custom') return { error: `Unknown region "${region}"` };
 	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';

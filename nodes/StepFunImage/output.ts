@@ -44,7 +44,8 @@ export async function toOutputItem(
 		seed: image.seed,
 		finishReason: image.finishReason,
 		created: result.created,
-		createdAt: result.created === undefined ? undefined : new Date(result.created * 1000).toISOString(),
+		createdAt:
+			result.created === undefined ? undefined : new Date(result.created * 1000).toISOString(),
 		model: settings.model,
 		prompt: settings.prompt,
 		operation: result.operation,

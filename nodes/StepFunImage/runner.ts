@@ -8,7 +8,13 @@ import { inspectImage } from './image';
 import type { ResultImage } from './output';
 import { toOutputItem } from './output';
 import type { ApiResponse } from './transport';
-import { downloadImage, RateGate, resolveApiBaseUrl, stepFunApiError, stepFunRequest } from './transport';
+import {
+	downloadImage,
+	RateGate,
+	resolveApiBaseUrl,
+	stepFunApiError,
+	stepFunRequest,
+} from './transport';
 
 export interface InputImage {
 	bytes: Buffer;
@@ -65,7 +71,11 @@ async function readImages(
 	const created = typeof body.created === 'number' ? body.created : undefined;
 	const images: ResultImage[] = [];
 	for (const entry of body.data) {
-		if (!isObject(entry)) throw fail('StepFun returned an unreadable image entry', 'An entry in "data" was not an object.');
+		if (!isObject(entry))
+			throw fail(
+				'StepFun returned an unreadable image entry',
+				'An entry in "data" was not an object.',
+			);
 		const seed = typeof entry.seed === 'number' ? entry.seed : undefined;
 		const finishReason = typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown';
 		const url = typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined;
@@ -75,11 +85,16 @@ async function readImages(
 		let bytes: Buffer | undefined;
 		if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
 			if (!BASE64.test(entry.b64_json)) {
-				throw fail('StepFun returned image data that is not valid base64', 'The image could not be decoded. Run again.');
+				throw fail(
+					'StepFun returned image data that is not valid base64',
+					'The image could not be decoded. Run again.',
+				);
 			}
 			bytes = Buffer.from(entry.b64_json, 'base64');
 		} else if (url !== undefined && wanted) {
-			bytes = (await downloadImage(ctx, url, prepared.settings.request, itemIndex, 'result', traceId)).bytes;
+			bytes = (
+				await downloadImage(ctx, url, prepared.settings.request, itemIndex, 'result', traceId)
+			).bytes;
 		}
 		if (bytes === undefined) {
 			// A filtered result may legitimately come without an image.
@@ -124,7 +139,8 @@ function applyContentFilter(
 			throw stepFunApiError(
 				ctx,
 				{
-					message: 'StepFun stopped the image at content moderation (finish reason content_filtered)',
+					message:
+						'StepFun stopped the image at content moderation (finish reason content_filtered)',
 					description:
 						'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
 					status: response.status,
@@ -145,7 +161,8 @@ async function requestOneImage(
 	gate: RateGate,
 ): Promise<INodeExecutionData[]> {
 	// With a seed, the n-th image of an item uses seed + n; without, StepFun picks each seed.
-	const seed = prepared.settings.api.seed === undefined ? undefined : prepared.settings.api.seed + imageIndex;
+	const seed =
+		prepared.settings.api.seed === undefined ? undefined : prepared.settings.api.seed + imageIndex;
 	const response = await stepFunRequest(ctx, {
 		baseUrl,
 		method: 'POST',
@@ -178,9 +195,15 @@ function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 	// Anything else is a bug or an n8n helper failure; never pass its cause on (it may hold request headers).
 	const message = error instanceof Error ? error.message : String(error);
 	// An expression n8n could not evaluate (n8n's legacy engine reports a syntax error as a plain UserError).
-	if (error instanceof ExpressionError || (error instanceof UserError && message === 'invalid syntax')) {
+	if (
+		error instanceof ExpressionError ||
+		(error instanceof UserError && message === 'invalid syntax')
+	) {
 		const named = error instanceof ExpressionError ? error.context.parameter : undefined;
-		const where = typeof named === 'string' ? `Parameter "${named}": its expression failed` : 'An expression failed';
+		const where =
+			typeof named === 'string'
+				? `Parameter "${named}": its expression failed`
+				: 'An expression failed';
 		return new NodeOperationError(ctx.getNode(), `${where}: ${message} (item ${itemIndex})`, {
 			itemIndex,
 			description:

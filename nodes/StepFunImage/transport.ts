@@ -111,7 +111,11 @@ function parseJson(buffer: Buffer | undefined): { ok: true; value: unknown } | {
 }
 
 /** StepFun's `{"error":{"message","type"}}`, or a short excerpt of whatever else came back. */
-function stepFunErrorMessage(body: Buffer | undefined): { message?: string; type?: string; excerpt?: string } {
+function stepFunErrorMessage(body: Buffer | undefined): {
+	message?: string;
+	type?: string;
+	excerpt?: string;
+} {
 	const parsed = parseJson(body);
 	if (parsed.ok && parsed.value && typeof parsed.value === 'object') {
 		const error = (parsed.value as { error?: unknown }).error;
@@ -126,7 +130,12 @@ function stepFunErrorMessage(body: Buffer | undefined): { message?: string; type
 		const message = (parsed.value as { message?: unknown }).message;
 		if (typeof message === 'string') return { message };
 	}
-	const text = body?.toString('utf8').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() ?? '';
+	const text =
+		body
+			?.toString('utf8')
+			.replace(/<[^>]*>/g, ' ')
+			.replace(/\s+/g, ' ')
+			.trim() ?? '';
 	return { excerpt: text === '' ? undefined : text.slice(0, 200) };
 }
 
@@ -136,19 +145,19 @@ function hintForStatus(status: number, path: string): string {
 		case 400:
 			return 'StepFun rejected a parameter. Check the fields named in the message.';
 		case 401:
-			return 'Check the API key, and that the credential\'s Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.';
+			return "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.";
 		case 402:
 			return 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.';
 		case 403:
-			return 'This key is not allowed to use this model or endpoint. Check the model ID and your account\'s permissions.';
+			return "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.";
 		case 404:
 			return path.startsWith('/images')
-				? 'The image endpoint was not found. StepFun announced its image service offline from 2026-10-10 (a system upgrade, no return date), so it may be unavailable; also check the credential\'s Region or Base URL.'
-				: 'Not found. Check the credential\'s Region or Base URL.';
+				? "The image endpoint was not found. StepFun announced its image service offline from 2026-10-10 (a system upgrade, no return date), so it may be unavailable; also check the credential's Region or Base URL."
+				: "Not found. Check the credential's Region or Base URL.";
 		case 429:
-			return 'StepFun\'s rate limit for your account was hit. Lower the Concurrency option, raise Max Retries, or try later.';
+			return "StepFun's rate limit for your account was hit. Lower the Concurrency option, raise Max Retries, or try later.";
 		case 451:
-			return 'The prompt, the input image or the result failed StepFun\'s content moderation. Change the prompt or image.';
+			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
 		case 500:
 		case 502:
 		case 503:
@@ -173,7 +182,13 @@ function traceText(traceId: string | undefined): string {
 /** The one way API failures leave the node: StepFun's words, the status, the trace ID, and never the request (it holds the key). */
 export function stepFunApiError(
 	ctx: IExecuteFunctions,
-	details: { message: string; description: string; status?: number; traceId?: string; type?: string },
+	details: {
+		message: string;
+		description: string;
+		status?: number;
+		traceId?: string;
+		type?: string;
+	},
 	itemIndex: number,
 ): NodeApiError {
 	const response: JsonObject = { message: details.message };
@@ -218,9 +233,14 @@ function httpError(
 ): NodeApiError {
 	const status = response.statusCode;
 	const traceId = withoutKey(header(response.headers, 'x-trace-id'), apiKey);
-	const body = response.body && apiKey ? Buffer.from(withoutKey(response.body.toString('utf8'), apiKey) ?? '') : response.body;
+	const body =
+		response.body && apiKey
+			? Buffer.from(withoutKey(response.body.toString('utf8'), apiKey) ?? '')
+			: response.body;
 	const { message, type, excerpt } = stepFunErrorMessage(body);
-	const said = message ?? (excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
+	const said =
+		message ??
+		(excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
 	const requested = RETRYABLE_STATUS.has(status) ? retryAfterMs(response.headers) : undefined;
 	const tries =
 		requested !== undefined && requested > RETRY_AFTER_MAX_MS
@@ -391,7 +411,11 @@ export async function downloadImage(
 ): Promise<{ bytes: Buffer; contentType?: string }> {
 	const text = DOWNLOAD_TEXT[purpose];
 	const failed = (message: string, description: string, status?: number) =>
-		stepFunApiError(ctx, { message: `Could not download ${text.what}: ${message}`, description, status, traceId }, itemIndex);
+		stepFunApiError(
+			ctx,
+			{ message: `Could not download ${text.what}: ${message}`, description, status, traceId },
+			itemIndex,
+		);
 	let response: {
 		body: AsyncIterable<Buffer> & { destroy?: () => void };
 		headers: HttpResponse['headers'];
@@ -409,17 +433,27 @@ export async function downloadImage(
 		});
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
-		throw failed(failure === 'timeout' ? `no answer within ${secondsText(settings.timeoutMs)}` : code, text.fix);
+		throw failed(
+			failure === 'timeout' ? `no answer within ${secondsText(settings.timeoutMs)}` : code,
+			text.fix,
+		);
 	}
 	const status = response.statusCode;
 	if (status < 200 || status >= 300) {
 		response.body.destroy?.();
-		throw failed(`HTTP ${status}`, [401, 403, 404, 410].includes(status) ? text.expired : text.fix, status);
+		throw failed(
+			`HTTP ${status}`,
+			[401, 403, 404, 410].includes(status) ? text.expired : text.fix,
+			status,
+		);
 	}
 	const limitText = `it is larger than ${DOWNLOAD_MAX_BYTES / 1024 / 1024} MiB`;
 	if (Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
 		response.body.destroy?.();
-		throw failed(limitText, 'The download was not started. Images for StepFun are far smaller; check the URL.');
+		throw failed(
+			limitText,
+			'The download was not started. Images for StepFun are far smaller; check the URL.',
+		);
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
@@ -435,7 +469,13 @@ export async function downloadImage(
 	}
 	if (received > DOWNLOAD_MAX_BYTES) {
 		response.body.destroy?.();
-		throw failed(limitText, 'The download was stopped. Images for StepFun are far smaller; check the URL.');
+		throw failed(
+			limitText,
+			'The download was stopped. Images for StepFun are far smaller; check the URL.',
+		);
 	}
-	return { bytes: Buffer.concat(chunks, received), contentType: header(response.headers, 'content-type') };
+	return {
+		bytes: Buffer.concat(chunks, received),
+		contentType: header(response.headers, 'content-type'),
+	};
 }

@@ -26,7 +26,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Binary File',
 				value: 'binary',
-				description: 'A file from an earlier node (form upload, HTTP Request, Google Drive, Read Files)',
+				description:
+					'A file from an earlier node (form upload, HTTP Request, Google Drive, Read Files)',
 			},
 			{
 				name: 'URL',
@@ -97,7 +98,15 @@ interface RawImage {
 async function fromBinaryField(ctx: IExecuteFunctions, itemIndex: number): Promise<RawImage> {
 	const field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
 	if (typeof field !== 'string' || field.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'Input Binary Field', typeof field === 'string' ? 'is empty' : `expected a field name, got ${JSON.stringify(field)}`, 'Enter the name of the binary field that holds the image, e.g. data.');
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'Input Binary Field',
+			typeof field === 'string'
+				? 'is empty'
+				: `expected a field name, got ${JSON.stringify(field)}`,
+			'Enter the name of the binary field that holds the image, e.g. data.',
+		);
 	}
 	const name = field.trim();
 	const binaries = ctx.getInputData()[itemIndex]?.binary ?? {};
@@ -122,7 +131,11 @@ async function fromBinaryField(ctx: IExecuteFunctions, itemIndex: number): Promi
 	};
 }
 
-async function fromUrl(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: number): Promise<RawImage> {
+async function fromUrl(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	timeoutMs: number,
+): Promise<RawImage> {
 	const url = ctx.getNodeParameter('imageUrl', itemIndex, '');
 	let parsed: URL | undefined;
 	try {
@@ -132,33 +145,65 @@ async function fromUrl(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: num
 	}
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
 		const shown = typeof url === 'string' && url.length > 60 ? `${url.slice(0, 60)}…` : url;
-		const problem = typeof url === 'string' && url.trim() === '' ? 'is empty' : `${JSON.stringify(shown)} is not an http(s) URL`;
+		const problem =
+			typeof url === 'string' && url.trim() === ''
+				? 'is empty'
+				: `${JSON.stringify(shown)} is not an http(s) URL`;
 		const hint =
 			parsed?.protocol === 'data:'
 				? 'This is a data URL: set Image Source to "Base64 or Data URL" and put it in Image Data.'
 				: 'Enter a link starting with https:// that points straight at the image file.';
 		throw invalidField(ctx, itemIndex, 'Image URL', problem, hint);
 	}
-	const { bytes, contentType } = await downloadImage(ctx, parsed.href, { timeoutMs }, itemIndex, 'input');
+	const { bytes, contentType } = await downloadImage(
+		ctx,
+		parsed.href,
+		{ timeoutMs },
+		itemIndex,
+		'input',
+	);
 	const baseName = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
-	return { bytes, label: 'Image URL', mimeType: contentType?.split(';')[0].trim(), fileName: baseName || undefined };
+	return {
+		bytes,
+		label: 'Image URL',
+		mimeType: contentType?.split(';')[0].trim(),
+		fileName: baseName || undefined,
+	};
 }
 
 function fromBase64(ctx: IExecuteFunctions, itemIndex: number): RawImage {
 	const value = ctx.getNodeParameter('imageBase64', itemIndex, '');
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw invalidField(ctx, itemIndex, 'Image Data', typeof value === 'string' || value === undefined || value === null ? 'is empty' : `expected text, got ${JSON.stringify(value)}`, 'Map a field that holds base64 image data or a data URL.');
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'Image Data',
+			typeof value === 'string' || value === undefined || value === null
+				? 'is empty'
+				: `expected text, got ${JSON.stringify(value)}`,
+			'Map a field that holds base64 image data or a data URL.',
+		);
 	}
 	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value.trim());
 	const data = match ? value.trim().slice(match[0].length) : value.trim();
 	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
-		throw invalidField(ctx, itemIndex, 'Image Data', 'is not base64 or a data URL', 'Provide the image as base64 text or as data:image/png;base64,....');
+		throw invalidField(
+			ctx,
+			itemIndex,
+			'Image Data',
+			'is not base64 or a data URL',
+			'Provide the image as base64 text or as data:image/png;base64,....',
+		);
 	}
 	return { bytes: Buffer.from(data, 'base64'), label: 'Image Data', mimeType: match?.[1] };
 }
 
 /** Turns each Image Source into bytes, then checks them the same way. */
-async function readInputImage(ctx: IExecuteFunctions, itemIndex: number, timeoutMs: number): Promise<InputImage> {
+async function readInputImage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	timeoutMs: number,
+): Promise<InputImage> {
 	const source = ctx.getNodeParameter('imageSource', itemIndex, 'binary');
 	const raw =
 		source === 'url'
@@ -183,11 +228,23 @@ async function readInputImage(ctx: IExecuteFunctions, itemIndex: number, timeout
 				: source === 'base64'
 					? 'Check that Image Data holds the whole image, base64-encoded.'
 					: 'Check that the node before this one really outputs the image file.';
-		throw invalidField(ctx, itemIndex, raw.label, problem, `Send a complete PNG, JPEG or WebP image. ${check}`);
+		throw invalidField(
+			ctx,
+			itemIndex,
+			raw.label,
+			problem,
+			`Send a complete PNG, JPEG or WebP image. ${check}`,
+		);
 	}
 	const { info } = inspection;
 	if (!ACCEPTED_TYPES.has(info.type)) {
-		throw invalidField(ctx, itemIndex, raw.label, `${fileText} is a ${info.type.toUpperCase()} image`, 'StepFun edits PNG, JPEG and WebP images. Convert it first, e.g. with the Edit Image node.');
+		throw invalidField(
+			ctx,
+			itemIndex,
+			raw.label,
+			`${fileText} is a ${info.type.toUpperCase()} image`,
+			'StepFun edits PNG, JPEG and WebP images. Convert it first, e.g. with the Edit Image node.',
+		);
 	}
 	if (info.width > EDIT_MAX_SIDE || info.height > EDIT_MAX_SIDE) {
 		throw invalidField(
@@ -212,7 +269,10 @@ export function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem
 		settings,
 		loadInput: async () => await readInputImage(ctx, itemIndex, settings.request.timeoutMs),
 		body: (seed, input) => {
-			if (!input) throw new NodeOperationError(ctx.getNode(), 'The input image was not loaded', { itemIndex });
+			if (!input)
+				throw new NodeOperationError(ctx.getNode(), 'The input image was not loaded', {
+					itemIndex,
+				});
 			const form = new FormData();
 			form.append('model', settings.model);
 			form.append('prompt', settings.prompt);
