@@ -47,6 +47,21 @@ type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
+/**
+ * Decodes base64 in slices. Node copies a whole string before decoding it (for a 4096×4096 result
+ * that copy is as large as the base64 text); slices keep the copy small.
+ */
+function decodeBase64(text: string): Buffer {
+	if (/[\r\n]/.test(text)) return Buffer.from(text, 'base64');
+	const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'base64'));
+	const slice = 1 << 16; // a multiple of 4, so every slice decodes on its own
+	let written = 0;
+	for (let at = 0; at < text.length; at += slice) {
+		written += out.write(text.slice(at, at + slice), written, 'base64');
+	}
+	return written === out.length ? out : out.subarray(0, written);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -90,7 +105,7 @@ async function readImages(
 					'The image could not be decoded. Run again.',
 				);
 			}
-			bytes = Buffer.from(entry.b64_json, 'base64');
+			bytes = decodeBase64(entry.b64_json);
 		} else if (url !== undefined && wanted) {
 			bytes = (
 				await downloadImage(ctx, url, prepared.settings.request, itemIndex, 'result', traceId)
