@@ -83,5 +83,15 @@ export class StepFunApi implements ICredentialType {
 			url: '/models',
 			method: 'GET',
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'StepFun rejected the API key. Check the key, and that Region matches where it was created: keys from platform.stepfun.ai only work with International, keys from platform.stepfun.com only with China.',
+				},
+			},
+		],
 	};
 }

@@ -30,6 +30,7 @@ describe('StepFun API credential', () => {
 			baseUrl: stepfun.standIn.baseUrl,
 		});
 		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^StepFun rejected the API key\. Check the key, and that Region matches/);
 		expect(stepfun.standIn.requests[0].status).toBe(401);
 	});
 

@@ -1,0 +1,56 @@
+// The importable workflows in examples/: loaded as shipped, and turned into copies
+// the e2e can execute (credential pointed at the stand-in, paths into the temp folder).
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { REPO } from './pack.mjs';
+
+export const EXAMPLES_DIR = join(REPO, 'examples');
+const STEPFUN_CRED = 'stepFunApi';
+/** The folder the examples write to, as a Docker user of n8n 2.x would have it. */
+export const EXAMPLE_FILES_DIR = '/home/node/.n8n-files';
+
+export function loadExamples() {
+	return readdirSync(EXAMPLES_DIR)
+		.filter((f) => f.endsWith('.json'))
+		.sort()
+		.map((file) => ({ file, raw: JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) }));
+}
+
+/**
+ * A copy of an example for execution, or the reason it cannot run without third-party
+ * accounts. { workflow, file, execute: 'cli' | 'webhook' | undefined, webhookPath, why, activate }
+ */
+export function exampleForExecution({ file, raw }, { filesDir }) {
+	const thirdParty = new Set();
+	for (const n of raw.nodes)
+		for (const c of Object.keys(n.credentials ?? {})) if (c !== STEPFUN_CRED) thirdParty.add(c);
+	const id = `e2eEx${file.replace(/[^a-z0-9]/gi, '').slice(0, 11)}`.padEnd(16, '0').slice(0, 16);
+	const text = JSON.stringify(raw).replaceAll(EXAMPLE_FILES_DIR, filesDir);
+	const workflow = { ...JSON.parse(text), id, name: `${raw.name} (e2e copy)`, active: false };
+	workflow.nodes = workflow.nodes.map((n) => ({
+		...n,
+		id: randomUUID(),
+		...(n.webhookId ? { webhookId: randomUUID() } : {}),
+	}));
+	const types = raw.nodes.map((n) => n.type);
+	const result = { file, workflow, raw };
+	if (thirdParty.size)
+		return {
+			...result,
+			why: `needs third-party accounts (${[...thirdParty].join(', ')}); imported and type-checked only`,
+		};
+	if (types.includes('n8n-nodes-base.webhook')) {
+		const hook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+		hook.parameters.path = `e2e-${hook.parameters.path}`;
+		return { ...result, execute: 'webhook', activate: true, webhookPath: hook.parameters.path };
+	}
+	const schedule = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
+	if (schedule) {
+		// The real Schedule Trigger, active in a started n8n, firing every 5 seconds.
+		schedule.parameters = { rule: { interval: [{ field: 'seconds', secondsInterval: 5 }] } };
+		return { ...result, execute: 'schedule', activate: true };
+	}
+	return { ...result, execute: 'cli' };
+}
