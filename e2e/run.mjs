@@ -23,6 +23,7 @@ import { loadExamples, exampleForExecution } from './lib/examples.mjs';
 import { N8n, nodeError, nodeOutput } from './lib/n8n.mjs';
 import { build, pack, REPO } from './lib/pack.mjs';
 import { stopAll } from './lib/proc.mjs';
+import { createReport, secs } from './lib/report.mjs';
 import * as wf from './lib/workflows.mjs';
 
 // ---------------------------------------------------------------- options
@@ -54,35 +55,7 @@ try {
 }
 
 // ---------------------------------------------------------------- reporting
-const results = [];
-const t0 = Date.now();
-const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
-
-async function scenario(name, fn) {
-	const started = Date.now();
-	try {
-		const detail = await fn();
-		results.push({ name, ok: true });
-		console.log(
-			`PASS  ${name}  (${secs(Date.now() - started)})${detail ? `\n      ${detail}` : ''}`,
-		);
-		return true;
-	} catch (err) {
-		results.push({ name, ok: false, err });
-		console.log(
-			`FAIL  ${name}  (${secs(Date.now() - started)})\n      ${String(err?.stack ?? err)
-				.split('\n')
-				.slice(0, 12)
-				.join('\n      ')}`,
-		);
-		return false;
-	}
-}
-
-function skip(name, why) {
-	results.push({ name, ok: true, skipped: true });
-	console.log(`SKIP  ${name}: ${why}`);
-}
+const { scenario, skip, run } = createReport();
 
 // ---------------------------------------------------------------- helpers
 const GOOD_KEY = `sk-e2e-good-${randomBytes(12).toString('hex')}`;
@@ -638,18 +611,4 @@ async function main() {
 	}
 }
 
-let fatal;
-try {
-	await main();
-} catch (err) {
-	fatal = err;
-	console.log(`FAIL  harness: ${err?.stack ?? err}`);
-	results.push({ name: 'harness', ok: false, err });
-}
-const passed = results.filter((r) => r.ok && !r.skipped).length;
-const failedCount = results.filter((r) => !r.ok).length;
-const skipped = results.filter((r) => r.skipped).length;
-console.log(`\ne2e finished in ${secs(Date.now() - t0)}${skipped ? ` (${skipped} skipped)` : ''}`);
-if (failedCount) for (const r of results.filter((x) => !x.ok)) console.log(`  failed: ${r.name}`);
-console.log(`${passed} passed, ${failedCount} failed`);
-process.exitCode = failedCount || fatal || passed === 0 ? 1 : 0;
+await run('e2e', main);

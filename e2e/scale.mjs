@@ -26,6 +26,7 @@ import { Agent, fetch, FormData } from 'undici';
 import { imageSize, makePng, startStandIn } from '../test/stand-in/server.mjs';
 import { isLineReady, prepare, selectLines } from './prepare.mjs';
 import { N8n } from './lib/n8n.mjs';
+import { createReport, secs } from './lib/report.mjs';
 import { build, pack } from './lib/pack.mjs';
 import { stopAll } from './lib/proc.mjs';
 import {
@@ -57,34 +58,8 @@ const opt = {
 };
 
 // ---------------------------------------------------------------- reporting
-const results = [];
-const t0 = Date.now();
-const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+const { scenario, run } = createReport();
 const figures = {};
-
-async function scenario(name, fn) {
-	const started = Date.now();
-	try {
-		const detail = await fn();
-		results.push({ name, ok: true });
-		console.log(
-			`PASS  ${name}  (${secs(Date.now() - started)})${detail ? `\n      ${String(detail).replace(/\n/g, '\n      ')}` : ''}`,
-		);
-		return true;
-	} catch (err) {
-		results.push({ name, ok: false, err });
-		console.log(
-			`FAIL  ${name}  (${secs(Date.now() - started)})\n      ${String(err?.stack ?? err)
-				.split('\n')
-				.slice(0, 16)
-				.join('\n      ')}`,
-		);
-		return false;
-	}
-}
-
-const say = (msg) => console.log(`[scale ${secs(Date.now() - t0)}] ${msg}`);
-const sha = (buf) => createHash('sha256').update(buf).digest('hex');
 
 // ---------------------------------------------------------------- the burst
 const EDITS = '/v1/images/edits';
@@ -617,35 +592,23 @@ async function main() {
 	}
 }
 
-let fatal;
-try {
-	await main();
-} catch (err) {
-	fatal = err;
-	console.log(`FAIL  harness: ${err?.stack ?? err}`);
-	results.push({ name: 'harness', ok: false, err });
-}
-if (figures.queue || figures.single) {
-	const row = (label, b) =>
-		b
-			? `  ${label.padEnd(44)} ${secs(b.wallMs).padStart(7)}  ${b.throughput.toFixed(2).padStart(6)} uploads/s  p50 ${String(Math.round(b.p50)).padStart(5)} ms  p95 ${String(Math.round(b.p95)).padStart(5)} ms`
-			: '';
-	console.log(
-		`\nBurst figures (${opt.uploads} uploads, ${opt.parallel} at a time, stand-in answers after ${opt.delayMs} ms; machine: ${(await import('node:os')).cpus().length} cores):`,
-	);
-	for (const [label, b] of [
-		[
-			`queue mode, ${opt.workers} workers${figures.split ? ` (${figures.split.join('/')})` : ''}`,
-			figures.queue,
-		],
-		['queue mode, 10% answered 503 once', figures.faults],
-		['single regular process', figures.single],
-	])
-		if (b) console.log(row(label, b));
-}
-const passed = results.filter((r) => r.ok).length;
-const failedCount = results.filter((r) => !r.ok).length;
-console.log(`\nscale test finished in ${secs(Date.now() - t0)}`);
-if (failedCount) for (const r of results.filter((x) => !x.ok)) console.log(`  failed: ${r.name}`);
-console.log(`${passed} passed, ${failedCount} failed`);
-process.exitCode = failedCount || fatal || passed === 0 ? 1 : 0;
+await run('scale test', main, async () => {
+	if (figures.queue || figures.single) {
+		const row = (label, b) =>
+			b
+				? `  ${label.padEnd(44)} ${secs(b.wallMs).padStart(7)}  ${b.throughput.toFixed(2).padStart(6)} uploads/s  p50 ${String(Math.round(b.p50)).padStart(5)} ms  p95 ${String(Math.round(b.p95)).padStart(5)} ms`
+				: '';
+		console.log(
+			`\nBurst figures (${opt.uploads} uploads, ${opt.parallel} at a time, stand-in answers after ${opt.delayMs} ms; machine: ${(await import('node:os')).cpus().length} cores):`,
+		);
+		for (const [label, b] of [
+			[
+				`queue mode, ${opt.workers} workers${figures.split ? ` (${figures.split.join('/')})` : ''}`,
+				figures.queue,
+			],
+			['queue mode, 10% answered 503 once', figures.faults],
+			['single regular process', figures.single],
+		])
+			if (b) console.log(row(label, b));
+	}
+});
