@@ -14,6 +14,7 @@
 //           E2E_KEEP=1 (keep temp user folders), E2E_REQUIRE_SCREENSHOTS=1 (CI).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -56,6 +57,26 @@ try {
 
 // ---------------------------------------------------------------- reporting
 const { scenario, skip, run } = createReport();
+
+// ---------------------------------------------------------------- photo host
+// A plain web server on loopback holding one photo, for Edit's Image Source "URL".
+const PHOTO = makePng(120, 80, 'e2e photo from a URL');
+let photoHost;
+
+async function startPhotoHost() {
+	const requests = [];
+	const server = createServer((req, res) => {
+		requests.push({ path: req.url, authorization: req.headers.authorization });
+		res.writeHead(200, { 'content-type': 'image/png', 'content-length': PHOTO.length });
+		res.end(PHOTO);
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${server.address().port}`,
+		requests,
+		close: () => new Promise((resolve) => server.close(resolve)),
+	};
+}
 
 // ---------------------------------------------------------------- helpers
 const GOOD_KEY = `sk-e2e-good-${randomBytes(12).toString('hex')}`;
@@ -179,6 +200,10 @@ async function runInstance(line, mode, full, tgz, standIn) {
 		webhook: wf.webhookEdit({ cred: good, path: 'e2e-scenario-edit' }),
 		form: wf.formEdit({ cred: good, path: 'e2e-scenario-form' }),
 		fail: wf.generateOnly({ cred: bad }),
+		urlEdit: wf.urlEditWithInputFields({
+			cred: good,
+			photoUrl: `${photoHost.url}/photos/harbour.png`,
+		}),
 		showcase: wf.panelShowcase({ cred: good }),
 	};
 	const examples = full ? loadExamples() : [];
@@ -197,7 +222,7 @@ async function runInstance(line, mode, full, tgz, standIn) {
 							...examples.map((e) => e.raw),
 							...exampleCopies.map((e) => e.workflow),
 						]
-					: [workflows.generate, workflows.webhook];
+					: [workflows.generate, workflows.webhook, workflows.urlEdit];
 				await n8n.importWorkflows(list);
 				activated.push(workflows.webhook.id);
 				if (full)
@@ -261,6 +286,41 @@ async function runInstance(line, mode, full, tgz, standIn) {
 				assert.equal(dims?.height, 768, 'written file height');
 				generated = { binary: binary?.data, bytes };
 				return `file ${basename(outFile)} = stand-in bytes (${bytes.length} B, 1360×768); seed/finishReason/width/height in the item`;
+			},
+		);
+
+		// ---- 6. Edit from an image URL, with Include Input Fields (issue 6)
+		await scenario(
+			`${tag} · 6 Set (URL, email) → StepFun Edit from URL with Include Input Fields`,
+			async () => {
+				standIn.reset();
+				photoHost.requests.length = 0;
+				const r = await n8n.execute(workflows.urlEdit.id);
+				assert.ok(r.ok, `execution failed (exit ${r.code}): ${whyFailed(r)}`);
+				assert.equal(photoHost.requests.length, 1, 'the node downloaded the photo once');
+				assert.equal(
+					photoHost.requests[0].authorization,
+					undefined,
+					'no API key sent to the photo host',
+				);
+				const reqs = onlyRequests(standIn, '/v1/images/edits');
+				assert.equal(reqs.length, 1, 'exactly one edit request');
+				assert.ok(
+					reqs[0].image?.bytes.equals(PHOTO),
+					'the downloaded photo was uploaded unchanged',
+				);
+				assert.equal(reqs[0].image?.fileName, 'harbour.png');
+				assert.equal(reqs[0].image?.mimeType, 'image/png');
+				const [item] = nodeOutput(r.run, 'StepFun Image');
+				assert.equal(
+					item.json.email,
+					'ann@example.com',
+					'Include Input Fields carried the email on',
+				);
+				assert.equal(item.json.operation, 'edit');
+				assert.equal(item.json.width, 120);
+				assert.equal(item.json.height, 80);
+				return 'photo downloaded without the key, uploaded as is; email carried into the output';
 			},
 		);
 
@@ -600,6 +660,7 @@ async function main() {
 	if (!process.env.E2E_PACKAGE_TGZ)
 		process.on('exit', () => rmSync(dirname(tgz), { recursive: true, force: true }));
 	const standIn = await startStandIn({ apiKey: GOOD_KEY });
+	photoHost = await startPhotoHost();
 	try {
 		for (const line of lines) {
 			const modes = modesFor();
@@ -607,6 +668,7 @@ async function main() {
 		}
 	} finally {
 		await standIn.close();
+		await photoHost?.close();
 		await stopAll();
 	}
 }

@@ -89,6 +89,48 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 	);
 }
 
+/**
+ * Scenario 6 (issue 6): Manual Trigger -> Set (a photo URL and an email) -> StepFun Image Edit
+ * with Image Source URL and Include Input Fields.
+ */
+export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields' }) {
+	const nodes = [
+		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		node('Set Fields', 'n8n-nodes-base.set', 3.4, [220, 0], {
+			mode: 'manual',
+			assignments: {
+				assignments: [
+					{ id: randomUUID(), name: 'photoUrl', value: photoUrl, type: 'string' },
+					{ id: randomUUID(), name: 'email', value: 'ann@example.com', type: 'string' },
+				],
+			},
+			options: {},
+		}),
+		node(
+			'StepFun Image',
+			NODE_TYPE,
+			1,
+			[440, 0],
+			{
+				resource: 'image',
+				operation: 'edit',
+				imageSource: 'url',
+				imageUrl: '={{ $json.photoUrl }}',
+				model: MODEL,
+				prompt: 'Add a paper boat',
+				options: { includeInputFields: true },
+			},
+			{ credentials: credRef(cred) },
+		),
+	];
+	return workflow(
+		id,
+		'E2E edit from URL with input fields',
+		nodes,
+		chain('Manual Trigger', 'Set Fields', 'StepFun Image'),
+	);
+}
+
 /** Scenario 4: Manual Trigger -> StepFun Image Generate (the stand-in answers 401). */
 export function generateOnly({ cred, id = 'e2eGenerateOnly1' }) {
 	const nodes = [
