@@ -60,6 +60,9 @@ const opt = {
 // ---------------------------------------------------------------- reporting
 const { scenario, run } = createReport();
 const figures = {};
+const t0 = Date.now();
+const say = (msg) => console.log(`[scale ${secs(Date.now() - t0)}] ${msg}`);
+const sha = (buf) => createHash('sha256').update(buf).digest('hex');
 
 // ---------------------------------------------------------------- the burst
 const EDITS = '/v1/images/edits';
