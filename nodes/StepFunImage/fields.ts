@@ -358,25 +358,36 @@ function readInteger(
 	return number;
 }
 
-function readModel(ctx: IExecuteFunctions, itemIndex: number): string {
-	const model = ctx.getNodeParameter('model', itemIndex, DEFAULT_MODEL, { extractValue: true });
-	if (typeof model !== 'string' || model.trim() === '') {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			'Model',
-			typeof model === 'string' || model === undefined || model === null
-				? 'is empty'
-				: `expected a model ID, got ${describeValue(model)}`,
-			`Pick a model from the list or enter an ID such as ${DEFAULT_MODEL}.`,
-		);
-	}
-	return model.trim();
+/**
+ * A required name, ID or text that is not length-limited: trimmed, or an error saying it is
+ * empty or what other type an expression gave instead.
+ */
+export function readRequiredText(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	label: string,
+	value: unknown,
+	expected: string,
+	hint: string,
+): string {
+	if (typeof value === 'string' && value.trim() !== '') return value.trim();
+	const problem =
+		typeof value === 'string' || value === undefined || value === null
+			? 'is empty'
+			: `expected ${expected}, got ${describeValue(value)}`;
+	throw invalidField(ctx, itemIndex, label, problem, hint);
 }
 
 /** Reads and checks the model, prompt and options of one item, before anything is sent. */
 export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): ItemSettings {
-	const model = readModel(ctx, itemIndex);
+	const model = readRequiredText(
+		ctx,
+		itemIndex,
+		'Model',
+		ctx.getNodeParameter('model', itemIndex, DEFAULT_MODEL, { extractValue: true }),
+		'a model ID',
+		`Pick a model from the list or enter an ID such as ${DEFAULT_MODEL}.`,
+	);
 	const prompt = readText(ctx, itemIndex, 'Prompt', ctx.getNodeParameter('prompt', itemIndex, ''), {
 		required: true,
 	});
@@ -492,26 +503,22 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 			`Use a seed of at most ${SEED_MAX - numberOfImages + 1}: each further image uses the next seed.`,
 		);
 	}
-	const fileName = options.fileName ?? DEFAULT_FILE_NAME;
-	if (typeof fileName !== 'string' || fileName.trim() === '') {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			'File Name',
-			typeof fileName === 'string' ? 'is empty' : `expected text, got ${describeValue(fileName)}`,
-			`Enter a file name such as ${DEFAULT_FILE_NAME}.`,
-		);
-	}
-	const outputBinaryField = options.outputBinaryField ?? 'data';
-	if (typeof outputBinaryField !== 'string' || outputBinaryField.trim() === '') {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			'Put Output in Field',
-			'is empty',
-			'Enter the name of a binary field, e.g. data.',
-		);
-	}
+	const fileName = readRequiredText(
+		ctx,
+		itemIndex,
+		'File Name',
+		options.fileName ?? DEFAULT_FILE_NAME,
+		'text',
+		`Enter a file name such as ${DEFAULT_FILE_NAME}.`,
+	);
+	const outputBinaryField = readRequiredText(
+		ctx,
+		itemIndex,
+		'Put Output in Field',
+		options.outputBinaryField ?? 'data',
+		'a field name',
+		'Enter the name of a binary field, e.g. data.',
+	);
 	const onContentFiltered = options.onContentFiltered ?? 'error';
 	if (
 		onContentFiltered !== 'error' &&
@@ -538,8 +545,8 @@ export function readItemSettings(ctx: IExecuteFunctions, itemIndex: number): Ite
 		},
 		numberOfImages,
 		output: {
-			binaryField: outputBinaryField.trim(),
-			fileName: fileName.trim(),
+			binaryField: outputBinaryField,
+			fileName,
 			includeInputFields: options.includeInputFields === true,
 			keepInputBinary: options.keepInputBinary === true,
 		},

@@ -39,19 +39,7 @@ const GEN_FIELDS = new Set([
 	'negative_prompt',
 	'text_mode',
 ]);
-const EDIT_FIELDS = new Set([
-	'model',
-	'image',
-	'prompt',
-	'size',
-	'n',
-	'response_format',
-	'seed',
-	'steps',
-	'cfg_scale',
-	'negative_prompt',
-	'text_mode',
-]);
+const EDIT_FIELDS = new Set([...GEN_FIELDS, 'image']);
 const MAX_BODY = 64 * 1024 * 1024;
 const MAX_STORED_IMAGES = 256;
 const MAX_SEED = 2147483647;

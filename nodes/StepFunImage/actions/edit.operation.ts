@@ -1,7 +1,14 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { invalidField, modelField, optionsField, promptField, readItemSettings } from '../fields';
+import {
+	invalidField,
+	modelField,
+	optionsField,
+	promptField,
+	readItemSettings,
+	readRequiredText,
+} from '../fields';
 import { inspectImage } from '../image';
 import { EDIT_MAX_SIDE } from '../limits';
 import { downloadImage } from '../transport';
@@ -96,19 +103,14 @@ interface RawImage {
 }
 
 async function fromBinaryField(ctx: IExecuteFunctions, itemIndex: number): Promise<RawImage> {
-	const field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
-	if (typeof field !== 'string' || field.trim() === '') {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			'Input Binary Field',
-			typeof field === 'string'
-				? 'is empty'
-				: `expected a field name, got ${JSON.stringify(field)}`,
-			'Enter the name of the binary field that holds the image, e.g. data.',
-		);
-	}
-	const name = field.trim();
+	const name = readRequiredText(
+		ctx,
+		itemIndex,
+		'Input Binary Field',
+		ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'),
+		'a field name',
+		'Enter the name of the binary field that holds the image, e.g. data.',
+	);
 	const binaries = ctx.getInputData()[itemIndex]?.binary ?? {};
 	if (!binaries[name]) {
 		const present = Object.keys(binaries);
@@ -172,20 +174,16 @@ async function fromUrl(
 }
 
 function fromBase64(ctx: IExecuteFunctions, itemIndex: number): RawImage {
-	const value = ctx.getNodeParameter('imageBase64', itemIndex, '');
-	if (typeof value !== 'string' || value.trim() === '') {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			'Image Data',
-			typeof value === 'string' || value === undefined || value === null
-				? 'is empty'
-				: `expected text, got ${JSON.stringify(value)}`,
-			'Map a field that holds base64 image data or a data URL.',
-		);
-	}
-	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value.trim());
-	const data = match ? value.trim().slice(match[0].length) : value.trim();
+	const value = readRequiredText(
+		ctx,
+		itemIndex,
+		'Image Data',
+		ctx.getNodeParameter('imageBase64', itemIndex, ''),
+		'text',
+		'Map a field that holds base64 image data or a data URL.',
+	);
+	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value);
+	const data = match ? value.slice(match[0].length) : value;
 	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
 		throw invalidField(
 			ctx,
