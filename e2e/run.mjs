@@ -14,10 +14,10 @@
 //           E2E_KEEP=1 (keep temp user folders), E2E_REQUIRE_SCREENSHOTS=1 (CI).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+import { startLoopbackServer } from '../test/helpers/loopback-server.mjs';
 import { imageSize, makeJpeg, makePng, startStandIn } from '../test/stand-in/server.mjs';
 import { isLineReady, LINES, prepare, selectLines } from './prepare.mjs';
 import { loadExamples, exampleForExecution } from './lib/examples.mjs';
@@ -62,21 +62,6 @@ const { scenario, skip, run } = createReport();
 // A plain web server on loopback holding one photo, for Edit's Image Source "URL".
 const PHOTO = makePng(120, 80, 'e2e photo from a URL');
 let photoHost;
-
-async function startPhotoHost() {
-	const requests = [];
-	const server = createServer((req, res) => {
-		requests.push({ path: req.url, authorization: req.headers.authorization });
-		res.writeHead(200, { 'content-type': 'image/png', 'content-length': PHOTO.length });
-		res.end(PHOTO);
-	});
-	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${server.address().port}`,
-		requests,
-		close: () => new Promise((resolve) => server.close(resolve)),
-	};
-}
 
 // ---------------------------------------------------------------- helpers
 const GOOD_KEY = `sk-e2e-good-${randomBytes(12).toString('hex')}`;
@@ -299,7 +284,7 @@ async function runInstance(line, mode, full, tgz, standIn) {
 				assert.ok(r.ok, `execution failed (exit ${r.code}): ${whyFailed(r)}`);
 				assert.equal(photoHost.requests.length, 1, 'the node downloaded the photo once');
 				assert.equal(
-					photoHost.requests[0].authorization,
+					photoHost.requests[0].headers.authorization,
 					undefined,
 					'no API key sent to the photo host',
 				);
@@ -660,7 +645,10 @@ async function main() {
 	if (!process.env.E2E_PACKAGE_TGZ)
 		process.on('exit', () => rmSync(dirname(tgz), { recursive: true, force: true }));
 	const standIn = await startStandIn({ apiKey: GOOD_KEY });
-	photoHost = await startPhotoHost();
+	photoHost = await startLoopbackServer(() => ({
+		headers: { 'content-type': 'image/png' },
+		body: PHOTO,
+	}));
 	try {
 		for (const line of lines) {
 			const modes = modesFor();

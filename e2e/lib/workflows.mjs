@@ -42,6 +42,18 @@ function workflow(id, name, nodes, connections) {
 
 export const MODEL = { __rl: true, mode: 'id', value: 'step-image-edit-2' };
 
+/** A StepFun Image node (version 1) of resource Image with the default model, using `cred`. */
+function stepFunNode(name, position, cred, parameters) {
+	return node(
+		name,
+		NODE_TYPE,
+		1,
+		position,
+		{ resource: 'image', model: MODEL, ...parameters },
+		{ credentials: credRef(cred) },
+	);
+}
+
 /**
  * Scenario 1: Manual Trigger -> Set (values, one an expression) -> StepFun Image Generate
  * (prompt and seed from expressions) -> Read/Write Files from Disk (write).
@@ -59,21 +71,12 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 			},
 			options: {},
 		}),
-		node(
-			'StepFun Image',
-			NODE_TYPE,
-			1,
-			[440, 0],
-			{
-				resource: 'image',
-				operation: 'generate',
-				model: MODEL,
-				prompt: '=A watercolor of a {{ $json.subject }} at dusk',
-				size: '768x1360',
-				options: { seed: '={{ $json.seed }}', steps: 12, cfgScale: 1.5, negativePrompt: 'blurry' },
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('StepFun Image', [440, 0], cred, {
+			operation: 'generate',
+			prompt: '=A watercolor of a {{ $json.subject }} at dusk',
+			size: '768x1360',
+			options: { seed: '={{ $json.seed }}', steps: 12, cfgScale: 1.5, negativePrompt: 'blurry' },
+		}),
 		node('Write File', 'n8n-nodes-base.readWriteFile', 1, [660, 0], {
 			operation: 'write',
 			fileName: outFile,
@@ -106,22 +109,13 @@ export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields'
 			},
 			options: {},
 		}),
-		node(
-			'StepFun Image',
-			NODE_TYPE,
-			1,
-			[440, 0],
-			{
-				resource: 'image',
-				operation: 'edit',
-				imageSource: 'url',
-				imageUrl: '={{ $json.photoUrl }}',
-				model: MODEL,
-				prompt: 'Add a paper boat',
-				options: { includeInputFields: true },
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('StepFun Image', [440, 0], cred, {
+			operation: 'edit',
+			imageSource: 'url',
+			imageUrl: '={{ $json.photoUrl }}',
+			prompt: 'Add a paper boat',
+			options: { includeInputFields: true },
+		}),
 	];
 	return workflow(
 		id,
@@ -135,21 +129,12 @@ export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields'
 export function generateOnly({ cred, id = 'e2eGenerateOnly1' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node(
-			'StepFun Image',
-			NODE_TYPE,
-			1,
-			[220, 0],
-			{
-				resource: 'image',
-				operation: 'generate',
-				model: MODEL,
-				prompt: 'A red fox in the snow',
-				size: '1024x1024',
-				options: { maxRetries: 0 },
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('StepFun Image', [220, 0], cred, {
+			operation: 'generate',
+			prompt: 'A red fox in the snow',
+			size: '1024x1024',
+			options: { maxRetries: 0 },
+		}),
 	];
 	return workflow(id, 'E2E generate (401)', nodes, chain('Manual Trigger', 'StepFun Image'));
 }
@@ -168,21 +153,12 @@ export function webhookEdit({ cred, path = 'stepfun-edit', id = 'e2eWebhookEdit0
 			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
 			{ webhookId: randomUUID() },
 		),
-		node(
-			'StepFun Image',
-			NODE_TYPE,
-			1,
-			[220, 0],
-			{
-				resource: 'image',
-				operation: 'edit',
-				model: MODEL,
-				prompt: '={{ $json.body.prompt }}',
-				binaryPropertyName: 'image',
-				options: { seed: 7 },
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('StepFun Image', [220, 0], cred, {
+			operation: 'edit',
+			prompt: '={{ $json.body.prompt }}',
+			binaryPropertyName: 'image',
+			options: { seed: 7 },
+		}),
 		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [440, 0], {
 			respondWith: 'binary',
 			responseDataSource: 'set',
@@ -230,21 +206,12 @@ export function formEdit({ cred, path = 'stepfun-form', id = 'e2eFormEdit00001' 
 			},
 			{ webhookId: randomUUID() },
 		),
-		node(
-			'StepFun Image',
-			NODE_TYPE,
-			1,
-			[220, 0],
-			{
-				resource: 'image',
-				operation: 'edit',
-				model: MODEL,
-				prompt: '={{ $json.Prompt }}',
-				binaryPropertyName: 'Photo',
-				options: {},
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('StepFun Image', [220, 0], cred, {
+			operation: 'edit',
+			prompt: '={{ $json.Prompt }}',
+			binaryPropertyName: 'Photo',
+			options: {},
+		}),
 	];
 	return workflow(id, 'E2E form edit', nodes, chain('Form Trigger', 'StepFun Image'));
 }
@@ -253,36 +220,18 @@ export function formEdit({ cred, path = 'stepfun-form', id = 'e2eFormEdit00001' 
 export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node(
-			'Generate Image',
-			NODE_TYPE,
-			1,
-			[260, 0],
-			{
-				resource: 'image',
-				operation: 'generate',
-				model: MODEL,
-				prompt: 'A lighthouse at dusk, watercolor',
-				size: '768x1360',
-				options: { seed: 42, steps: 8, negativePrompt: 'blurry, low quality' },
-			},
-			{ credentials: credRef(cred) },
-		),
-		node(
-			'Edit Image',
-			NODE_TYPE,
-			1,
-			[520, 0],
-			{
-				resource: 'image',
-				operation: 'edit',
-				model: MODEL,
-				prompt: 'Make it a snowy winter evening',
-				binaryPropertyName: 'data',
-				options: {},
-			},
-			{ credentials: credRef(cred) },
-		),
+		stepFunNode('Generate Image', [260, 0], cred, {
+			operation: 'generate',
+			prompt: 'A lighthouse at dusk, watercolor',
+			size: '768x1360',
+			options: { seed: 42, steps: 8, negativePrompt: 'blurry, low quality' },
+		}),
+		stepFunNode('Edit Image', [520, 0], cred, {
+			operation: 'edit',
+			prompt: 'Make it a snowy winter evening',
+			binaryPropertyName: 'data',
+			options: {},
+		}),
 	];
 	return workflow(
 		id,

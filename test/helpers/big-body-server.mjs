@@ -6,6 +6,8 @@
 //   GET /chunked/<name>?bytes=N      answers without Content-Length (chunked)
 import { createServer } from 'node:http';
 
+import { listenOnLoopback } from './loopback-server.mjs';
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const CHUNK = Buffer.alloc(1024 * 1024);
 
@@ -63,13 +65,9 @@ export async function startBigBodyServer() {
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
 	});
-	await new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const { port } = server.address();
+	const url = await listenOnLoopback(server);
 	return {
-		url: `http://127.0.0.1:${port}`,
+		url,
 		requests,
 		async close() {
 			for (const socket of sockets) socket.destroy();

@@ -26,3 +26,6 @@ export declare function startLoopbackServer(
 		request: RecordedRequest,
 	) => LoopbackAnswer | undefined | Promise<LoopbackAnswer | undefined>,
 ): Promise<LoopbackServer>;
+
+/** Starts `server` on a free port of 127.0.0.1 and gives its base URL. */
+export declare function listenOnLoopback(server: import("node:http").Server): Promise<string>;

@@ -33,17 +33,22 @@ export async function startLoopbackServer(respond) {
 			}
 		});
 	});
-	await new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const { port } = server.address();
+	const url = await listenOnLoopback(server);
 	return {
-		url: `http://127.0.0.1:${port}`,
+		url,
 		requests,
 		async close() {
 			server.closeAllConnections();
 			await new Promise((resolve) => server.close(() => resolve()));
 		},
 	};
+}
+
+/** Starts `server` on a free port of 127.0.0.1 and gives its base URL. */
+export async function listenOnLoopback(server) {
+	await new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	return `http://127.0.0.1:${server.address().port}`;
 }
