@@ -1,5 +1,5 @@
 /**
- * Issue 3, "StepFun faults" and "Retry and timeout": every fault StepFun (or the network) can
+ * StepFun faults, retries and timeouts: every fault StepFun (or the network) can
  * produce, run through n8n's engine against the stand-in, and exactly what the user sees.
  *
  * Scripted 429/5xx answers carry `Retry-After: 0` to keep the suite fast; the one case without it
@@ -29,7 +29,8 @@ const stepFunError = (status: number, message: string, type: string, headers: Re
 const BILLED =
 	'The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically.';
 const SERVER_PROBLEM = 'StepFun had a server problem. Try again later.';
-const OFFLINE = 'StepFun announced its image service offline from 2026-10-10';
+const UNAVAILABLE = "StepFun's image service may be unavailable";
+const LASTING = "A lasting 503 or 404 means StepFun's image service is unavailable.";
 
 interface FaultCase {
 	name: string;
@@ -88,13 +89,13 @@ const cases: FaultCase[] = [
 		trace: true,
 	},
 	{
-		name: '404 on the image path: the endpoint may be offline (2026-10-10), check Region/Base URL',
+		name: '404 on the image path: the image service may be unavailable, check Region/Base URL',
 		faults: [stepFunError(404, 'Not Found', 'not_found')],
 		statuses: [404],
 		message: 'StepFun error 404: Not Found',
 		description: [
 			'The image endpoint was not found.',
-			`${OFFLINE} (a system upgrade, no return date), so it may be unavailable`,
+			UNAVAILABLE,
 			"check the credential's Region or Base URL",
 		],
 		httpCode: '404',
@@ -105,7 +106,7 @@ const cases: FaultCase[] = [
 		credentials: (standIn) => ({ baseUrl: `${standIn.baseUrl}/step_plan/v1` }),
 		statuses: [404],
 		message: 'StepFun error 404: Not Found',
-		description: ['The image endpoint was not found.', OFFLINE, "check the credential's Region or Base URL"],
+		description: ['The image endpoint was not found.', UNAVAILABLE, "check the credential's Region or Base URL"],
 		httpCode: '404',
 		trace: true,
 	},
@@ -175,7 +176,7 @@ const cases: FaultCase[] = [
 		],
 		statuses: [503, 503],
 		message: 'StepFun error 503: Service temporarily unavailable',
-		description: [SERVER_PROBLEM, `${OFFLINE} for an upgrade, so it may be unavailable for now.`, 'Gave up after 2 attempts.'],
+		description: [SERVER_PROBLEM, LASTING, 'Gave up after 2 attempts.'],
 		httpCode: '503',
 		trace: true,
 	},
@@ -191,7 +192,7 @@ const cases: FaultCase[] = [
 		],
 		statuses: [502],
 		message: 'StepFun answered HTTP 502: 502 Bad Gateway 502 Bad Gateway nginx',
-		description: [SERVER_PROBLEM, OFFLINE],
+		description: [SERVER_PROBLEM, LASTING],
 		httpCode: '502',
 		trace: true,
 	},

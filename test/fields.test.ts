@@ -6,6 +6,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
+import { OPTIONS } from '../nodes/StepFunImage/options';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';
 import { edit, generate, useStandIn } from './helpers/stepfun';
@@ -135,4 +136,45 @@ describe('every field reaches the request or the output', () => {
 		row.arrange?.(stepfun.standIn);
 		row.check(await row.run());
 	});
+});
+
+/** A valid value other than the default, from the option's own UI declaration. */
+function sampleValue(property: INodeProperties): unknown {
+	switch (property.type) {
+		case 'number':
+			return property.typeOptions?.maxValue;
+		case 'boolean':
+			return true;
+		case 'options':
+			return (property.options as Array<{ value: string }>).at(-1)?.value;
+		default:
+			return 'not the default';
+	}
+}
+
+describe('every declared option reaches where its declaration says', () => {
+	const bodyOptions = OPTIONS.filter((option) => option.to.startsWith('body.'));
+
+	it('each operation shows exactly the options declared for it', () => {
+		const shown = (operation: string) =>
+			new StepFunImage().description.properties
+				.filter((property) => property.name === 'options' && property.displayOptions?.show?.operation?.includes(operation))
+				.flatMap((property) => (property.options as INodeProperties[]).map((option) => option.name));
+		for (const operation of ['generate', 'edit'] as const) {
+			expect(shown(operation)).toEqual(OPTIONS.filter((option) => option.operations.includes(operation)).map((option) => option.property.name));
+		}
+	});
+
+	it.each(bodyOptions.flatMap((option) => option.operations.map((operation) => [option.to, operation, option] as const)))(
+		'%s (%s)',
+		async (to, operation, option) => {
+			const value = sampleValue(option.property);
+			const parameters = operation === 'edit' ? edit('x', { [option.property.name]: value }) : generate('x', { [option.property.name]: value });
+			const result = await stepfun.run(parameters, operation === 'edit' ? withPhoto : {});
+			expect(result.error).toBeUndefined();
+			const field = to.slice('body.'.length);
+			// JSON keeps the type; a multipart form field is its text.
+			expect(wire(result)[field]).toEqual(operation === 'edit' ? String(value) : value);
+		},
+	);
 });

@@ -1,5 +1,5 @@
 /**
- * Issue 3 ("content_filtered", "Nothing lost") and issue 5 ("Concurrency"): what comes out of a
+ * Content filtering, nothing lost, and concurrency: what comes out of a
  * run with filtered images, failures among many items, several images per item and requests
  * running at once. Timing is only ever compared between the stand-in's own recorded timestamps.
  */

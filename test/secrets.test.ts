@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Secrets": the API key (a recognisable test key) must appear in no output item, no error
+ * Secrets: the API key (a recognisable test key) must appear in no output item, no error
  * message, description or cause, and nothing the node logs, for every validation case and every
  * StepFun fault; the image downloads never carry it, redirects included; and a download larger
  * than the cap is an error, not an out-of-memory.

@@ -6,12 +6,18 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import * as edit from './actions/edit.operation';
-import * as generate from './actions/generate.operation';
+import { edit } from './actions/image/edit.operation';
+import { generate } from './actions/image/generate.operation';
 import { listModels } from './models';
+import type { Operation } from './runner';
 import { runOperation } from './runner';
+
+/** Each operation's module, by the value of its Operation parameter. */
+const OPERATIONS = new Map<string, Operation>(
+	[generate, edit].map((operation) => [operation.name, operation]),
+);
 
 export class StepFunImage implements INodeType {
 	description: INodeTypeDescription = {
@@ -75,7 +81,13 @@ export class StepFunImage implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const operation = this.getNodeParameter('operation', 0);
-		return await runOperation(this, operation === 'edit' ? edit.prepare : generate.prepare);
+		const name = this.getNodeParameter('operation', 0);
+		const operation = typeof name === 'string' ? OPERATIONS.get(name) : undefined;
+		if (!operation) {
+			throw new NodeOperationError(this.getNode(), `Unknown operation ${JSON.stringify(name)}`, {
+				description: `This version of the node offers: ${[...OPERATIONS.keys()].join(', ')}. Update the package, or pick one of these.`,
+			});
+		}
+		return await runOperation(this, operation);
 	}
 }

@@ -3,22 +3,41 @@
 export const DEFAULT_MODEL = 'step-image-edit-2';
 
 export const PROMPT_MAX_CHARACTERS = 512;
-export const SEED_MIN = 0;
-export const SEED_MAX = 2147483647;
-export const STEPS_MIN = 1;
-export const STEPS_MAX = 50;
-export const STEPS_DEFAULT = 8;
-export const CFG_SCALE_MIN = 1;
-export const CFG_SCALE_MAX = 10;
-export const CFG_SCALE_DEFAULT = 1;
 export const EDIT_MAX_SIDE = 4096;
-
-/** StepFun's lowest tier allows about 5 concurrent requests per account. */
-export const MAX_CONCURRENCY = 5;
-/** One below the tier limit, leaving a slot for other workflows sharing the key. */
-export const DEFAULT_CONCURRENCY = 4;
-export const MAX_IMAGES_PER_ITEM = 10;
 export const DEFAULT_FILE_NAME = 'stepfun-{seed}.{ext}';
+
+/** A number a user sets: its bounds, and the value the UI starts from. */
+export interface Range {
+	min: number;
+	max: number;
+	default: number;
+}
+
+export const SEED: Range = { min: 0, max: 2147483647, default: 0 };
+/** StepFun's defaults: 8 steps, CFG scale 1.0. */
+export const STEPS: Range = { min: 1, max: 50, default: 8 };
+export const CFG_SCALE: Range = { min: 1, max: 10, default: 1 };
+/**
+ * StepFun's lowest tier allows about 5 concurrent requests per account; the default stays one
+ * below, leaving a slot for other workflows sharing the key.
+ */
+export const CONCURRENCY: Range = { min: 1, max: 5, default: 4 };
+/** StepFun makes one image per request; more per item are more requests. */
+export const IMAGES_PER_ITEM: Range = { min: 1, max: 10, default: 1 };
+/** Image generation takes seconds, so 120 leaves room. */
+export const TIMEOUT_SECONDS: Range = { min: 1, max: 3600, default: 120 };
+export const MAX_RETRIES: Range = { min: 0, max: 10, default: 2 };
+
+/** Exponential backoff between retries: 0.5 s, 1 s, 2 s, … capped, with jitter. */
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_MAX_MS = 30_000;
+/** A Retry-After longer than this is not waited for: the run would look hung. */
+export const RETRY_AFTER_MAX_MS = 60_000;
+
+/** Far above any image StepFun takes or returns; stops a wrong URL from filling memory. */
+export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
+/** The model list is a convenience in the editor; it must not hang the panel. */
+export const MODEL_LIST_TIMEOUT_MS = 15_000;
 
 /**
  * The five generation sizes. StepFun writes them HEIGHT x WIDTH, so `768x1360`

@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { apiBaseUrl, DEFAULT_MODEL } from './limits';
-import { CREDENTIAL_TYPE } from './transport';
+import { apiBaseUrl, DEFAULT_MODEL, MODEL_LIST_TIMEOUT_MS } from './limits';
+import { CREDENTIAL_TYPE } from './transport/request';
 
 interface ModelEntry {
 	id?: unknown;
@@ -29,7 +29,7 @@ export async function listModels(
 				method: 'GET',
 				url: `${base.url}/models`,
 				json: true,
-				timeout: 15_000,
+				timeout: MODEL_LIST_TIMEOUT_MS,
 				sendCredentialsOnCrossOriginRedirect: false,
 			})) as { data?: ModelEntry[] };
 			ids = (response.data ?? [])

@@ -1,0 +1,28 @@
+// What the node relies on in n8n beyond its documented API, in one place. Each has a test in
+// test/n8n-dependencies.test.ts that fails when n8n's behaviour changes.
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+/**
+ * Whether an AI Agent runs the node as a tool. `isToolExecution()` is n8n's own answer where
+ * it has one; n8n versions without it run the tool variant under the type name it derives
+ * for it, the node's type with `Tool` appended.
+ */
+export function isAgentToolRun(ctx: IExecuteFunctions): boolean {
+	const context = ctx as Partial<Pick<IExecuteFunctions, 'isToolExecution'>>;
+	if (typeof context.isToolExecution === 'function' && context.isToolExecution()) return true;
+	return ctx.getNode().type.endsWith('Tool');
+}
+
+/**
+ * A NodeApiError that keeps the message given. NodeApiError replaces a message that names a
+ * system error code (ECONNRESET, ECONNREFUSED, …) with n8n's generic wording, which would
+ * hide what the node knows (what failed, and whether anything was sent).
+ */
+export function nodeApiErrorWithMessage(
+	...[node, response, options]: ConstructorParameters<typeof NodeApiError>
+): NodeApiError {
+	const error = new NodeApiError(node, response, options);
+	if (options?.message !== undefined) error.message = options.message;
+	return error;
+}

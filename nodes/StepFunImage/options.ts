@@ -1,0 +1,428 @@
+// Every option of the node, declared once: its UI, which operations show it, its default and
+// bounds (numbers from limits.ts), how an item's value is checked, and where the value goes.
+// The Options collection of each operation and the reading of an item's options both derive
+// from these declarations.
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { Range } from './limits';
+import {
+	CFG_SCALE,
+	CONCURRENCY,
+	DEFAULT_FILE_NAME,
+	IMAGES_PER_ITEM,
+	MAX_RETRIES,
+	PROMPT_MAX_CHARACTERS,
+	SEED,
+	STEPS,
+	TIMEOUT_SECONDS,
+} from './limits';
+import { FieldCheck, readParameter } from './parameters';
+import type { RequestSettings } from './transport/request';
+
+export type OperationName = 'generate' | 'edit';
+
+/** What "On Content Filtered" may say. */
+export type ContentFilterAction = 'error' | 'outputItem' | 'skip';
+
+/** How an image result becomes an output item. */
+export interface OutputSettings {
+	binaryField: string;
+	fileName: string;
+	includeInputFields: boolean;
+	keepInputBinary: boolean;
+	onContentFiltered: ContentFilterAction;
+}
+
+/** How many images one item asks for. */
+export interface ImageSettings {
+	numberOfImages: number;
+}
+
+/** One value for the whole run, read from the first item. */
+export interface RunSettings {
+	concurrency: number;
+}
+
+/**
+ * An item's checked options, by destination. `body` holds API fields under StepFun's names,
+ * only for options the user added (plus those always sent). Each group holds the options its
+ * operation shows; an operation reads only its own.
+ */
+export interface ItemOptions {
+	body: IDataObject;
+	request: RequestSettings;
+	images: ImageSettings;
+	output: OutputSettings;
+}
+
+interface Groups extends Omit<ItemOptions, 'body'> {
+	run: RunSettings;
+}
+
+type Destination =
+	| `body.${string}`
+	| { [G in keyof Groups]: `${G}.${keyof Groups[G] & string}` }[keyof Groups];
+
+interface OptionDeclaration {
+	/** The UI of the option, without displayOptions (the operations say where it shows). */
+	property: INodeProperties;
+	operations: readonly OperationName[];
+	to: Destination;
+	/** A body field sent with its default even when the user did not add the option. */
+	alwaysSent?: boolean;
+	/** Checks one item's value (the default when the option was not added). */
+	check: (value: unknown, field: FieldCheck) => unknown;
+}
+
+const IMAGE_OPERATIONS: readonly OperationName[] = ['generate', 'edit'];
+
+// ---------------------------------------------------------------------------------------------
+// Builders: one per kind of value, so bounds are written once for the UI and the check
+// ---------------------------------------------------------------------------------------------
+
+interface Common {
+	name: string;
+	displayName: string;
+	description: string;
+	operations: readonly OperationName[];
+	to: Destination;
+}
+
+function declare(
+	spec: Common,
+	ui: Pick<INodeProperties, 'type' | 'default' | 'typeOptions' | 'options'>,
+	check: OptionDeclaration['check'],
+	alwaysSent?: boolean,
+): OptionDeclaration {
+	const { name: key, displayName, description, operations, to } = spec;
+	return {
+		property: { displayName, name: key, description, ...ui },
+		operations,
+		to,
+		alwaysSent,
+		check,
+	};
+}
+
+/** A whole number; `scale` converts it for its destination (seconds to milliseconds). */
+function integer(spec: Common & { range: Range; hint: string; scale?: number }): OptionDeclaration {
+	const { min, max } = spec.range;
+	return declare(
+		spec,
+		{
+			type: 'number',
+			default: spec.range.default,
+			typeOptions: { minValue: min, maxValue: max, numberPrecision: 0 },
+		},
+		(value, field) => field.integer(value, min, max, spec.hint) * (spec.scale ?? 1),
+	);
+}
+
+function decimal(
+	spec: Common & { range: Range; decimals: number; hint: string },
+): OptionDeclaration {
+	const { min, max } = spec.range;
+	return declare(
+		spec,
+		{
+			type: 'number',
+			default: spec.range.default,
+			typeOptions: { minValue: min, maxValue: max, numberPrecision: spec.decimals },
+		},
+		(value, field) => field.decimal(value, min, max, spec.decimals, spec.hint),
+	);
+}
+
+/** A switch; off unless the user turns it on. */
+function flag(spec: Common): OptionDeclaration {
+	return declare(spec, { type: 'boolean', default: false }, (value, field) => field.boolean(value));
+}
+
+function limitedText(spec: Common & { rows: number; maxCharacters: number }): OptionDeclaration {
+	return declare(
+		spec,
+		{ type: 'string', default: '', typeOptions: { rows: spec.rows } },
+		(value, field) =>
+			field.limitedText(value, { required: false, maxCharacters: spec.maxCharacters }),
+	);
+}
+
+function name(
+	spec: Common & { default: string; expected: string; hint: string },
+): OptionDeclaration {
+	return declare(spec, { type: 'string', default: spec.default }, (value, field) =>
+		field.name(value, spec.expected, spec.hint),
+	);
+}
+
+function choice(
+	spec: Common & {
+		default: string;
+		choices: Array<{ name: string; value: string; description: string }>;
+		hint: string;
+		/** Name the values in the error: for options whose values an expression must give. */
+		listedInError?: boolean;
+		alwaysSent?: boolean;
+	},
+): OptionDeclaration {
+	const values = spec.choices.map((option) => option.value);
+	return declare(
+		spec,
+		{ type: 'options', default: spec.default, options: spec.choices },
+		(value, field) =>
+			field.choice(value, values, spec.hint, { listed: spec.listedInError === true }),
+		spec.alwaysSent,
+	);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The options, in the order the UI lists them
+// ---------------------------------------------------------------------------------------------
+
+export const OPTIONS: readonly OptionDeclaration[] = [
+	decimal({
+		name: 'cfgScale',
+		displayName: 'CFG Scale',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.cfg_scale',
+		range: CFG_SCALE,
+		decimals: 1,
+		description: `How closely the image follows the prompt, ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0. StepFun's default is ${CFG_SCALE.default}.0.`,
+		hint: `Use a value from ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0; ${CFG_SCALE.default}.0 is StepFun's default.`,
+	}),
+	integer({
+		name: 'concurrency',
+		displayName: 'Concurrency',
+		operations: IMAGE_OPERATIONS,
+		to: 'run.concurrency',
+		range: CONCURRENCY,
+		description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other workflows using the same key.`,
+		hint: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
+	}),
+	name({
+		name: 'fileName',
+		displayName: 'File Name',
+		operations: IMAGE_OPERATIONS,
+		to: 'output.fileName',
+		default: DEFAULT_FILE_NAME,
+		expected: 'text',
+		description:
+			'Name of the output file. {seed}, {ext}, {item} (input item number) and {image} (image number within the item) are replaced; n8n expressions work too.',
+		hint: `Enter a file name such as ${DEFAULT_FILE_NAME}.`,
+	}),
+	flag({
+		name: 'includeInputFields',
+		displayName: 'Include Input Fields',
+		operations: IMAGE_OPERATIONS,
+		to: 'output.includeInputFields',
+		description:
+			"Whether to copy the input item's JSON fields into each output item (e.g. a form's email field for a later Slack or Gmail node). The node's own fields win on a name clash.",
+	}),
+	flag({
+		name: 'keepInputBinary',
+		displayName: 'Keep Input Binary',
+		operations: IMAGE_OPERATIONS,
+		to: 'output.keepInputBinary',
+		description:
+			"Whether to carry the input item's binary files along (e.g. the original photo for a before/after message). The output image wins on a name clash.",
+	}),
+	integer({
+		name: 'maxRetries',
+		displayName: 'Max Retries',
+		operations: IMAGE_OPERATIONS,
+		to: 'request.maxRetries',
+		range: MAX_RETRIES,
+		description:
+			'How often to retry when StepFun answers 429 (rate limit) or a 5xx server error, with growing waits',
+		hint: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
+	}),
+	limitedText({
+		name: 'negativePrompt',
+		displayName: 'Negative Prompt',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.negative_prompt',
+		rows: 2,
+		maxCharacters: PROMPT_MAX_CHARACTERS,
+		description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters. Only takes effect when CFG Scale is above 1.0.`,
+	}),
+	integer({
+		name: 'numberOfImages',
+		displayName: 'Number of Images',
+		operations: IMAGE_OPERATIONS,
+		to: 'images.numberOfImages',
+		range: IMAGES_PER_ITEM,
+		description: `How many images to make per input item, 1 to ${IMAGES_PER_ITEM.max}. StepFun makes one per request, so each is a separate (billed) request. With a Seed, the images use seed, seed+1, …`,
+		hint: `Use a whole number from ${IMAGES_PER_ITEM.min} to ${IMAGES_PER_ITEM.max}.`,
+	}),
+	choice({
+		name: 'onContentFiltered',
+		displayName: 'On Content Filtered',
+		operations: IMAGE_OPERATIONS,
+		to: 'output.onContentFiltered',
+		default: 'error',
+		description:
+			'What to do when StepFun stops a generation at content moderation (finish reason content_filtered)',
+		choices: [
+			{
+				name: 'Error',
+				value: 'error',
+				description: 'Fail the item (or output an error item with Continue On Fail)',
+			},
+			{
+				name: 'Output Item Without Image',
+				value: 'outputItem',
+				description:
+					'Output the metadata with finishReason content_filtered (and the image only if StepFun sent one)',
+			},
+			{
+				name: 'Skip',
+				value: 'skip',
+				description: 'Output nothing for that image',
+			},
+		],
+		hint: 'Pick Error, Output Item Without Image or Skip.',
+	}),
+	name({
+		name: 'outputBinaryField',
+		displayName: 'Put Output in Field',
+		operations: IMAGE_OPERATIONS,
+		to: 'output.binaryField',
+		default: 'data',
+		expected: 'a field name',
+		description: 'The binary field the image is written to',
+		hint: 'Enter the name of a binary field, e.g. data.',
+	}),
+	choice({
+		name: 'responseFormat',
+		displayName: 'Response Format',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.response_format',
+		// The node's default differs from StepFun's (url), so it is always sent.
+		alwaysSent: true,
+		default: 'b64_json',
+		description: 'How StepFun hands over the image. Either way the node outputs the image file.',
+		choices: [
+			{
+				name: 'Base64 (in the Response)',
+				value: 'b64_json',
+				description: 'The image comes inside the API answer',
+			},
+			{
+				name: 'URL (Downloaded by the Node)',
+				value: 'url',
+				description:
+					'StepFun returns a link (valid about 2 hours) which the node downloads at once; the link is also output',
+			},
+		],
+		hint: 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
+		listedInError: true,
+	}),
+	flag({
+		name: 'retryAfterTimeout',
+		displayName: 'Retry After Timeout',
+		operations: IMAGE_OPERATIONS,
+		to: 'request.retryAfterTimeout',
+		description:
+			'Whether to resend a request that timed out or lost its connection after it was sent. StepFun may have made and billed that image already, so this can charge twice.',
+	}),
+	integer({
+		name: 'seed',
+		displayName: 'Seed',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.seed',
+		range: SEED,
+		description: `Same seed, same prompt: a similar image. ${SEED.min} to ${SEED.max}. Leave this option out for a random seed.`,
+		hint: `Use a whole number from ${SEED.min} to ${SEED.max}, or remove the Seed option for a random seed.`,
+	}),
+	integer({
+		name: 'steps',
+		displayName: 'Steps',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.steps',
+		range: STEPS,
+		description: `Generation steps, ${STEPS.min} to ${STEPS.max}. More can add detail and takes longer. StepFun's default is ${STEPS.default}.`,
+		hint: `Use a whole number from ${STEPS.min} to ${STEPS.max}; ${STEPS.default} is StepFun's default.`,
+	}),
+	flag({
+		name: 'textMode',
+		displayName: 'Text Mode',
+		operations: IMAGE_OPERATIONS,
+		to: 'body.text_mode',
+		description: 'Whether to optimise for rendering text in the image (signs, posters, labels)',
+	}),
+	integer({
+		name: 'timeout',
+		displayName: 'Timeout (Seconds)',
+		operations: IMAGE_OPERATIONS,
+		to: 'request.timeoutMs',
+		range: TIMEOUT_SECONDS,
+		scale: 1000,
+		description: 'How long to wait for StepFun to answer one request',
+		hint: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation.`,
+	}),
+];
+
+const isRunWide = (option: OptionDeclaration) => option.to.startsWith('run.');
+const shownBy = (operation: OperationName) => (option: OptionDeclaration) =>
+	option.operations.includes(operation);
+
+/** The Options collection an operation shows. */
+export function optionsCollection(operation: OperationName): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: OPTIONS.filter(shownBy(operation)).map((option) => option.property),
+	};
+}
+
+function place(target: Record<string, Record<string, unknown>>, to: Destination, value: unknown) {
+	const [group, key] = to.split('.', 2);
+	target[group] ??= {};
+	target[group][key] = value;
+}
+
+function readDeclared(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	declarations: readonly OptionDeclaration[],
+): Record<string, Record<string, unknown>> {
+	const given = readParameter(ctx, 'options', itemIndex, {}) as IDataObject;
+	const read: Record<string, Record<string, unknown>> = { body: {} };
+	for (const option of declarations) {
+		const { name: key, displayName, default: fallback } = option.property;
+		const value = given[key];
+		if (value === undefined && option.to.startsWith('body.') && !option.alwaysSent) continue;
+		const field = new FieldCheck(ctx, itemIndex, displayName);
+		place(read, option.to, option.check(value ?? fallback, field));
+	}
+	return read;
+}
+
+/** Reads and checks the options of one item, before anything is sent. */
+export function readItemOptions(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: OperationName,
+): ItemOptions {
+	const declarations = OPTIONS.filter(shownBy(operation)).filter((option) => !isRunWide(option));
+	const options = readDeclared(ctx, itemIndex, declarations) as unknown as ItemOptions;
+	const seed = options.body.seed;
+	const count = options.images.numberOfImages;
+	// Each further image of an item uses the next seed, so the last one must still be valid.
+	if (typeof seed === 'number' && count !== undefined && seed + count - 1 > SEED.max) {
+		throw new FieldCheck(ctx, itemIndex, 'Seed').invalid(
+			`${seed} + ${count - 1} more images goes past ${SEED.max}`,
+			`Use a seed of at most ${SEED.max - count + 1}: each further image uses the next seed.`,
+		);
+	}
+	return options;
+}
+
+/** Options that hold for the whole run, read from the first item. */
+export function readRunOptions(ctx: IExecuteFunctions, operation: OperationName): RunSettings {
+	const declarations = OPTIONS.filter(shownBy(operation)).filter(isRunWide);
+	return readDeclared(ctx, 0, declarations).run as unknown as RunSettings;
+}

@@ -1,0 +1,230 @@
+// StepFun's answers and network failures as NodeApiError: StepFun's own message, the HTTP
+// status, the trace ID, and a hint that says what the status means. Never the request: it
+// holds the key.
+import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
+
+import { RETRY_AFTER_MAX_MS } from '../limits';
+import { nodeApiErrorWithMessage } from '../n8n-dependencies';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export function header(headers: Headers, name: string): string | undefined {
+	const value = headers[name] ?? headers[name.toLowerCase()];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+export function secondsText(ms: number): string {
+	const seconds = Math.round(ms / 1000);
+	return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+}
+
+function traceText(traceId: string | undefined): string {
+	return traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
+}
+
+/** The one way API failures leave the node. */
+export function stepFunApiError(
+	ctx: IExecuteFunctions,
+	details: {
+		message: string;
+		description: string;
+		status?: number;
+		traceId?: string;
+		type?: string;
+	},
+	itemIndex: number,
+): NodeApiError {
+	const response: JsonObject = { message: details.message };
+	if (details.status !== undefined) response.httpCode = String(details.status);
+	if (details.traceId) response.traceId = details.traceId;
+	if (details.type) response.type = details.type;
+	const error = nodeApiErrorWithMessage(ctx.getNode(), response, {
+		message: details.message,
+		description: details.description + traceText(details.traceId),
+		httpCode: details.status === undefined ? undefined : String(details.status),
+		itemIndex,
+	});
+	if (details.traceId) error.context.traceId = details.traceId;
+	return error;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), if the response has a usable one. */
+export function retryAfterMs(headers: Headers): number | undefined {
+	const value = header(headers, 'retry-after');
+	if (value === undefined || value.trim() === '') return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export type NetworkFailure = 'not-sent' | 'timeout' | 'unknown';
+
+/** Whether a failed request could have reached StepFun (and so may be billed). */
+export function classifyNetworkError(error: { code?: string; cause?: { code?: string } }): {
+	failure: NetworkFailure;
+	code: string;
+} {
+	const code = String(error.cause?.code ?? error.code ?? 'UNKNOWN');
+	if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
+		return { failure: 'not-sent', code };
+	}
+	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
+		return { failure: 'timeout', code };
+	}
+	return { failure: 'unknown', code };
+}
+
+export function parseJson(
+	buffer: Buffer | undefined,
+): { ok: true; value: unknown } | { ok: false } {
+	try {
+		return { ok: true, value: JSON.parse(buffer?.toString('utf8') ?? '') };
+	} catch {
+		return { ok: false };
+	}
+}
+
+/** StepFun's `{"error":{"message","type"}}`, or a short excerpt of whatever else came back. */
+function stepFunErrorMessage(body: Buffer | undefined): {
+	message?: string;
+	type?: string;
+	excerpt?: string;
+} {
+	const parsed = parseJson(body);
+	if (parsed.ok && parsed.value && typeof parsed.value === 'object') {
+		const error = (parsed.value as { error?: unknown }).error;
+		if (error && typeof error === 'object') {
+			const { message, type } = error as { message?: unknown; type?: unknown };
+			return {
+				message: typeof message === 'string' ? message : undefined,
+				type: typeof type === 'string' ? type : undefined,
+			};
+		}
+		if (typeof error === 'string') return { message: error };
+		const message = (parsed.value as { message?: unknown }).message;
+		if (typeof message === 'string') return { message };
+	}
+	const text =
+		body
+			?.toString('utf8')
+			.replace(/<[^>]*>/g, ' ')
+			.replace(/\s+/g, ' ')
+			.trim() ?? '';
+	return { excerpt: text === '' ? undefined : text.slice(0, 200) };
+}
+
+/** What a status means and what to check, for the endpoint that answered. */
+function hintForStatus(status: number, path: string): string {
+	switch (status) {
+		case 400:
+			return 'StepFun rejected a parameter. Check the fields named in the message.';
+		case 401:
+			return "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.";
+		case 402:
+			return 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.';
+		case 403:
+			return "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.";
+		case 404:
+			return path.startsWith('/images')
+				? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
+				: "Not found. Check the credential's Region or Base URL.";
+		case 429:
+			return "StepFun's rate limit for your account was hit. Lower the Concurrency option, raise Max Retries, or try later.";
+		case 451:
+			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
+		case 500:
+		case 502:
+		case 503:
+		case 504:
+			return path.startsWith('/images')
+				? "StepFun had a server problem. Try again later. A lasting 503 or 404 means StepFun's image service is unavailable."
+				: 'StepFun had a server problem. Try again later.';
+		default:
+			return 'See the message from StepFun.';
+	}
+}
+
+/** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
+function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
+	if (text === undefined || !secret || secret.length < 8) return text;
+	return text.split(secret).join('[API key hidden]');
+}
+
+/**
+ * A non-2xx answer from StepFun. `secret` is the API key, only to hide it; `refusedWaitMs` is a
+ * Retry-After the node would not wait for.
+ */
+export function httpError(
+	ctx: IExecuteFunctions,
+	response: { body: Buffer | undefined; headers: Headers; statusCode: number },
+	context: {
+		path: string;
+		itemIndex: number;
+		attempts: number;
+		secret?: string;
+		refusedWaitMs?: number;
+	},
+): NodeApiError {
+	const { secret } = context;
+	const status = response.statusCode;
+	const traceId = withoutSecret(header(response.headers, 'x-trace-id'), secret);
+	const body =
+		response.body && secret
+			? Buffer.from(withoutSecret(response.body.toString('utf8'), secret) ?? '')
+			: response.body;
+	const { message, type, excerpt } = stepFunErrorMessage(body);
+	const said =
+		message ??
+		(excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
+	const refused = context.refusedWaitMs;
+	const tries =
+		refused !== undefined
+			? ` StepFun asked to wait ${secondsText(refused)} before trying again, longer than the node waits (${secondsText(RETRY_AFTER_MAX_MS)}), so it was not retried.`
+			: context.attempts > 1
+				? ` Gave up after ${context.attempts} attempts.`
+				: '';
+	return stepFunApiError(
+		ctx,
+		{
+			message: message ? `StepFun error ${status}: ${message}` : said,
+			description: hintForStatus(status, context.path) + tries,
+			status,
+			traceId,
+			type,
+		},
+		context.itemIndex,
+	);
+}
+
+/** A request that got no answer: whether it was sent decides what the user is told. */
+export function networkError(
+	ctx: IExecuteFunctions,
+	failure: NetworkFailure,
+	code: string,
+	context: { baseUrl: string; timeoutMs: number; itemIndex: number; attempts: number },
+): NodeApiError {
+	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
+	if (failure === 'not-sent') {
+		return stepFunApiError(
+			ctx,
+			{
+				message: `Could not connect to StepFun at ${context.baseUrl} (${code})`,
+				description: `Nothing was sent. Check the credential's Region or Base URL and this machine's network.${tries}`,
+			},
+			context.itemIndex,
+		);
+	}
+	const what =
+		failure === 'timeout'
+			? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
+			: `The connection to StepFun broke before an answer arrived (${code})`;
+	return stepFunApiError(
+		ctx,
+		{
+			message: what,
+			description: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. Raise the Timeout option, or turn on "Retry After Timeout" if a possible double charge is acceptable.${tries}`,
+		},
+		context.itemIndex,
+	);
+}

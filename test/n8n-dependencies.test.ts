@@ -1,0 +1,41 @@
+/**
+ * What nodes/StepFunImage/n8n-dependencies.ts relies on in n8n. Each test fails when n8n changes
+ * that behaviour, so the workaround can be dropped or adapted.
+ */
+import { ExecuteContext, SupplyDataContext } from 'n8n-core';
+import type { INode } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import { nodeApiErrorWithMessage } from '../nodes/StepFunImage/n8n-dependencies';
+
+const node: INode = {
+	id: 'n',
+	name: 'StepFun Image',
+	type: 'n8n-nodes-stepfun.stepFunImage',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+const message = 'Could not connect to StepFun at http://127.0.0.1:1/v1 (ECONNREFUSED)';
+
+describe('n8n behaviour the node works around', () => {
+	it('NodeApiError replaces a message naming a system error code with generic wording', () => {
+		const plain = new NodeApiError(node, { message }, { message });
+		expect(plain.message).not.toBe(message);
+	});
+
+	it('nodeApiErrorWithMessage keeps the message, and everything else NodeApiError sets', () => {
+		const error = nodeApiErrorWithMessage(node, { message }, { message, description: 'd', itemIndex: 3 });
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe(message);
+		expect(error.description).toBe('d');
+		expect(error.context.itemIndex).toBe(3);
+	});
+
+	it("n8n's node contexts answer isToolExecution(), so the tool type name is only a fallback", () => {
+		// An agent runs a tool in a SupplyDataContext; a workflow runs a node in an ExecuteContext.
+		expect(typeof SupplyDataContext.prototype.isToolExecution).toBe('function');
+		expect(typeof ExecuteContext.prototype.isToolExecution).toBe('function');
+	});
+});
