@@ -1,5 +1,5 @@
 // Image helpers for the StepFun stand-in: a small PNG encoder/decoder, a strict
-// header sniffer for PNG/JPEG/WebP and fixture builders. Node built-ins only.
+// sniffer for PNG/JPEG/WebP and fixture builders. Node built-ins only.
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -250,10 +250,11 @@ export function decodePng(input) {
 }
 
 /**
- * Strict sniffer. Recognises PNG, JPEG and WebP by magic bytes, refuses
- * truncated files (PNG without IEND, JPEG not ending in FFD9 or without a SOF
- * marker, WebP whose RIFF length does not match the byte count) and returns
- * the pixel dimensions. `undefined` for anything else.
+ * Strict sniffer, as a real decoder sees a file: recognises PNG, JPEG and WebP by magic bytes,
+ * walks the file to the end of the image (PNG: chunks to IEND; JPEG: segments and scans to EOI;
+ * WebP: chunks within the RIFF size) and returns the pixel dimensions. A file cut before that end
+ * is refused; data after it (a motion photo's video, an MPO's second picture, padding) is
+ * ignored, as decoders ignore it. `undefined` for anything else.
  * @param {Uint8Array} input
  * @returns {{ type: 'png' | 'jpeg' | 'webp', width: number, height: number } | undefined}
  */
@@ -293,31 +294,63 @@ function sniffPng(buf) {
 	return undefined;
 }
 
+/**
+ * Where a JPEG scan's entropy-coded data ends: at the first marker that is not a stuffed 0xFF00
+ * byte or a restart marker (0xFFD0-0xFFD7); -1 if the data runs to the end of the file.
+ * @param {Buffer} buf
+ * @param {number} from
+ */
+function endOfScan(buf, from) {
+	let pos = from;
+	for (;;) {
+		pos = buf.indexOf(0xff, pos);
+		if (pos === -1 || pos + 1 >= buf.length) return -1;
+		const next = buf[pos + 1];
+		if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) pos += 2;
+		else if (next === 0xff)
+			pos += 1; // fill byte before a marker
+		else return pos;
+	}
+}
+
 /** @param {Buffer} buf */
 function sniffJpeg(buf) {
-	if (buf[buf.length - 2] !== 0xff || buf[buf.length - 1] !== 0xd9) return undefined;
+	/** @type {{ width: number, height: number } | undefined} */
+	let frame;
+	let sawScan = false;
 	let pos = 2;
-	while (pos + 4 <= buf.length) {
+	while (pos + 2 <= buf.length) {
 		if (buf[pos] !== 0xff) return undefined;
 		const marker = buf[pos + 1];
 		if (marker === 0xff) {
 			pos += 1; // fill byte
 			continue;
 		}
-		if (marker === 0xd8 || marker === 0xd9 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01)
-			return undefined;
+		if (marker === 0xd9) {
+			// The end of this image; whatever follows is not part of it.
+			if (!frame || !sawScan) return undefined;
+			return { type: /** @type {const} */ ('jpeg'), ...frame };
+		}
+		if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) return undefined;
+		if (pos + 4 > buf.length) return undefined;
 		const len = buf.readUInt16BE(pos + 2);
 		if (len < 2 || pos + 2 + len > buf.length) return undefined;
 		const isSof =
 			marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-		if (isSof) {
+		if (isSof && !frame) {
 			if (len < 8) return undefined;
 			const height = buf.readUInt16BE(pos + 5);
 			const width = buf.readUInt16BE(pos + 7);
 			if (!width || !height) return undefined;
-			return { type: /** @type {const} */ ('jpeg'), width, height };
+			frame = { width, height };
 		}
-		if (marker === 0xda) return undefined; // scan before any frame header
+		if (marker === 0xda) {
+			if (!frame) return undefined; // scan before any frame header
+			sawScan = true;
+			pos = endOfScan(buf, pos + 2 + len);
+			if (pos === -1) return undefined;
+			continue;
+		}
 		pos += 2 + len;
 	}
 	return undefined;
@@ -325,12 +358,12 @@ function sniffJpeg(buf) {
 
 /** @param {Buffer} buf */
 function sniffWebp(buf) {
-	const riffLen = buf.readUInt32LE(4);
-	if (riffLen + 8 !== buf.length && riffLen + 9 !== buf.length) return undefined; // allow one pad byte
-	if (buf.length < 30) return undefined;
+	// The RIFF size counts the bytes after the first 8; what follows the RIFF data is not WebP.
+	const riffEnd = 8 + buf.readUInt32LE(4);
+	if (riffEnd > buf.length || buf.length < 30) return undefined;
 	const chunk = buf.toString('latin1', 12, 16);
 	const chunkLen = buf.readUInt32LE(16);
-	if (20 + chunkLen > buf.length) return undefined;
+	if (20 + chunkLen > riffEnd) return undefined;
 	const type = /** @type {const} */ ('webp');
 	if (chunk === 'VP8X') {
 		if (chunkLen < 10) return undefined;
