@@ -5,7 +5,9 @@
  */
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type {
+	ICredentialDataDecryptedObject,
 	ICredentialType,
+	IHttpRequestOptions,
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeType,
@@ -33,10 +35,15 @@ class SomeApi implements ICredentialType {
 		},
 		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: 'https://api.invalid' },
 	];
-	authenticate: ICredentialType['authenticate'] = {
-		type: 'generic',
-		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
-	};
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		return {
+			...requestOptions,
+			headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.apiKey)}` },
+		};
+	}
 	test: ICredentialType['test'] = {
 		request: { baseURL: '={{$credentials.baseUrl}}', url: '/v1/models', method: 'GET' },
 	};
