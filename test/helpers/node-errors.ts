@@ -8,8 +8,8 @@
  * mocked context instead of running the engine. So the harness records what a node type's
  * `execute` throws, on the node types it registers itself, and relies on one thing of n8n's:
  * the engine records the very error `execute` threw. `errorOf` checks that for every run (same
- * name and message, else it gives n8n's copy), and test/engine.test.ts "hands back the very
- * error the node threw" fails when n8n starts recording something else.
+ * name and message, else it gives n8n's copy), and the test "the error instance is the very
+ * error the node threw" in test/engine.test.ts fails when n8n records anything else.
  */
 import type { ExecutionError, INodeType } from 'n8n-workflow';
 
