@@ -9,4 +9,3 @@ export interface DiContainer {
 export declare const Container: DiContainer;
 export declare const Logger: abstract new (...args: never[]) => N8nLogger;
 export declare function useLegacyExpressionEngine(): 'legacy' | 'vm' | 'quickjs';
-export declare function binaryDataStoragePath(): string | undefined;

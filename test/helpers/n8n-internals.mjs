@@ -1,8 +1,8 @@
 // Pieces of n8n that the tests need but that must come from the copies n8n-core itself loads:
 // n8n-core has its own nested @n8n/di, @n8n/backend-common, ... (other versions than the ones
 // at the top of node_modules), and a second dependency-injection container would be a
-// different, empty one. Kept in .mjs because it needs `node:module` and `process`, which the
-// lint rules ban in .ts files.
+// different, empty one. Kept in .mjs because it needs `node:module`, which the lint rules ban in
+// .ts files.
 import { createRequire } from 'node:module';
 
 const requireHere = createRequire(import.meta.url);
@@ -23,9 +23,4 @@ const { Expression } = requireFromCore('n8n-workflow/dist/cjs/expression.js');
 export function useLegacyExpressionEngine() {
 	Expression.setExpressionEngine('legacy');
 	return Expression.getActiveImplementation();
-}
-
-/** Where n8n's `filesystem` binary data mode keeps bytes during this test run. */
-export function binaryDataStoragePath() {
-	return process.env.N8N_BINARY_DATA_STORAGE_PATH;
 }

@@ -9,7 +9,7 @@ import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { StandIn } from '../stand-in/server.mjs';
-import type { InputItem, RunResult } from './run-node';
+import type { NodeSettings, RunResult } from './run-node';
 import { runNode } from './run-node';
 
 /** Recognisable, so a test can search every output for it. */
@@ -19,10 +19,9 @@ export interface StepFunRun extends RunResult {
 	standIn: StandIn;
 }
 
-export interface StepFunRunOptions {
-	items?: InputItem[];
-	continueOnFail?: boolean;
-	binaryMode?: 'filesystem' | 'default';
+/** The items, node settings and workflow settings of runNode, and these: */
+export interface StepFunRunOptions extends NodeSettings {
+	/** Merged over the stand-in's credential (API key, custom region, its base URL). */
 	credentials?: IDataObject;
 	/** Another variant of the node, e.g. the tool n8n derives from it. */
 	nodeType?: INodeType;
@@ -47,19 +46,18 @@ export function useStandIn(): { readonly standIn: StandIn; run: (parameters: INo
 		},
 		async run(parameters, options = {}) {
 			const server = current();
+			const { credentials, nodeType, ...settings } = options;
 			const result = await runNode({
-				nodeType: options.nodeType ?? new StepFunImage(),
+				...settings,
+				nodeType: nodeType ?? new StepFunImage(),
 				credentialType: new StepFunApi(),
 				credentials: {
 					apiKey: API_KEY,
 					region: 'custom',
 					baseUrl: server.baseUrl,
-					...options.credentials,
+					...credentials,
 				} as IDataObject as never,
 				parameters: { resource: 'image', ...parameters },
-				items: options.items,
-				continueOnFail: options.continueOnFail,
-				binaryMode: options.binaryMode,
 			});
 			return { ...result, standIn: server };
 		},
