@@ -29,3 +29,28 @@ export function checkInt(v, name, min, max) {
 	if (v < min || v > max)
 		throw new ParamError(`${name} must be in range [${min}, ${max}] (got ${v})`);
 }
+
+/**
+ * A finite number within bounds; `openMin` excludes the minimum itself.
+ * @param {unknown} v
+ * @param {string} name
+ * @param {number} min
+ * @param {number} max
+ * @param {{ openMin?: boolean }} [options]
+ */
+export function checkNumber(v, name, min, max, { openMin = false } = {}) {
+	const range = `${openMin ? '(' : '['}${min}, ${max}]`;
+	const inRange = typeof v === 'number' && (openMin ? v > min : v >= min) && v <= max;
+	if (typeof v !== 'number' || !Number.isFinite(v) || !inRange)
+		throw new ParamError(`${name} must be a number in range ${range} (got ${JSON.stringify(v)})`);
+}
+
+/**
+ * @param {unknown} v
+ * @param {string} name
+ * @param {readonly string[]} allowed
+ */
+export function checkOneOf(v, name, allowed) {
+	if (typeof v !== 'string' || !allowed.includes(v))
+		throw new ParamError(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
+}

@@ -1,4 +1,5 @@
-// Types for ./server.mjs (the strict loopback stand-in of the StepFun image API).
+// Types for ./server.mjs (the strict loopback stand-in of the StepFun API: images, vision chat,
+// models, account balance, and the host of result images).
 
 export interface ScriptedResponse {
 	/** Send this status instead of the normal answer (default 200 when only `body` is given). */
@@ -40,11 +41,16 @@ export interface RecordedRequest {
 	/** Lower-cased header names. */
 	headers: Record<string, string | string[] | undefined>;
 	contentType: string | undefined;
-	/** Parsed JSON body (generations only) or undefined. */
+	/** Parsed JSON body (generations, chat completions) or undefined. */
 	json: any;
 	/** Text fields of a multipart body (edits only). */
 	fields: Record<string, string> | undefined;
 	image: RecordedImage | undefined;
+	/**
+	 * Chat completions: every image read from the messages, in order (set once the other fields
+	 * passed; an image refused for its animation or size is recorded before the 400).
+	 */
+	chatImages: RecordedChatImage[] | undefined;
 	/** Field names the spec does not define for that endpoint. */
 	unknownFields: string[];
 	/** Status answered; 0 for reset/hang; undefined while pending. */
@@ -63,6 +69,25 @@ export interface RecordedRequest {
 	responseJson?: any;
 }
 
+export interface RecordedChatImage {
+	/** Where it was in the request, e.g. `messages[1].content[2].image_url`. */
+	where: string;
+	source: 'data' | 'url';
+	/** The http(s) URL the stand-in downloaded (source 'url'). */
+	url: string | undefined;
+	/** The data URL's media type, or the download's Content-Type ('' when none). */
+	mimeType: string;
+	detail: 'low' | 'high';
+	/** What the bytes are (read from their headers, whatever mimeType says). */
+	type: 'jpeg' | 'png' | 'webp' | 'gif';
+	width: number;
+	height: number;
+	/** 1, or a GIF's frame count. */
+	frames: number;
+	byteLength: number;
+	bytes: Buffer;
+}
+
 export interface RecordedImageRequest {
 	method: string;
 	path: string;
@@ -76,6 +101,25 @@ export interface ModelEntry {
 	created: number;
 	owned_by: string;
 	[key: string]: unknown;
+}
+
+/** GET /v1/accounts answers `{ object: 'account', ...DEFAULT_ACCOUNT, ...account }`. */
+export interface AccountSettings {
+	type?: 'prepaid' | 'postpaid' | string;
+	balance?: number;
+	total_cash_balance?: number;
+	total_voucher_balance?: number;
+	[key: string]: unknown;
+}
+
+/** How POST /v1/chat/completions answers; missing fields take DEFAULT_CHAT_SETTINGS. */
+export interface ChatSettings {
+	/** Answer only in the reasoning field, with `content: ''` (a reported Step Plan quirk). Default false. */
+	answerInReasoning?: boolean;
+	/** The message field carrying reasoning. Default 'reasoning'; some clients see 'reasoning_content'. */
+	reasoningField?: 'reasoning' | 'reasoning_content';
+	/** How long the stand-in waits for an http(s) image URL. Default 3000. */
+	downloadTimeoutMs?: number;
 }
 
 export interface StandIn {
@@ -99,13 +143,20 @@ export interface StandIn {
 	delayMs: number;
 	/** Most API requests handled at the same time since the last reset. */
 	maxInFlight: number;
-	/** Queue one-shot scripted answers for the next requests to `path` (e.g. '/v1/images/generations'). */
+	/** Answer of GET /v1/accounts (settable, partial allowed; reset() restores DEFAULT_ACCOUNT). */
+	account: AccountSettings;
+	/** Behaviour of POST /v1/chat/completions (settable per field or whole; reset() restores defaults). */
+	chat: ChatSettings;
+	/** Queue one-shot scripted answers for the next requests to `path` (e.g. '/v1/images/generations', '/v1/chat/completions'). */
 	fault(path: string, ...responses: ScriptedResponse[]): void;
 	/** One-shot scripted answers for the image host (status/body/headers/delayMs/reset/hang). */
 	imageFault(...responses: ScriptedResponse[]): void;
 	/** Delay every normal (non-scripted) API answer by ms. */
 	setDelay(ms: number): void;
-	/** Clears recordings, faults, stored images, delay; restores apiKey, models, urlMode, acceptedModels, authorizationSeen. */
+	/**
+	 * Clears recordings, faults, stored images, delay; restores apiKey,
+	 * models, urlMode, acceptedModels, authorizationSeen, account, chat.
+	 */
 	reset(): void;
 	/** Stops both servers, destroying open sockets (including hung ones). */
 	close(): Promise<void>;
@@ -125,6 +176,20 @@ export function startStandIn(options?: StartOptions): Promise<StandIn>;
 /** HEIGHTxWIDTH sizes accepted by /v1/images/generations. */
 export const GENERATION_SIZES: readonly string[];
 export const DEFAULT_MODELS: readonly ModelEntry[];
+/** { type: 'prepaid', balance: 42.5, total_cash_balance: 30, total_voucher_balance: 12.5 } */
+export const DEFAULT_ACCOUNT: Readonly<
+	Required<
+		Pick<AccountSettings, 'type' | 'balance' | 'total_cash_balance' | 'total_voucher_balance'>
+	>
+>;
+/** { answerInReasoning: false, reasoningField: 'reasoning', downloadTimeoutMs: 3000 } */
+export const DEFAULT_CHAT_SETTINGS: Readonly<Required<ChatSettings>>;
+/** Chat: at most 60 images per request. */
+export const MAX_CHAT_IMAGES: number;
+/** Chat: at most 20 MB (20 × 1024 × 1024 bytes) of image data per request. */
+export const MAX_CHAT_IMAGE_BYTES: number;
+/** Chat: at most 4096 px on either side of an image. */
+export const MAX_CHAT_IMAGE_SIDE: number;
 
 /** Real 8-bit RGB PNG, content derived from the seed (different seeds -> different bytes). */
 export function makePng(
@@ -148,3 +213,9 @@ export function makeJpeg(width: number, height: number): Buffer;
 /** Lossless single-colour WebP (RIFF/WEBP/VP8L) fixture with exact RIFF length. */
 export function makeWebp(width: number, height: number, rgb?: [number, number, number]): Buffer;
 export function crc32(buffer: Uint8Array, start?: number, end?: number): number;
+/** Real GIF89a (LZW), diagonal stripes in 4 colours; frames > 1 makes an animated, looping GIF. */
+export function makeGif(width: number, height: number, options?: { frames?: number }): Buffer;
+/** Size and frame count of a complete GIF (every block walked to the trailer); undefined otherwise. */
+export function gifInfo(
+	buffer: Uint8Array,
+): { type: 'gif'; width: number; height: number; frames: number } | undefined;

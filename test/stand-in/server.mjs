@@ -1,5 +1,5 @@
-// Strict loopback stand-in of the StepFun API: the image endpoints of the spec and models,
-// plus the host of result images. Plain JS + JSDoc, Node
+// Strict loopback stand-in of the StepFun API: the image endpoints of the spec, vision chat,
+// models and the account balance, plus the host of result images. Plain JS + JSDoc, Node
 // built-ins only. Types: ./server.d.mts
 //
 // This file is the core: listening, recording, the scripted-answer queue, the API key,
@@ -7,18 +7,27 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
+import { DEFAULT_ACCOUNT, accounts } from './accounts.mjs';
+import { DEFAULT_CHAT_SETTINGS, chatCompletions } from './chat.mjs';
 import { MAX_BODY, ParamError, errorBody, playScripted, readBody, send } from './http.mjs';
 import { edits, generations } from './image-endpoints.mjs';
 import { createImageStore, imageHostHandler, imageUrl } from './image-host.mjs';
 import { DEFAULT_MODELS, models } from './models.mjs';
 
 export { makePng, imageSize, decodePng, makeJpeg, makeWebp, crc32 } from './images.mjs';
+export { makeGif, gifInfo } from './gif.mjs';
 export { GENERATION_SIZES } from './image-endpoints.mjs';
 export { DEFAULT_MODELS } from './models.mjs';
+export { DEFAULT_ACCOUNT } from './accounts.mjs';
+export { DEFAULT_CHAT_SETTINGS } from './chat.mjs';
+export { MAX_CHAT_IMAGES, MAX_CHAT_IMAGE_BYTES, MAX_CHAT_IMAGE_SIDE } from './chat-images.mjs';
 
 /** Every API endpoint, by path. */
 const ENDPOINTS = new Map(
-	[generations, edits, models].map((endpoint) => [endpoint.path, endpoint]),
+	[generations, edits, chatCompletions, models, accounts].map((endpoint) => [
+		endpoint.path,
+		endpoint,
+	]),
 );
 
 /**
@@ -46,6 +55,7 @@ function newRecord(req, url, traceId, rawBody) {
 		json: undefined,
 		fields: undefined,
 		image: undefined,
+		chatImages: undefined,
 		unknownFields: [],
 		status: undefined,
 		rawBody,
@@ -246,6 +256,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		authorizationSeen: false,
 		delayMs: 0,
 		maxInFlight: 0,
+		account: { ...DEFAULT_ACCOUNT },
+		chat: { ...DEFAULT_CHAT_SETTINGS },
 		fault(path, ...responses) {
 			const queue = scripts.get(path) ?? [];
 			queue.push(...responses);
@@ -269,6 +281,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			standIn.acceptedModels = null;
 			standIn.urlMode = 'direct';
 			standIn.authorizationSeen = false;
+			standIn.account = { ...DEFAULT_ACCOUNT };
+			standIn.chat = { ...DEFAULT_CHAT_SETTINGS };
 			inFlight.clear();
 			standIn.maxInFlight = 0;
 		},
