@@ -1,7 +1,8 @@
 // Proves the StepFun stand-in (test/stand-in/server.mjs) is as strict as StepFun's contract:
 // right image sizes, 400 for every invalid field of the image and chat endpoints, answers that
-// show what arrived, the account balance, 401 with a trace id, scripted faults, and an image
-// host that refuses the API key.
+// show what arrived, the account balance, 401 with a trace id, scripted faults, the account's
+// rate limits, latency jitter, and an image host that refuses the API key.
+import { sleep } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startLoopbackServer } from './helpers/loopback-server.mjs';
@@ -518,6 +519,7 @@ describe('image host', () => {
 });
 
 const CHAT = '/v1/chat/completions';
+const GENERATIONS = '/v1/images/generations';
 const dataUrl = (type: string, bytes: Uint8Array) =>
 	`data:image/${type};base64,${Buffer.from(bytes).toString('base64')}`;
 const textPart = (text: string) => ({ type: 'text', text });
@@ -539,6 +541,12 @@ async function chat(body: unknown, headers: Record<string, string> = {}) {
 		body: typeof body === 'string' ? body : JSON.stringify(body),
 	});
 	return { res, json: await res.json().catch(() => undefined) };
+}
+
+/** Polls (briefly) until the stand-in has seen what the test waits for; never asserts time. */
+async function until(condition: () => boolean) {
+	for (let attempt = 0; attempt < 400 && !condition(); attempt++) await sleep(5);
+	expect(condition()).toBe(true);
 }
 
 describe('chat completions', () => {
@@ -1236,5 +1244,184 @@ describe('accounts', () => {
 		expect(await post.json()).toEqual({
 			error: { message: 'Method Not Allowed', type: 'method_not_allowed' },
 		});
+	});
+});
+
+describe('rate limits', () => {
+	const models = (headers: Record<string, string> = auth) =>
+		fetch(`${s.baseUrl}/v1/models`, { headers });
+
+	it('a sliding window: 429 beyond requestsPerWindow, Retry-After until a slot frees; a 429 does not count', async () => {
+		let now = 0;
+		s.limits = { requestsPerWindow: 2, windowMs: 10_000, retryAfter: 'auto', clock: () => now };
+		const statuses: Array<[number, string | null]> = [];
+		const at = async (time: number) => {
+			now = time;
+			const res = await models();
+			statuses.push([res.status, res.headers.get('retry-after')]);
+			return res;
+		};
+		await at(0);
+		await at(0);
+		const limited = await at(4_000);
+		expect(await limited.json()).toEqual({
+			error: {
+				message: 'rate limit reached: at most 2 requests per 10000 ms',
+				type: 'rate_limit_exceeded',
+			},
+		});
+		await at(10_001); // both of t=0 have left the window; the 429 at t=4000 never entered it
+		await at(10_002);
+		await at(10_003);
+		expect(statuses).toEqual([
+			[200, null],
+			[200, null],
+			[429, '6'],
+			[200, null],
+			[200, null],
+			[429, '10'],
+		]);
+		expect(s.limitStats).toEqual({
+			inFlight: 0,
+			admitted: 4,
+			rejected: 2,
+			rejectedInFlight: 0,
+			rejectedWindow: 2,
+			peakInFlight: 1,
+			peakInWindow: 2,
+			windows: [2, 2],
+		});
+		expect(s.requests.map((r) => [r.status, r.rateLimited, r.faulted])).toEqual([
+			[200, false, false],
+			[200, false, false],
+			[429, true, false],
+			[200, false, false],
+			[200, false, false],
+			[429, true, false],
+		]);
+	});
+
+	it('an in-flight cap: 429 for the request beyond it, Retry-After when the soonest answer is due; a slot frees when an answer ends', async () => {
+		s.limits = { maxInFlight: 2, retryAfter: 'auto', clock: () => 0 };
+		s.fault(
+			GENERATIONS,
+			{ delayMs: 4_500 },
+			{ delayMs: 9_000 },
+			{ status: 418, body: 'queued third' },
+		);
+		const aborts = [new AbortController(), new AbortController()];
+		const slow = aborts.map((abort) =>
+			fetch(`${s.baseUrl}${GENERATIONS}`, {
+				method: 'POST',
+				headers: { ...auth, 'content-type': 'application/json' },
+				body: JSON.stringify(base),
+				signal: abort.signal,
+			}).catch(() => 'aborted'),
+		);
+		await until(() => s.limitStats.inFlight === 2);
+		const limited = await generate(base);
+		expect(limited.res.status).toBe(429);
+		expect(limited.res.headers.get('retry-after')).toBe('5'); // 4.5 s rounded up
+		expect(limited.json.error).toEqual({
+			message: 'rate limit reached: at most 2 requests in flight',
+			type: 'rate_limit_exceeded',
+		});
+		aborts[0].abort();
+		await until(() => s.limitStats.inFlight === 1);
+		// The 429 took no scripted answer: the next request gets the third one.
+		expect((await generate(base)).res.status).toBe(418);
+		aborts[1].abort();
+		expect(await Promise.all(slow)).toEqual(['aborted', 'aborted']);
+		expect(s.limitStats).toMatchObject({
+			admitted: 3,
+			rejected: 1,
+			rejectedInFlight: 1,
+			rejectedWindow: 0,
+			peakInFlight: 2,
+		});
+		expect(s.maxInFlight).toBe(3); // every request, the 429 included
+	});
+
+	it('a fixed Retry-After in seconds, or none when not configured', async () => {
+		s.limits = { requestsPerWindow: 1, retryAfter: 7 };
+		await models();
+		expect((await models()).headers.get('retry-after')).toBe('7');
+		s.limits = { requestsPerWindow: 1 };
+		await models();
+		const res = await models();
+		expect(res.status).toBe(429);
+		expect(res.headers.has('retry-after')).toBe(false);
+		expect(res.headers.get('x-trace-id')).toMatch(/^trace-/);
+	});
+
+	it("count the account's requests on every API endpoint, not those with another key, not the image host", async () => {
+		s.limits = { requestsPerWindow: 4, maxInFlight: 1 };
+		expect((await models({ authorization: 'Bearer sk-wrong' })).status).toBe(401);
+		expect((await models()).status).toBe(200);
+		expect((await fetch(`${s.baseUrl}/v1/accounts`, { headers: auth })).status).toBe(200);
+		expect((await chat(chatBase)).res.status).toBe(200);
+		const { json } = await generate(base);
+		expect((await generate(base)).res.status).toBe(429);
+		expect((await chat(chatBase)).res.status).toBe(429);
+		expect([
+			(await fetch(json.data[0].url)).status,
+			(await fetch(json.data[0].url)).status,
+		]).toEqual([200, 200]);
+		expect(s.limitStats).toMatchObject({ admitted: 4, rejected: 2, peakInWindow: 4 });
+	});
+
+	it('settings are checked when set; a new limits starts fresh counters; reset() clears them', async () => {
+		expect(() => {
+			s.limits = { maxInflight: 2 } as never;
+		}).toThrow(TypeError);
+		expect(() => {
+			s.limits = { requestsPerWindow: 0 };
+		}).toThrow(/requestsPerWindow must be a positive integer/);
+		expect(() => {
+			s.limits = { retryAfter: -1 };
+		}).toThrow(/retryAfter/);
+		s.limits = { requestsPerWindow: 1 };
+		expect(Object.isFrozen(s.limits)).toBe(true);
+		await models();
+		expect((await models()).status).toBe(429);
+		s.limits = { requestsPerWindow: 1 };
+		expect(s.limitStats.rejected).toBe(0);
+		expect((await models()).status).toBe(200);
+		s.reset();
+		expect(s.limits).toBeNull();
+		expect(s.limitStats).toMatchObject({ admitted: 0, rejected: 0, windows: [] });
+		expect((await models()).status).toBe(200);
+	});
+});
+
+describe('latency jitter', () => {
+	it('multiplies delayMs per request by a factor within [min, max]; scripted delays stay exact', async () => {
+		s.setDelay(4);
+		s.jitter = { min: 0.5, max: 3 };
+		await Promise.all(
+			Array.from({ length: 12 }, () => fetch(`${s.baseUrl}/v1/models`, { headers: auth })),
+		);
+		const delays = s.requests.map((r) => r.appliedDelayMs);
+		for (const delay of delays) {
+			expect(delay).toBeGreaterThanOrEqual(2);
+			expect(delay).toBeLessThanOrEqual(12);
+		}
+		expect(new Set(delays).size).toBeGreaterThan(1);
+		s.fault('/v1/models', { delayMs: 3 });
+		await fetch(`${s.baseUrl}/v1/models`, { headers: auth });
+		expect(s.requests.at(-1)?.appliedDelayMs).toBe(3);
+	});
+
+	it('without jitter every normal answer waits delayMs; bad settings throw; reset() removes it', async () => {
+		s.setDelay(2);
+		await fetch(`${s.baseUrl}/v1/models`, { headers: auth });
+		expect(s.requests[0].appliedDelayMs).toBe(2);
+		expect(() => {
+			s.jitter = { min: 3, max: 0.5 };
+		}).toThrow(TypeError);
+		s.jitter = { min: 1, max: 2 };
+		s.reset();
+		expect(s.jitter).toBeNull();
+		expect(s.delayMs).toBe(0);
 	});
 });

@@ -60,6 +60,10 @@ export interface RecordedRequest {
 	traceId: string;
 	/** Whether a scripted fault was consumed by this request. */
 	faulted: boolean;
+	/** Answered 429 by `standIn.limits` (then no scripted fault was consumed). */
+	rateLimited: boolean;
+	/** The delay this request waited before its answer: a script's delayMs, or delayMs × jitter. */
+	appliedDelayMs: number;
 	/** performance.now() when the request (with its body) had arrived. */
 	receivedAt: number;
 	/** performance.now() when the answer was sent; undefined for reset/hang and while pending. */
@@ -122,6 +126,47 @@ export interface ChatSettings {
 	downloadTimeoutMs?: number;
 }
 
+/** The account's rate limits (opt-in). Counted over requests carrying the key, on every API path. */
+export interface RateLimits {
+	/** At most this many requests being answered at once; the next one gets 429. */
+	maxInFlight?: number;
+	/** At most this many admitted requests in any sliding window of `windowMs`. */
+	requestsPerWindow?: number;
+	/** Default 60000. */
+	windowMs?: number;
+	/**
+	 * Retry-After on a 429: these seconds as given, or 'auto' = seconds until a slot frees
+	 * (rounded up, at least 1). Omitted: no Retry-After header.
+	 */
+	retryAfter?: number | 'auto';
+	/** The limiter's clock in ms (default performance.now), so a test can move time by hand. */
+	clock?: () => number;
+}
+
+/** Counters since `limits` was last set (or reset()). */
+export interface LimitStats {
+	/** Admitted requests being answered right now (kept across a new `limits`, cleared by reset()). */
+	inFlight: number;
+	/** Requests let through. */
+	admitted: number;
+	/** 429s answered, in total and by cause (a request over both caps counts as in flight). */
+	rejected: number;
+	rejectedInFlight: number;
+	rejectedWindow: number;
+	/** The most admitted requests in flight at once. */
+	peakInFlight: number;
+	/** The most admitted requests in any sliding window of `windowMs`. */
+	peakInWindow: number;
+	/** Admitted requests per consecutive window of `windowMs`, from the first admitted one. */
+	windows: number[];
+}
+
+/** Normal answers wait delayMs × a factor drawn uniformly from [min, max] per request. */
+export interface Jitter {
+	min: number;
+	max: number;
+}
+
 export interface StandIn {
 	/** http://127.0.0.1:<port>; the API lives under `${baseUrl}/v1`. */
 	readonly baseUrl: string;
@@ -141,20 +186,32 @@ export interface StandIn {
 	authorizationSeen: boolean;
 	/** Current delay of normal answers (see setDelay). */
 	delayMs: number;
-	/** Most API requests handled at the same time since the last reset. */
+	/**
+	 * Most API requests handled at the same time since the last reset (all of them, 429s of
+	 * `limits` included; `limitStats.peakInFlight` counts only the admitted ones).
+	 */
 	maxInFlight: number;
 	/** Answer of GET /v1/accounts (settable, partial allowed; reset() restores DEFAULT_ACCOUNT). */
 	account: AccountSettings;
 	/** Behaviour of POST /v1/chat/completions (settable per field or whole; reset() restores defaults). */
 	chat: ChatSettings;
+	/**
+	 * Rate limits, null (default) = none. Assigning checks the value (TypeError on a bad one) and
+	 * starts afresh: empty window history, zero limitStats. The value read back is frozen.
+	 */
+	limits: Readonly<RateLimits> | null;
+	/** A copy of the limiter's counters. */
+	readonly limitStats: LimitStats;
+	/** null (default): every normal answer waits exactly delayMs. Assigning checks the value. */
+	jitter: Readonly<Jitter> | null;
 	/** Queue one-shot scripted answers for the next requests to `path` (e.g. '/v1/images/generations', '/v1/chat/completions'). */
 	fault(path: string, ...responses: ScriptedResponse[]): void;
 	/** One-shot scripted answers for the image host (status/body/headers/delayMs/reset/hang). */
 	imageFault(...responses: ScriptedResponse[]): void;
-	/** Delay every normal (non-scripted) API answer by ms. */
+	/** Delay every normal (non-scripted) API answer by ms (times the jitter factor, if set). */
 	setDelay(ms: number): void;
 	/**
-	 * Clears recordings, faults, stored images, delay; restores apiKey,
+	 * Clears recordings, faults, stored images, delay, limits, limitStats, jitter; restores apiKey,
 	 * models, urlMode, acceptedModels, authorizationSeen, account, chat.
 	 */
 	reset(): void;

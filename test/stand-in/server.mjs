@@ -3,7 +3,7 @@
 // built-ins only. Types: ./server.d.mts
 //
 // This file is the core: listening, recording, the scripted-answer queue, the API key,
-// routing, requests in flight and delays. Each endpoint is its own module.
+// routing, requests in flight, rate limits and delays. Each endpoint is its own module.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -13,6 +13,7 @@ import { MAX_BODY, ParamError, errorBody, playScripted, readBody, send } from '.
 import { edits, generations } from './image-endpoints.mjs';
 import { createImageStore, imageHostHandler, imageUrl } from './image-host.mjs';
 import { DEFAULT_MODELS, models } from './models.mjs';
+import { createRateLimiter } from './rate-limits.mjs';
 
 export { makePng, imageSize, decodePng, makeJpeg, makeWebp, crc32 } from './images.mjs';
 export { makeGif, gifInfo } from './gif.mjs';
@@ -34,7 +35,26 @@ const ENDPOINTS = new Map(
  * @typedef {import('./server.d.mts').ScriptedResponse} ScriptedResponse
  * @typedef {import('./server.d.mts').RecordedRequest} RecordedRequest
  * @typedef {import('./server.d.mts').StandIn} StandIn
+ * @typedef {import('./server.d.mts').Jitter} Jitter
  */
+
+/**
+ * @param {unknown} value
+ * @returns {Readonly<Jitter> | null}
+ */
+function checkJitter(value) {
+	if (value === null || value === undefined) return null;
+	const v = /** @type {Partial<Jitter>} */ (value);
+	const ok = (/** @type {unknown} */ n) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+	if (
+		typeof value !== 'object' ||
+		!ok(v.min) ||
+		!ok(v.max) ||
+		/** @type {number} */ (v.min) > /** @type {number} */ (v.max)
+	)
+		throw new TypeError('standIn.jitter must be null or { min, max } with 0 ≤ min ≤ max');
+	return Object.freeze({ min: /** @type {number} */ (v.min), max: /** @type {number} */ (v.max) });
+}
 
 /**
  * What the stand-in keeps of one API request as it arrives; the endpoint and the answer fill in
@@ -61,6 +81,8 @@ function newRecord(req, url, traceId, rawBody) {
 		rawBody,
 		traceId,
 		faulted: false,
+		rateLimited: false,
+		appliedDelayMs: 0,
 		receivedAt: performance.now(),
 		answeredAt: undefined,
 	};
@@ -78,6 +100,9 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	/** @type {ScriptedResponse[]} */
 	const imageScripts = [];
 	const store = createImageStore();
+	const limiter = createRateLimiter();
+	/** @type {Readonly<Jitter> | null} */
+	let jitter = null;
 	/** @type {Set<import('node:net').Socket>} */
 	const sockets = new Set();
 	/** @type {Set<ReturnType<typeof setTimeout>>} */
@@ -152,6 +177,12 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		}
 	}
 
+	/** How long a normal answer waits: `delayMs`, times a random factor when jitter is set. */
+	function normalDelay() {
+		if (!jitter || standIn.delayMs <= 0) return standIn.delayMs;
+		return standIn.delayMs * (jitter.min + Math.random() * (jitter.max - jitter.min));
+	}
+
 	/**
 	 * @param {import('node:http').IncomingMessage} req
 	 * @param {import('node:http').ServerResponse} res
@@ -177,13 +208,31 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		});
 		standIn.requests.push(record);
 
+		// The account's limits count the requests that carry its key, whatever the path.
+		const slot =
+			req.headers.authorization === `Bearer ${standIn.apiKey}` ? limiter.admit() : undefined;
+		if (slot && !slot.admitted) {
+			record.status = 429;
+			record.rateLimited = true;
+			/** @type {Record<string, string>} */
+			const headers = {};
+			if (slot.retryAfter !== undefined) headers['retry-after'] = slot.retryAfter;
+			send(res, 429, headers, errorBody(slot.message, 'rate_limit_exceeded'));
+			return;
+		}
+		if (slot) res.on('close', slot.release);
+
 		const script = takeScript(record);
 		try {
 			if (script) {
 				record.faulted = true;
+				record.appliedDelayMs = script.delayMs ?? 0;
+				slot?.expectAnswerIn(script.hang ? Infinity : record.appliedDelayMs);
 				if (await playScripted(script, { req, res, record, sleep })) return;
 			} else {
-				await sleep(standIn.delayMs);
+				record.appliedDelayMs = normalDelay();
+				slot?.expectAnswerIn(record.appliedDelayMs);
+				await sleep(record.appliedDelayMs);
 			}
 			let { status, body, headers } = await route(record, req);
 			if (script?.transform && status >= 200 && status < 300) {
@@ -258,6 +307,21 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		maxInFlight: 0,
 		account: { ...DEFAULT_ACCOUNT },
 		chat: { ...DEFAULT_CHAT_SETTINGS },
+		get limits() {
+			return limiter.limits;
+		},
+		set limits(/** @type {Readonly<import("./server.d.mts").RateLimits> | null} */ value) {
+			limiter.limits = value;
+		},
+		get limitStats() {
+			return limiter.stats;
+		},
+		get jitter() {
+			return jitter;
+		},
+		set jitter(/** @type {Readonly<Jitter> | null} */ value) {
+			jitter = checkJitter(value);
+		},
 		fault(path, ...responses) {
 			const queue = scripts.get(path) ?? [];
 			queue.push(...responses);
@@ -283,6 +347,8 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			standIn.authorizationSeen = false;
 			standIn.account = { ...DEFAULT_ACCOUNT };
 			standIn.chat = { ...DEFAULT_CHAT_SETTINGS };
+			limiter.clear();
+			jitter = null;
 			inFlight.clear();
 			standIn.maxInFlight = 0;
 		},
