@@ -28,16 +28,32 @@ function chain(...names) {
 	return connections;
 }
 
-function workflow(id, name, nodes, connections) {
+function workflow(id, name, nodes, connections, settings = {}) {
 	return {
 		id,
 		name,
 		nodes,
 		connections,
 		active: false,
-		settings: { executionOrder: 'v1' },
+		settings: { executionOrder: 'v1', ...settings },
 		pinData: {},
 	};
+}
+
+/** A Set node (version 3.4) assigning `fields` ({ name: [type, value] }) to each item. */
+function setNode(name, position, fields) {
+	return node(name, 'n8n-nodes-base.set', 3.4, position, {
+		mode: 'manual',
+		assignments: {
+			assignments: Object.entries(fields).map(([field, [type, value]]) => ({
+				id: randomUUID(),
+				name: field,
+				value,
+				type,
+			})),
+		},
+		options: {},
+	});
 }
 
 export const MODEL = { __rl: true, mode: 'id', value: 'step-image-edit-2' };
@@ -61,15 +77,9 @@ function stepFunNode(name, position, cred, parameters) {
 export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node('Set Prompt', 'n8n-nodes-base.set', 3.4, [220, 0], {
-			mode: 'manual',
-			assignments: {
-				assignments: [
-					{ id: randomUUID(), name: 'subject', value: '={{ "light" + "house" }}', type: 'string' },
-					{ id: randomUUID(), name: 'seed', value: 4242, type: 'number' },
-				],
-			},
-			options: {},
+		setNode('Set Prompt', [220, 0], {
+			subject: ['string', '={{ "light" + "house" }}'],
+			seed: ['number', 4242],
 		}),
 		stepFunNode('StepFun Image', [440, 0], cred, {
 			operation: 'generate',
@@ -99,15 +109,9 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node('Set Fields', 'n8n-nodes-base.set', 3.4, [220, 0], {
-			mode: 'manual',
-			assignments: {
-				assignments: [
-					{ id: randomUUID(), name: 'photoUrl', value: photoUrl, type: 'string' },
-					{ id: randomUUID(), name: 'email', value: 'ann@example.com', type: 'string' },
-				],
-			},
-			options: {},
+		setNode('Set Fields', [220, 0], {
+			photoUrl: ['string', photoUrl],
+			email: ['string', 'ann@example.com'],
 		}),
 		stepFunNode('StepFun Image', [440, 0], cred, {
 			operation: 'edit',
