@@ -143,13 +143,15 @@ async function main() {
 		bad: `sk-e2e-wrong-${randomBytes(12).toString('hex')}`,
 	};
 	const standIn = await startStandIn({ apiKey: keys.good });
-	// A plain web server on loopback holding one photo, for Edit's Image Source "URL".
+	// Plain web servers on loopback: one holding a photo (Edit's Image Source "URL"), one
+	// answering `{}` to anything (the target of n8n's own HTTP Request node).
 	const photo = makePng(120, 80, 'e2e photo from a URL');
 	const hosts = {
 		photo: await startLoopbackServer(() => ({
 			headers: { 'content-type': 'image/png' },
 			body: photo,
 		})),
+		echo: await startLoopbackServer(),
 	};
 	hosts.photo.bytes = photo;
 	const creds = {

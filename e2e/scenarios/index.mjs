@@ -3,8 +3,8 @@
 // before its setup, with
 //   ctx = { tag, line, mode, full, n8n, opt, state, standIn, hosts, keys, creds }
 //   (`full`: the first binary data mode of an n8n line, where the long scenarios run;
-//    `state`: what one scenario leaves for a later one; `hosts.photo`: a loopback web
-//    server holding a photo; `keys.good|bad`, `creds.good|bad|example`: StepFun keys and
+//    `state`: what one scenario leaves for a later one; `hosts.photo`, `hosts.echo`:
+//    loopback web servers; `keys.good|bad`, `creds.good|bad|example`: StepFun keys and
 //    credentials pointing at the stand-in).
 // A scenario is
 //   { title, stage: 'cli' | 'server', credentials?, workflows?, activate?, when?, skip?, run }
@@ -15,6 +15,9 @@
 //     scenario's result); skip: reported as SKIP with this reason instead of running;
 //   - run(): throws on failure; what it returns is printed under the PASS line.
 import binaryDataMode from './binary-data-mode.mjs';
+import combinedCredentialWall from './combined-credential-wall.mjs';
+import combinedGenerate from './combined-generate.mjs';
+import combinedRespondBinary from './combined-respond-binary.mjs';
 import credentialTest from './credential-test.mjs';
 import editorScreenshots from './editor-screenshots.mjs';
 import examples from './examples.mjs';
@@ -31,11 +34,14 @@ export const SCENARIOS = [
 	urlEditWithInputFields,
 	binaryDataMode,
 	wrongKey,
+	combinedCredentialWall,
 	// stage server
 	webhookEdit,
 	formEdit,
 	keyNowhere,
 	credentialTest,
 	examples,
+	combinedGenerate,
+	combinedRespondBinary,
 	editorScreenshots,
 ];
