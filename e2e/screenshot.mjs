@@ -4,7 +4,7 @@
 // StepFun Image node for Generate and one for Edit, opens each node's panel, asserts the
 // field labels a user must see, and saves PNG screenshots to docs/.
 //
-// Used by e2e/run.mjs (scenario 6). Standalone: `node e2e/screenshot.mjs` starts its own
+// Used by e2e/scenarios/editor-screenshots.mjs (scenario 7). Standalone: `node e2e/screenshot.mjs` starts its own
 // n8n 2.41.1 + stand-in (package from `npm pack`, dist/ must be built).
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

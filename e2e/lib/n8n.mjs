@@ -66,6 +66,25 @@ export class N8n {
 		);
 	}
 
+	/**
+	 * Does this n8n know the workflow setting `binaryMode: "combined"` (files kept in the
+	 * item's JSON, n8n 2.x)? n8n 1.x has no such setting and ignores it.
+	 */
+	get hasCombinedBinaryMode() {
+		const constants = join(
+			lineDir(this.line),
+			'node_modules',
+			'n8n-workflow',
+			'dist',
+			'cjs',
+			'constants.js',
+		);
+		return (
+			existsSync(constants) &&
+			/BINARY_MODE_COMBINED = 'combined'/.test(readFileSync(constants, 'utf8'))
+		);
+	}
+
 	async init() {
 		this.port ??= await freePort();
 		this.brokerPort ??= await freePort();

@@ -28,16 +28,39 @@ function chain(...names) {
 	return connections;
 }
 
-function workflow(id, name, nodes, connections) {
+function workflow(id, name, nodes, connections, settings = {}) {
 	return {
 		id,
 		name,
 		nodes,
 		connections,
 		active: false,
-		settings: { executionOrder: 'v1' },
+		settings: { executionOrder: 'v1', ...settings },
 		pinData: {},
 	};
+}
+
+/** The workflow setting of n8n 2.x that keeps files inside the item's JSON, under `_files`. */
+export const COMBINED = { binaryMode: 'combined' };
+
+/** Why a combined-mode scenario does not run on an n8n without that mode (1.x). */
+export const noCombinedMode = (version) =>
+	`n8n ${version} has no combined binary mode (no binaryMode workflow setting, files always in item.binary)`;
+
+/** A Set node (version 3.4) assigning `fields` ({ name: [type, value] }) to each item. */
+function setNode(name, position, fields) {
+	return node(name, 'n8n-nodes-base.set', 3.4, position, {
+		mode: 'manual',
+		assignments: {
+			assignments: Object.entries(fields).map(([field, [type, value]]) => ({
+				id: randomUUID(),
+				name: field,
+				value,
+				type,
+			})),
+		},
+		options: {},
+	});
 }
 
 export const MODEL = { __rl: true, mode: 'id', value: 'step-image-edit-2' };
@@ -61,15 +84,9 @@ function stepFunNode(name, position, cred, parameters) {
 export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node('Set Prompt', 'n8n-nodes-base.set', 3.4, [220, 0], {
-			mode: 'manual',
-			assignments: {
-				assignments: [
-					{ id: randomUUID(), name: 'subject', value: '={{ "light" + "house" }}', type: 'string' },
-					{ id: randomUUID(), name: 'seed', value: 4242, type: 'number' },
-				],
-			},
-			options: {},
+		setNode('Set Prompt', [220, 0], {
+			subject: ['string', '={{ "light" + "house" }}'],
+			seed: ['number', 4242],
 		}),
 		stepFunNode('StepFun Image', [440, 0], cred, {
 			operation: 'generate',
@@ -99,15 +116,9 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields' }) {
 	const nodes = [
 		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		node('Set Fields', 'n8n-nodes-base.set', 3.4, [220, 0], {
-			mode: 'manual',
-			assignments: {
-				assignments: [
-					{ id: randomUUID(), name: 'photoUrl', value: photoUrl, type: 'string' },
-					{ id: randomUUID(), name: 'email', value: 'ann@example.com', type: 'string' },
-				],
-			},
-			options: {},
+		setNode('Set Fields', [220, 0], {
+			photoUrl: ['string', photoUrl],
+			email: ['string', 'ann@example.com'],
 		}),
 		stepFunNode('StepFun Image', [440, 0], cred, {
 			operation: 'edit',
@@ -238,5 +249,128 @@ export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
 		'StepFun Image: Generate and Edit',
 		nodes,
 		chain('Manual Trigger', 'Generate Image', 'Edit Image'),
+	);
+}
+
+/**
+ * Scenario 8, in the combined binary mode of n8n 2.x: Webhook (POST JSON `{ subject }`)
+ * -> Set (subject, seed) -> StepFun Image Generate (prompt and seed from expressions) ->
+ * Extract From File, reading the image where n8n keeps it there (`_files.data`) into a
+ * base64 field `png` -> Respond to Webhook with that item. (Respond to Webhook's "Binary
+ * File" finds no file in this mode in n8n 2.41.1: it looks only at `item.binary`.)
+ */
+export function combinedGenerateRespond({ cred, path, id = 'e2eCombinedGen01' }) {
+	const nodes = [
+		node(
+			'Webhook',
+			'n8n-nodes-base.webhook',
+			2,
+			[0, 0],
+			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
+			{ webhookId: randomUUID() },
+		),
+		setNode('Set Prompt', [220, 0], {
+			subject: ['string', '={{ $json.body.subject }}'],
+			seed: ['number', 8080],
+		}),
+		stepFunNode('StepFun Image', [440, 0], cred, {
+			operation: 'generate',
+			prompt: '=A linocut of a {{ $json.subject }}',
+			size: '1024x1024',
+			options: { seed: '={{ $json.seed }}' },
+		}),
+		node('Image to Base64', 'n8n-nodes-base.extractFromFile', 1.1, [660, 0], {
+			operation: 'binaryToPropery',
+			binaryPropertyName: '_files.data',
+			destinationKey: 'png',
+			options: {},
+		}),
+		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [880, 0], {
+			respondWith: 'firstIncomingItem',
+			options: {},
+		}),
+	];
+	return workflow(
+		id,
+		'E2E combined binary mode: generate and respond',
+		nodes,
+		chain('Webhook', 'Set Prompt', 'StepFun Image', 'Image to Base64', 'Respond to Webhook'),
+		COMBINED,
+	);
+}
+
+/** How n8n's HTTP Request node (version 4.2) authenticates with `cred` ({ id, name, type }). */
+function httpRequestAuth(cred) {
+	// Bearer Auth is a generic credential type: the node writes the header itself. Any
+	// other type is "predefined": n8n applies the credential's own `authenticate`.
+	return cred.type === 'httpBearerAuth'
+		? { authentication: 'genericCredentialType', genericAuthType: 'httpBearerAuth' }
+		: { authentication: 'predefinedCredentialType', nodeCredentialType: cred.type };
+}
+
+/**
+ * Scenario 9: Manual Trigger -> Set -> one HTTP Request node per credential in `branches`
+ * ({ name, cred, url }), side by side, each continuing on error so that every branch
+ * reports. With `settings` COMBINED this shows which credentials n8n 2.x can apply there.
+ */
+export function httpRequestPerCredential({ id, name, branches, settings = {} }) {
+	const nodes = [
+		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		setNode('Set', [220, 0], { note: ['string', 'an upstream node'] }),
+		...branches.map((b, i) =>
+			node(
+				b.name,
+				'n8n-nodes-base.httpRequest',
+				4.2,
+				[440, i * 200],
+				{ url: b.url, ...httpRequestAuth(b.cred), options: {} },
+				{
+					credentials: { [b.cred.type]: { id: b.cred.id, name: b.cred.name } },
+					onError: 'continueRegularOutput',
+				},
+			),
+		),
+	];
+	const connections = {
+		...chain('Manual Trigger', 'Set'),
+		Set: { main: [branches.map((b) => ({ node: b.name, type: 'main', index: 0 }))] },
+	};
+	return workflow(id, name, nodes, connections, settings);
+}
+
+/**
+ * Scenario 10, n8n's own nodes only: Webhook (GET) -> Set (a base64 string) -> Convert to
+ * File -> Respond to Webhook with the file at `inputFieldName`.
+ */
+export function fileToRespondToWebhook({ id, path, base64, inputFieldName, settings = {} }) {
+	const nodes = [
+		node(
+			'Webhook',
+			'n8n-nodes-base.webhook',
+			2,
+			[0, 0],
+			{ httpMethod: 'GET', path, responseMode: 'responseNode', options: {} },
+			{ webhookId: randomUUID() },
+		),
+		setNode('Set', [220, 0], { b64: ['string', base64] }),
+		node('Convert to File', 'n8n-nodes-base.convertToFile', 1.1, [440, 0], {
+			operation: 'toBinary',
+			sourceProperty: 'b64',
+			binaryPropertyName: 'data',
+			options: { fileName: 'photo.png', mimeType: 'image/png' },
+		}),
+		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.5, [660, 0], {
+			respondWith: 'binary',
+			responseDataSource: 'set',
+			inputFieldName,
+			options: {},
+		}),
+	];
+	return workflow(
+		id,
+		`E2E Respond to Webhook with a file (${inputFieldName})`,
+		nodes,
+		chain('Webhook', 'Set', 'Convert to File', 'Respond to Webhook'),
+		settings,
 	);
 }

@@ -1,0 +1,77 @@
+// What the e2e scenarios read back from a run: why an `n8n execute` failed, the
+// requests the stand-in recorded, the answer it sent, where a binary was stored.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** Why an `n8n execute` failed, in one line: the run's error, else n8n's error lines. */
+export function whyFailed(r) {
+	const err = r.run?.data?.resultData?.error;
+	if (err) return JSON.stringify(err).slice(0, 1500);
+	const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error/i.test(l));
+	return lines.slice(-6).join(' | ') || `${r.stdout}${r.stderr}`.slice(-1500);
+}
+
+export function onlyRequests(standIn, path) {
+	return standIn.requests.filter((r) => r.path === path);
+}
+
+/** Capture the JSON the stand-in answers for the next request to `path`. */
+export function captureAnswer(standIn, path) {
+	const box = {};
+	standIn.fault(path, {
+		transform: (json) => {
+			box.json = json;
+			return undefined;
+		},
+	});
+	return box;
+}
+
+/** The image bytes in a captured answer (response format b64_json). */
+export const answerBytes = (box) => Buffer.from(box.json.data[0].b64_json, 'base64');
+
+function findFileByName(dir, name) {
+	const stack = [dir];
+	while (stack.length) {
+		const d = stack.pop();
+		for (const e of readdirSync(d, { withFileTypes: true })) {
+			const p = join(d, e.name);
+			if (e.isDirectory()) stack.push(p);
+			else if (e.name === name) return p;
+		}
+	}
+	return undefined;
+}
+
+/** Assert where the binary of an output item lives, for the instance's binary data mode. */
+export function assertBinaryStorage(n8n, binary, expectedBytes) {
+	assert.ok(binary, 'output item has no binary');
+	const mode = n8n.binaryDataMode ?? 'filesystem';
+	if (mode === 'default') {
+		assert.equal(binary.id, undefined, 'in-memory mode must not store the binary under an id');
+		assert.ok(
+			Buffer.from(binary.data, 'base64').equals(expectedBytes),
+			'in-memory binary (base64 in the item) differs from the stand-in bytes',
+		);
+		return 'binary kept in memory: base64 in the item equals the stand-in bytes';
+	}
+	assert.ok(
+		binary.id,
+		`binary has no id in ${mode} mode: ${JSON.stringify({ ...binary, data: String(binary.data).slice(0, 40) })}`,
+	);
+	assert.ok(
+		binary.id.startsWith(`${binary.data}:`),
+		`binary id ${binary.id} does not match its mode marker ${binary.data}`,
+	);
+	if (mode === 'filesystem') {
+		const stored = findFileByName(n8n.userFolder, basename(binary.id.split(':')[1]));
+		assert.ok(stored, `binary ${binary.id} not found on disk under ${n8n.userFolder}`);
+		assert.ok(
+			readFileSync(stored).equals(expectedBytes),
+			'binary stored on disk differs from the stand-in bytes',
+		);
+		return `binary stored on disk (${binary.id.split(':')[0]}), file equals the stand-in bytes`;
+	}
+	return `binary stored as ${binary.id.split(':')[0]}`;
+}
