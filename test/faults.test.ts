@@ -31,6 +31,8 @@ const BILLED =
 const SERVER_PROBLEM = 'StepFun had a server problem. Try again later.';
 const UNAVAILABLE = "StepFun's image service may be unavailable";
 const LASTING = "A lasting 503 or 404 means StepFun's image service is unavailable.";
+const POSSIBLY_BILLED =
+	'It was not resent automatically: StepFun may already have made (and billed) the image. Turn on "Retry Possibly Billed Requests" to resend it anyway.';
 
 interface FaultCase {
 	name: string;
@@ -150,7 +152,17 @@ const cases: FaultCase[] = [
 		trace: true,
 	},
 	{
-		name: '500 then success: retried',
+		name: '500: not resent by default (StepFun may have made and billed the image)',
+		faults: [stepFunError(500, 'Internal server error', 'server_error', NOW)],
+		statuses: [500],
+		message: 'StepFun error 500: Internal server error',
+		description: [SERVER_PROBLEM, POSSIBLY_BILLED],
+		httpCode: '500',
+		trace: true,
+	},
+	{
+		name: '500 with Retry Possibly Billed Requests on: resent, then success',
+		options: { retryAfterTimeout: true },
 		faults: [stepFunError(500, 'Internal server error', 'server_error', NOW)],
 		statuses: [500, 200],
 		outputs: 1,
@@ -162,7 +174,17 @@ const cases: FaultCase[] = [
 		outputs: 1,
 	},
 	{
-		name: '504 then success: retried',
+		name: '504 from a gateway: not resent by default (StepFun may still make and bill the image)',
+		faults: [{ status: 504, headers: NOW, body: 'upstream request timeout' }],
+		statuses: [504],
+		message: 'StepFun answered HTTP 504: upstream request timeout',
+		description: [SERVER_PROBLEM, POSSIBLY_BILLED],
+		httpCode: '504',
+		trace: true,
+	},
+	{
+		name: '504 with Retry Possibly Billed Requests on: resent, then success',
+		options: { retryAfterTimeout: true },
 		faults: [{ status: 504, headers: NOW, body: 'upstream request timeout' }],
 		statuses: [504, 200],
 		outputs: 1,
@@ -201,12 +223,12 @@ const cases: FaultCase[] = [
 		faults: [{ reset: true }],
 		statuses: [0],
 		message: 'The connection to StepFun broke before an answer arrived (ECONNRESET)',
-		description: [BILLED, 'turn on "Retry After Timeout" if a possible double charge is acceptable'],
+		description: [BILLED, 'turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable'],
 		httpCode: null,
 		trace: false,
 	},
 	{
-		name: 'connection reset with Retry After Timeout on: resent once, then success',
+		name: 'connection reset with Retry Possibly Billed Requests on: resent once, then success',
 		options: { retryAfterTimeout: true },
 		faults: [{ reset: true }],
 		statuses: [0, 200],
@@ -223,7 +245,7 @@ const cases: FaultCase[] = [
 		trace: false,
 	},
 	{
-		name: 'server never answers, Retry After Timeout on: resent, then success',
+		name: 'server never answers, Retry Possibly Billed Requests on: resent, then success',
 		options: { timeout: 1, retryAfterTimeout: true },
 		faults: [{ hang: true }],
 		statuses: [0, 200],
@@ -344,11 +366,11 @@ const cases: FaultCase[] = [
 		trace: true,
 	},
 	{
-		name: 'Edit: 500 then success resends the whole multipart body (image included)',
+		name: 'Edit: 503 then success resends the whole multipart body (image included)',
 		parameters: edit('Make the sky stormy'),
 		items: [{ binary: { data: { bytes: makePng(32, 24, 'input'), fileName: 'photo.png', mimeType: 'image/png' } } }],
-		faults: [stepFunError(500, 'Internal server error', 'server_error', NOW)],
-		statuses: [500, 200],
+		faults: [stepFunError(503, 'Service temporarily unavailable', 'server_error', NOW)],
+		statuses: [503, 200],
 		outputs: 1,
 	},
 	{

@@ -134,7 +134,7 @@ describe('Nothing lost: Continue On Fail', () => {
 			forPrompt('moderated', { status: 451, body: { error: { message: 'Prompt failed moderation', type: 'content_moderation' } } }),
 			forPrompt('filtered', filtered(false)),
 			forPrompt('reset', { reset: true }),
-			forPrompt('flaky', { status: 500, headers: { 'retry-after': '0' }, body: '' }),
+			forPrompt('flaky', { status: 503, headers: { 'retry-after': '0' }, body: '' }),
 			{
 				match: (request) => sent(request).prompt === 'half' && sent(request).seed === 101,
 				status: 400,
@@ -180,7 +180,7 @@ describe('Nothing lost: Continue On Fail', () => {
 		expect(moderated.traceId).toBe(moderatedRequest.traceId);
 		expect(moderated.description).toContain(moderatedRequest.traceId);
 		expect(items[2].json).toMatchObject({ itemIndex: 1 });
-		// Bad inputs send nothing; the reset is not resent; the 500 is.
+		// Bad inputs send nothing; the reset is not resent; the 503 is.
 		const byPrompt = standIn.requests.map((request) => sent(request).prompt).sort();
 		expect(byPrompt).toEqual(['cat', 'cat', 'dog', 'filtered', 'flaky', 'flaky', 'half', 'half', 'moderated', 'reset']);
 	});

@@ -188,7 +188,8 @@ const faults: Fault[] = [
 	},
 	{ name: '429 asking to wait an hour', options: { maxRetries: 2 }, faults: [stepFunError(429, 'Rate limit', 'rate_limit', { 'retry-after': '3600' })] },
 	{ name: '451 moderation', faults: [stepFunError(451, 'The prompt failed moderation', 'content_policy')] },
-	{ name: '500 then success', options: { maxRetries: 1 }, faults: [stepFunError(500, 'Internal error', 'server_error', NOW)], succeeds: true },
+	{ name: '503 then success', options: { maxRetries: 1 }, faults: [stepFunError(503, 'Unavailable', 'server_error', NOW)], succeeds: true },
+	{ name: '500, Retry Possibly Billed Requests on', options: { maxRetries: 1, retryAfterTimeout: true }, faults: [stepFunError(500, 'Internal error', 'server_error', NOW)], succeeds: true },
 	{ name: '503 then success', options: { maxRetries: 1 }, faults: [stepFunError(503, 'Busy', 'server_error', NOW)], succeeds: true },
 	{ name: '504 every time', options: { maxRetries: 1 }, faults: [{ status: 504, headers: NOW }, { status: 504, headers: NOW }] },
 	{
@@ -201,7 +202,7 @@ const faults: Fault[] = [
 		faults: [{ status: 400, headers: { 'x-trace-id': `trace-${API_KEY}` }, body: { error: { message: 'bad', type: 'x' } } }],
 	},
 	{ name: 'connection reset after sending', faults: [{ reset: true }] },
-	{ name: 'connection reset, Retry After Timeout on', options: { retryAfterTimeout: true, maxRetries: 1 }, faults: [{ reset: true }], succeeds: true },
+	{ name: 'connection reset, Retry Possibly Billed Requests on', options: { retryAfterTimeout: true, maxRetries: 1 }, faults: [{ reset: true }], succeeds: true },
 	{ name: 'server never answers (timeout 1 s)', options: { timeout: 1 }, faults: [{ hang: true }] },
 	{ name: 'nothing listening at the Base URL', credentials: () => ({ baseUrl: 'http://127.0.0.1:9/v1' }) },
 	{ name: '200 with malformed JSON', faults: [{ status: 200, headers: { 'content-type': 'application/json' }, body: '{"created": 1, "data": [' }] },
@@ -245,7 +246,7 @@ const faults: Fault[] = [
 		faults: [{ status: 302, headers: { location: 'IMAGE_HOST/redirect/elsewhere.png' } }],
 	},
 	{ name: 'Edit: 400 on /images/edits', parameters: edit('Add a hat'), items: photoItems, faultPath: EDITS, faults: [stepFunError(400, 'image cannot be read')] },
-	{ name: 'Edit: 500 then success', parameters: edit('Add a hat', { maxRetries: 1 }), items: photoItems, faultPath: EDITS, faults: [{ status: 500, headers: NOW }], succeeds: true },
+	{ name: 'Edit: 503 then success', parameters: edit('Add a hat', { maxRetries: 1 }), items: photoItems, faultPath: EDITS, faults: [{ status: 503, headers: NOW }], succeeds: true },
 	{ name: 'Edit: success', parameters: edit('Add a hat'), items: photoItems, succeeds: true },
 	{
 		name: 'Edit: the Image URL never answers (timeout 1 s)',

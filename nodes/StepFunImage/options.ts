@@ -90,7 +90,7 @@ interface Common {
 
 function declare(
 	spec: Common,
-	ui: Pick<INodeProperties, 'type' | 'default' | 'typeOptions' | 'options'>,
+	ui: Pick<INodeProperties, 'type' | 'default' | 'typeOptions' | 'options' | 'hint'>,
 	check: OptionDeclaration['check'],
 	alwaysSent?: boolean,
 ): OptionDeclaration {
@@ -105,7 +105,7 @@ function declare(
 }
 
 /** A whole number; `scale` converts it for its destination (seconds to milliseconds). */
-function integer(spec: Common & { range: Range; hint: string; scale?: number }): OptionDeclaration {
+function integer(spec: Common & { range: Range; fix: string; scale?: number }): OptionDeclaration {
 	const { min, max } = spec.range;
 	return declare(
 		spec,
@@ -114,12 +114,12 @@ function integer(spec: Common & { range: Range; hint: string; scale?: number }):
 			default: spec.range.default,
 			typeOptions: { minValue: min, maxValue: max, numberPrecision: 0 },
 		},
-		(value, field) => field.integer(value, min, max, spec.hint) * (spec.scale ?? 1),
+		(value, field) => field.integer(value, min, max, spec.fix) * (spec.scale ?? 1),
 	);
 }
 
 function decimal(
-	spec: Common & { range: Range; decimals: number; hint: string },
+	spec: Common & { range: Range; decimals: number; fix: string },
 ): OptionDeclaration {
 	const { min, max } = spec.range;
 	return declare(
@@ -129,7 +129,7 @@ function decimal(
 			default: spec.range.default,
 			typeOptions: { minValue: min, maxValue: max, numberPrecision: spec.decimals },
 		},
-		(value, field) => field.decimal(value, min, max, spec.decimals, spec.hint),
+		(value, field) => field.decimal(value, min, max, spec.decimals, spec.fix),
 	);
 }
 
@@ -138,20 +138,22 @@ function flag(spec: Common): OptionDeclaration {
 	return declare(spec, { type: 'boolean', default: false }, (value, field) => field.boolean(value));
 }
 
-function limitedText(spec: Common & { rows: number; maxCharacters: number }): OptionDeclaration {
+function limitedText(
+	spec: Common & { rows: number; maxCharacters: number; uiHint?: string },
+): OptionDeclaration {
 	return declare(
 		spec,
-		{ type: 'string', default: '', typeOptions: { rows: spec.rows } },
+		{ type: 'string', default: '', typeOptions: { rows: spec.rows }, hint: spec.uiHint },
 		(value, field) =>
 			field.limitedText(value, { required: false, maxCharacters: spec.maxCharacters }),
 	);
 }
 
 function name(
-	spec: Common & { default: string; expected: string; hint: string },
+	spec: Common & { default: string; expected: string; fix: string },
 ): OptionDeclaration {
 	return declare(spec, { type: 'string', default: spec.default }, (value, field) =>
-		field.name(value, spec.expected, spec.hint),
+		field.name(value, spec.expected, spec.fix),
 	);
 }
 
@@ -159,7 +161,7 @@ function choice(
 	spec: Common & {
 		default: string;
 		choices: Array<{ name: string; value: string; description: string }>;
-		hint: string;
+		fix: string;
 		/** Name the values in the error: for options whose values an expression must give. */
 		listedInError?: boolean;
 		alwaysSent?: boolean;
@@ -170,7 +172,7 @@ function choice(
 		spec,
 		{ type: 'options', default: spec.default, options: spec.choices },
 		(value, field) =>
-			field.choice(value, values, spec.hint, { listed: spec.listedInError === true }),
+			field.choice(value, values, spec.fix, { listed: spec.listedInError === true }),
 		spec.alwaysSent,
 	);
 }
@@ -188,7 +190,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		range: CFG_SCALE,
 		decimals: 1,
 		description: `How closely the image follows the prompt, ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0. StepFun's default is ${CFG_SCALE.default}.0.`,
-		hint: `Use a value from ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0; ${CFG_SCALE.default}.0 is StepFun's default.`,
+		fix: `Use a value from ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0; ${CFG_SCALE.default}.0 is StepFun's default.`,
 	}),
 	integer({
 		name: 'concurrency',
@@ -197,7 +199,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'run.concurrency',
 		range: CONCURRENCY,
 		description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other workflows using the same key.`,
-		hint: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
+		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	name({
 		name: 'fileName',
@@ -208,7 +210,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		expected: 'text',
 		description:
 			'Name of the output file. {seed}, {ext}, {item} (input item number) and {image} (image number within the item) are replaced; n8n expressions work too.',
-		hint: `Enter a file name such as ${DEFAULT_FILE_NAME}.`,
+		fix: `Enter a file name such as ${DEFAULT_FILE_NAME}.`,
 	}),
 	flag({
 		name: 'includeInputFields',
@@ -233,8 +235,8 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'request.maxRetries',
 		range: MAX_RETRIES,
 		description:
-			'How often to retry when StepFun answers 429 (rate limit) or a 5xx server error, with growing waits',
-		hint: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
+			'How often to resend a request StepFun refused without making anything: 429 (rate limit), 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries.',
+		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
 	}),
 	limitedText({
 		name: 'negativePrompt',
@@ -243,7 +245,9 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'body.negative_prompt',
 		rows: 2,
 		maxCharacters: PROMPT_MAX_CHARACTERS,
-		description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters. Only takes effect when CFG Scale is above 1.0.`,
+		description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters`,
+		uiHint:
+			"Needs CFG Scale above 1.0: at StepFun's default of 1.0 the negative prompt is ignored.",
 	}),
 	integer({
 		name: 'numberOfImages',
@@ -252,7 +256,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'images.numberOfImages',
 		range: IMAGES_PER_ITEM,
 		description: `How many images to make per input item, 1 to ${IMAGES_PER_ITEM.max}. StepFun makes one per request, so each is a separate (billed) request. With a Seed, the images use seed, seed+1, …`,
-		hint: `Use a whole number from ${IMAGES_PER_ITEM.min} to ${IMAGES_PER_ITEM.max}.`,
+		fix: `Use a whole number from ${IMAGES_PER_ITEM.min} to ${IMAGES_PER_ITEM.max}.`,
 	}),
 	choice({
 		name: 'onContentFiltered',
@@ -280,7 +284,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 				description: 'Output nothing for that image',
 			},
 		],
-		hint: 'Pick Error, Output Item Without Image or Skip.',
+		fix: 'Pick Error, Output Item Without Image or Skip.',
 	}),
 	name({
 		name: 'outputBinaryField',
@@ -290,7 +294,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		default: 'data',
 		expected: 'a field name',
 		description: 'The binary field the image is written to',
-		hint: 'Enter the name of a binary field, e.g. data.',
+		fix: 'Enter the name of a binary field, e.g. data.',
 	}),
 	choice({
 		name: 'responseFormat',
@@ -314,16 +318,16 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 					'StepFun returns a link (valid about 2 hours) which the node downloads at once; the link is also output',
 			},
 		],
-		hint: 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
+		fix: 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
 		listedInError: true,
 	}),
 	flag({
 		name: 'retryAfterTimeout',
-		displayName: 'Retry After Timeout',
+		displayName: 'Retry Possibly Billed Requests',
 		operations: IMAGE_OPERATIONS,
 		to: 'request.retryAfterTimeout',
 		description:
-			'Whether to resend a request that timed out or lost its connection after it was sent. StepFun may have made and billed that image already, so this can charge twice.',
+			'Whether to resend (up to Max Retries) a request StepFun may already have made and billed: it timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504. A resend can charge twice.',
 	}),
 	integer({
 		name: 'seed',
@@ -332,7 +336,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'body.seed',
 		range: SEED,
 		description: `Same seed, same prompt: a similar image. ${SEED.min} to ${SEED.max}. Leave this option out for a random seed.`,
-		hint: `Use a whole number from ${SEED.min} to ${SEED.max}, or remove the Seed option for a random seed.`,
+		fix: `Use a whole number from ${SEED.min} to ${SEED.max}, or remove the Seed option for a random seed.`,
 	}),
 	integer({
 		name: 'steps',
@@ -341,7 +345,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		to: 'body.steps',
 		range: STEPS,
 		description: `Generation steps, ${STEPS.min} to ${STEPS.max}. More can add detail and takes longer. StepFun's default is ${STEPS.default}.`,
-		hint: `Use a whole number from ${STEPS.min} to ${STEPS.max}; ${STEPS.default} is StepFun's default.`,
+		fix: `Use a whole number from ${STEPS.min} to ${STEPS.max}; ${STEPS.default} is StepFun's default.`,
 	}),
 	flag({
 		name: 'textMode',
@@ -358,7 +362,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		range: TIMEOUT_SECONDS,
 		scale: 1000,
 		description: 'How long to wait for StepFun to answer one request',
-		hint: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation.`,
+		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation.`,
 	}),
 ];
 

@@ -41,7 +41,11 @@ export async function download(
 		});
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
-		return { ok: false, problem: { kind: 'network', code, timedOut: failure === 'timeout' } };
+		const reason = failure === 'not-prepared' && error instanceof Error ? error.message : code;
+		return {
+			ok: false,
+			problem: { kind: 'network', code: reason, timedOut: failure === 'timeout' },
+		};
 	}
 	const status = response.statusCode;
 	if (status < 200 || status >= 300) {
@@ -62,7 +66,10 @@ export async function download(
 		}
 	} catch (error) {
 		const { code } = classifyNetworkError(error as { code?: string });
-		return { ok: false, problem: { kind: 'broken', code } };
+		return {
+			ok: false,
+			problem: { kind: 'broken', code: code === 'none' ? 'no error code' : code },
+		};
 	}
 	if (received > DOWNLOAD_MAX_BYTES) {
 		response.body.destroy?.();

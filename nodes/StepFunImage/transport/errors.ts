@@ -58,14 +58,23 @@ export function retryAfterMs(headers: Headers): number | undefined {
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-export type NetworkFailure = 'not-sent' | 'timeout' | 'unknown';
+/**
+ * `not-prepared`: no network error at all, n8n failed before sending (e.g. while applying the
+ * credential). `not-sent`: the connection never opened. Otherwise the request may have arrived.
+ */
+export type NetworkFailure = 'not-prepared' | 'not-sent' | 'timeout' | 'unknown';
 
-/** Whether a failed request could have reached StepFun (and so may be billed). */
+/**
+ * Whether a failed request could have reached StepFun (and so may be billed). Only a connection
+ * that never opened is certain to have sent nothing: once connected, a reset reads the same
+ * whether it came before StepFun had the whole request or after.
+ */
 export function classifyNetworkError(error: { code?: string; cause?: { code?: string } }): {
 	failure: NetworkFailure;
 	code: string;
 } {
-	const code = String(error.cause?.code ?? error.code ?? 'UNKNOWN');
+	const code = error.cause?.code ?? error.code;
+	if (code === undefined) return { failure: 'not-prepared', code: 'none' };
 	if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
 		return { failure: 'not-sent', code };
 	}
@@ -145,6 +154,9 @@ function hintForStatus(status: number, path: string): string {
 	}
 }
 
+const POSSIBLY_BILLED =
+	'It was not resent automatically: StepFun may already have made (and billed) the image. Turn on "Retry Possibly Billed Requests" to resend it anyway.';
+
 /** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
 function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
 	if (text === undefined || !secret || secret.length < 8) return text;
@@ -164,6 +176,8 @@ export function httpError(
 		attempts: number;
 		secret?: string;
 		refusedWaitMs?: number;
+		/** Not resent because StepFun may already have made (and billed) the image. */
+		possiblyBilled?: boolean;
 	},
 ): NodeApiError {
 	const { secret } = context;
@@ -188,7 +202,10 @@ export function httpError(
 		ctx,
 		{
 			message: message ? `StepFun error ${status}: ${message}` : said,
-			description: hintForStatus(status, context.path) + tries,
+			description:
+				hintForStatus(status, context.path) +
+				(context.possiblyBilled ? ` ${POSSIBLY_BILLED}` : '') +
+				tries,
 			status,
 			traceId,
 			type,
@@ -202,9 +219,27 @@ export function networkError(
 	ctx: IExecuteFunctions,
 	failure: NetworkFailure,
 	code: string,
-	context: { baseUrl: string; timeoutMs: number; itemIndex: number; attempts: number },
+	context: {
+		baseUrl: string;
+		timeoutMs: number;
+		itemIndex: number;
+		attempts: number;
+		/** What n8n said, for a failure before sending. */
+		message?: string;
+	},
 ): NodeApiError {
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
+	if (failure === 'not-prepared') {
+		return stepFunApiError(
+			ctx,
+			{
+				message: `Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
+				description:
+					'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
+			},
+			context.itemIndex,
+		);
+	}
 	if (failure === 'not-sent') {
 		return stepFunApiError(
 			ctx,
@@ -223,7 +258,7 @@ export function networkError(
 		ctx,
 		{
 			message: what,
-			description: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. Raise the Timeout option, or turn on "Retry After Timeout" if a possible double charge is acceptable.${tries}`,
+			description: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. Raise the Timeout option, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
 		},
 		context.itemIndex,
 	);

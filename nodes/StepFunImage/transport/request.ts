@@ -68,7 +68,16 @@ export async function readConnection(ctx: IExecuteFunctions): Promise<Connection
 	};
 }
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * StepFun refused these before doing anything (rate limit, service unavailable): resending
+ * cannot bill twice.
+ */
+const REFUSED_STATUS = new Set([429, 503]);
+/**
+ * StepFun or a gateway failed while the request was in hand: the image may have been made and
+ * billed, so these are resent only when the user accepts a possible double charge.
+ */
+const UNKNOWN_OUTCOME_STATUS = new Set([500, 502, 504]);
 
 function backoffMs(attempt: number): number {
 	const exponential = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
@@ -97,9 +106,10 @@ interface HttpResponse {
 }
 
 /**
- * Sends one StepFun API request with the credential, retrying what is safe to retry: 429 and
- * 5xx answers, and connection errors before anything was sent. A timeout after sending may
- * already be billed (StepFun has no job lookup), so it is only resent when the user allowed it.
+ * Sends one StepFun API request with the credential, resending only what cannot bill twice on
+ * its own: 429 and 503 (StepFun refused it) and connection failures before the request was
+ * written. A timeout, a reset after sending, and 500/502/504 may come after StepFun made (and
+ * billed) the image (it has no job lookup), so those are resent only when the user allowed it.
  */
 export async function sendRequest(
 	ctx: IExecuteFunctions,
@@ -141,6 +151,7 @@ export async function sendRequest(
 				timeoutMs: settings.timeoutMs,
 				itemIndex,
 				attempts: attempt + 1,
+				message: error instanceof Error ? error.message : undefined,
 			});
 		}
 
@@ -164,7 +175,10 @@ export async function sendRequest(
 		}
 
 		let refusedWaitMs: number | undefined;
-		if (RETRYABLE_STATUS.has(status)) {
+		const resendable =
+			REFUSED_STATUS.has(status) ||
+			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryAfterTimeout);
+		if (resendable) {
 			const requested = retryAfterMs(response.headers);
 			if (requested !== undefined && requested > RETRY_AFTER_MAX_MS) {
 				refusedWaitMs = requested;
@@ -181,6 +195,7 @@ export async function sendRequest(
 			attempts: attempt + 1,
 			secret: connection.secret,
 			refusedWaitMs,
+			possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
 		});
 	}
 }
