@@ -70,12 +70,12 @@ describe('Edit', () => {
 		expect(standIn.requests[0].image).toMatchObject({ fileName, mimeType });
 	});
 
-	it('replaces a generic upstream MIME type by the sniffed one', async () => {
+	it('replaces a generic upstream MIME type by the sniffed one, and gives a bare name its extension', async () => {
 		const { error, standIn } = await stepfun.run(edit('Sharpen'), {
 			items: [{ binary: { data: { bytes: photo, fileName: 'download', mimeType: 'application/octet-stream' } } }],
 		});
 		expect(error).toBeUndefined();
-		expect(standIn.requests[0].image).toMatchObject({ fileName: 'download', mimeType: 'image/png' });
+		expect(standIn.requests[0].image).toMatchObject({ fileName: 'download.png', mimeType: 'image/png' });
 	});
 
 	it('reads the binary from the field named in Input Binary Field', async () => {

@@ -1,22 +1,29 @@
-// Input images of an item: from a binary field (through n8n's binary helpers), a URL or base64,
-// checked with the pure image module against what the operation accepts.
-import type { IExecuteFunctions } from 'n8n-workflow';
+// Input images of an item: from a binary field (through n8n's binary helpers, so every binary
+// mode works), a URL or base64, checked with the pure image module against what the operation
+// accepts.
+import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { invalidField } from './errors';
+import { describeValue, invalidField } from './errors';
 import type { ImageInfo, ImageType } from './image';
-import { inspectImage } from './image';
+import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from './image';
 import type { FilePart } from './transport/request';
 import { download, downloadError } from './transport/download';
 
-/** Where an input image comes from: plain data, read and checked before anything is sent. */
+/**
+ * Where an input image comes from: plain data, read and checked before anything is sent. A
+ * binary field is what the user gave: a field name, a path into the item (n8n 2.x combined
+ * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
+ */
 export type InputSource =
-	| { kind: 'binary'; field: string }
+	| { kind: 'binary'; field: string | IDataObject }
 	| { kind: 'url'; url: string }
 	| { kind: 'base64'; data: string; mimeType?: string };
 
 /** What an operation takes as input image. */
 export interface ImageAcceptance {
 	types: readonly ImageType[];
+	/** Whether an animation (GIF, WebP, APNG) is taken; StepFun reads one still image. */
+	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
@@ -25,9 +32,11 @@ export interface ImageAcceptance {
 	refusal: string;
 }
 
-/** A checked input image, ready to upload. */
+/** A checked input image, ready to upload: type and extension follow the bytes. */
 export interface InputImage extends FilePart {
 	info: ImageInfo;
+	/** The file name as the user's file had it, for the output. */
+	originalFileName?: string;
 }
 
 interface RawImage {
@@ -44,31 +53,85 @@ const INPUT_DOWNLOAD = {
 	expired: 'The Image URL was refused or not found. Check it in a browser; signed links expire.',
 };
 
-async function fromBinaryField(
+/** A file object as n8n keeps it; used only to say where an item's files are. */
+function looksLikeFile(value: unknown): boolean {
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as IDataObject).mimeType === 'string' &&
+		('data' in value || 'id' in value)
+	);
+}
+
+/** Paths in an item's JSON that hold files (n8n 2.x combined binary mode keeps them there). */
+function filePathsIn(json: unknown, prefix = '', depth = 0, found: string[] = []): string[] {
+	if (depth > 4 || found.length >= 10 || typeof json !== 'object' || json === null) return found;
+	for (const [key, value] of Object.entries(json)) {
+		const path = Array.isArray(json) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key;
+		if (looksLikeFile(value)) found.push(path);
+		else filePathsIn(value, path, depth + 1, found);
+	}
+	return found;
+}
+
+function noFileThere(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	name: string,
-): Promise<RawImage> {
-	const binaries = ctx.getInputData()[itemIndex]?.binary ?? {};
-	if (!binaries[name]) {
-		const present = Object.keys(binaries);
-		throw invalidField(
+	field: string | IDataObject,
+): Error {
+	if (typeof field !== 'string') {
+		return invalidField(
 			ctx,
 			itemIndex,
 			'Input Binary Field',
-			`the item has no binary field "${name}"`,
-			present.length > 0
-				? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
-				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
+			`expected a field name or a file, got ${describeValue(field)}`,
+			'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
 		);
 	}
-	const metadata = ctx.helpers.assertBinaryData(itemIndex, name);
+	const item = ctx.getInputData()[itemIndex];
+	const present = [...Object.keys(item?.binary ?? {}), ...filePathsIn(item?.json)];
+	return invalidField(
+		ctx,
+		itemIndex,
+		'Input Binary Field',
+		`the item has no binary field "${field}"`,
+		present.length > 0
+			? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
+			: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
+	);
+}
+
+async function fromBinaryField(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	field: string | IDataObject,
+): Promise<RawImage> {
+	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
+	// JSON in combined mode, or the file object itself.
+	let file: IBinaryData;
+	try {
+		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
+	} catch {
+		throw noFileThere(ctx, itemIndex, field);
+	}
 	return {
-		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, name),
-		label: `Input Binary Field "${name}"`,
-		mimeType: metadata.mimeType,
-		fileName: metadata.fileName,
+		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, file),
+		label: typeof field === 'string' ? `Input Binary Field "${field}"` : 'Input Binary Field',
+		mimeType: file.mimeType,
+		fileName: file.fileName,
 	};
+}
+
+/** The last part of a URL's path, readable (a bad percent-escape such as `100%_off` kept as is). */
+function fileNameOfUrl(url: string): string | undefined {
+	const last = new URL(url).pathname.split('/').pop() ?? '';
+	let name = last;
+	try {
+		name = decodeURIComponent(last);
+	} catch {
+		// Not valid percent-encoding: the raw name is still the best name there is.
+	}
+	return name === '' ? undefined : name;
 }
 
 async function fromUrl(
@@ -80,13 +143,27 @@ async function fromUrl(
 	const result = await download(ctx, url, timeoutMs);
 	if (!result.ok)
 		throw downloadError(ctx, result.problem, INPUT_DOWNLOAD, { itemIndex, timeoutMs });
-	const baseName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
 	return {
 		bytes: result.bytes,
 		label: 'Image URL',
 		mimeType: result.contentType?.split(';')[0].trim(),
-		fileName: baseName || undefined,
+		fileName: fileNameOfUrl(url),
 	};
+}
+
+/** How to turn a refused image into one StepFun takes. */
+function conversionHint(info: ImageInfo, accept: ImageAcceptance): string {
+	switch (info.type) {
+		case 'heic':
+		case 'heif':
+			return `${accept.refusal} iPhones save HEIC unless Settings → Camera → Formats is set to Most Compatible (JPEG). Otherwise convert it to JPEG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads HEIC, or with heif-convert from libheif.`;
+		case 'avif':
+			return `${accept.refusal} Convert it to JPEG or PNG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads AVIF, or ask the source for JPEG.`;
+		case 'svg':
+			return `${accept.refusal} An SVG is a drawing described in text, and StepFun needs pixels: render it to PNG first, e.g. with the Edit Image node (Options → Format: png).`;
+		default:
+			return `${accept.refusal} Convert it first, e.g. with the Edit Image node (Options → Format: png or jpeg).`;
+	}
 }
 
 function checkImage(
@@ -98,6 +175,8 @@ function checkImage(
 ): InputImage {
 	const inspection = inspectImage(raw.bytes);
 	const fileText = raw.fileName ? `"${raw.fileName}"` : 'the file';
+	const refuse = (problem: string, hint: string) =>
+		invalidField(ctx, itemIndex, raw.label, problem, hint);
 	if (!inspection.ok) {
 		const problem =
 			inspection.problem === 'empty'
@@ -113,36 +192,36 @@ function checkImage(
 				: source.kind === 'base64'
 					? 'Check that Image Data holds the whole image, base64-encoded.'
 					: 'Check that the node before this one really outputs the image file.';
-		throw invalidField(
-			ctx,
-			itemIndex,
-			raw.label,
-			problem,
-			`Send a complete ${accept.formats} image. ${check}`,
-		);
+		throw refuse(problem, `Send a complete ${accept.formats} image. ${check}`);
 	}
 	const { info } = inspection;
 	if (!accept.types.includes(info.type)) {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			raw.label,
-			`${fileText} is a ${info.type.toUpperCase()} image`,
-			`${accept.refusal} Convert it first, e.g. with the Edit Image node.`,
+		throw refuse(
+			`${fileText} is ${formatNameWithArticle(info.type)} image`,
+			conversionHint(info, accept),
+		);
+	}
+	if (info.animated && !accept.animated) {
+		const frames = info.frames === undefined ? '' : ` (${info.frames} frames)`;
+		throw refuse(
+			`${fileText} is an animated ${formatName(info.type)}${frames}`,
+			`StepFun reads one still image. Send a single frame instead, as ${accept.formats}.`,
 		);
 	}
 	if (info.width > accept.maxSide || info.height > accept.maxSide) {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			raw.label,
+		throw refuse(
 			`the image is ${info.width}×${info.height} pixels; StepFun accepts at most ${accept.maxSide}×${accept.maxSide}`,
 			'Scale it down first, e.g. with the Edit Image node (Resize).',
 		);
 	}
-	// Keep the upstream MIME type when it names an image; a generic one is replaced by what the bytes are.
-	const mimeType = raw.mimeType?.startsWith('image/') ? raw.mimeType : info.mimeType;
-	return { bytes: raw.bytes, mimeType, fileName: raw.fileName ?? `image.${info.extension}`, info };
+	// What goes up says what the bytes are, whatever the upstream node called the file.
+	return {
+		bytes: raw.bytes,
+		mimeType: info.mimeType,
+		fileName: fileNameForType(raw.fileName ?? 'image', info.type),
+		originalFileName: raw.fileName,
+		info,
+	};
 }
 
 /** Reads one input image and checks it; called just before its item's requests. */

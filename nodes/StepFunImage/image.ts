@@ -60,22 +60,56 @@ export type ImageInspection =
 	| { ok: true; info: ImageInfo }
 	| { ok: false; problem: 'empty' | 'not-an-image' | 'corrupt'; detected?: string };
 
-const FORMATS: Record<ImageType, { mimeType: string; extension: string; name: string }> = {
-	png: { mimeType: 'image/png', extension: 'png', name: 'PNG' },
-	jpeg: { mimeType: 'image/jpeg', extension: 'jpg', name: 'JPEG' },
-	webp: { mimeType: 'image/webp', extension: 'webp', name: 'WebP' },
-	gif: { mimeType: 'image/gif', extension: 'gif', name: 'GIF' },
-	heic: { mimeType: 'image/heic', extension: 'heic', name: 'HEIC' },
-	heif: { mimeType: 'image/heif', extension: 'heif', name: 'HEIF' },
-	avif: { mimeType: 'image/avif', extension: 'avif', name: 'AVIF' },
-	tiff: { mimeType: 'image/tiff', extension: 'tif', name: 'TIFF' },
-	bmp: { mimeType: 'image/bmp', extension: 'bmp', name: 'BMP' },
-	svg: { mimeType: 'image/svg+xml', extension: 'svg', name: 'SVG' },
+const FORMATS: Record<
+	ImageType,
+	{ mimeType: string; extension: string; name: string; article: 'a' | 'an'; aliases?: string[] }
+> = {
+	png: { mimeType: 'image/png', extension: 'png', name: 'PNG', article: 'a' },
+	jpeg: {
+		mimeType: 'image/jpeg',
+		extension: 'jpg',
+		name: 'JPEG',
+		article: 'a',
+		aliases: ['jpeg', 'jpe', 'jfif'],
+	},
+	webp: { mimeType: 'image/webp', extension: 'webp', name: 'WebP', article: 'a' },
+	gif: { mimeType: 'image/gif', extension: 'gif', name: 'GIF', article: 'a' },
+	heic: { mimeType: 'image/heic', extension: 'heic', name: 'HEIC', article: 'a' },
+	heif: { mimeType: 'image/heif', extension: 'heif', name: 'HEIF', article: 'a' },
+	avif: { mimeType: 'image/avif', extension: 'avif', name: 'AVIF', article: 'an' },
+	tiff: { mimeType: 'image/tiff', extension: 'tif', name: 'TIFF', article: 'a', aliases: ['tiff'] },
+	bmp: { mimeType: 'image/bmp', extension: 'bmp', name: 'BMP', article: 'a' },
+	svg: { mimeType: 'image/svg+xml', extension: 'svg', name: 'SVG', article: 'an' },
 };
 
 /** The format's usual name for messages, e.g. `HEIC`, `WebP`. */
 export function formatName(type: ImageType): string {
 	return FORMATS[type].name;
+}
+
+/** The name with the article English reads it with: "a HEIC", "an AVIF", "an SVG". */
+export function formatNameWithArticle(type: ImageType): string {
+	return `${FORMATS[type].article} ${FORMATS[type].name}`;
+}
+
+/** Whether a file name's extension fits the format (`photo.jpeg` for JPEG does, `photo.png` does not). */
+export function hasExtensionOf(fileName: string, type: ImageType): boolean {
+	const dot = fileName.lastIndexOf('.');
+	if (dot <= 0) return false;
+	const extension = fileName.slice(dot + 1).toLowerCase();
+	const format = FORMATS[type];
+	return extension === format.extension || (format.aliases ?? []).includes(extension);
+}
+
+/**
+ * The file name with the format's extension: kept when it fits, replaced when it names another
+ * type (`photo.png` holding JPEG bytes becomes `photo.jpg`), added when there is none.
+ */
+export function fileNameForType(fileName: string, type: ImageType): string {
+	if (hasExtensionOf(fileName, type)) return fileName;
+	const dot = fileName.lastIndexOf('.');
+	const looksLikeExtension = dot > 0 && /^[A-Za-z0-9]{1,5}$/.test(fileName.slice(dot + 1));
+	return `${looksLikeExtension ? fileName.slice(0, dot) : fileName}.${FORMATS[type].extension}`;
 }
 
 function startsWith(bytes: Uint8Array, signature: number[], offset = 0): boolean {

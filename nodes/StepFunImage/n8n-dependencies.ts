@@ -4,6 +4,12 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 /**
+ * Where n8n 2.x keeps an item's files in its JSON when the workflow's binary mode is
+ * "combined" (n8n-workflow's BINARY_IN_JSON_PROPERTY, which n8n 1.x does not export).
+ */
+export const FILES_IN_JSON = '_files';
+
+/**
  * Whether an AI Agent runs the node as a tool. `isToolExecution()` is n8n's own answer where
  * it has one; n8n versions without it run the tool variant under the type name it derives
  * for it, the node's type with `Tool` appended.

@@ -2,20 +2,24 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { ImageInfo } from './image';
-import { inspectImage } from './image';
-import { isAgentToolRun } from './n8n-dependencies';
+import { formatName, inspectImage } from './image';
+import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
 import type { ItemOptions } from './options';
 import type { Answer, PreparedItem } from './runner';
 import { download, downloadError } from './transport/download';
 import { stepFunApiError } from './transport/errors';
 
-/** One image as StepFun described it. */
-interface ResultImage {
-	bytes?: Buffer;
-	info?: ImageInfo;
+/** One entry of StepFun's answer, read but not yet decoded or downloaded. */
+interface ResultEntry {
 	seed?: number;
 	finishReason: string;
 	url?: string;
+	base64?: string;
+}
+
+/** One image as it goes out: the entry, and its file when there is one. */
+interface ResultImage extends ResultEntry {
+	file?: { bytes: Buffer; info: ImageInfo };
 }
 
 const RESULT_DOWNLOAD = {
@@ -58,13 +62,12 @@ export function fileNameFor(
 		.replace(/\{image\}/g, String(values.imageIndex));
 }
 
-/** Reads StepFun's answer into images, downloading URLs; refuses answers that hold no usable image. */
-async function readImages(
+/** StepFun's answer as entries; refuses an answer that holds no image entries. */
+function readEntries(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
 	answer: Answer,
-): Promise<{ created?: number; images: ResultImage[] }> {
+): { created?: number; entries: ResultEntry[] } {
 	const { traceId, status, body } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
@@ -74,80 +77,95 @@ async function readImages(
 			'The answer had no images in "data". Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
-	const created = typeof body.created === 'number' ? body.created : undefined;
-	const images: ResultImage[] = [];
-	for (const entry of body.data) {
-		if (!isObject(entry))
+	const entries = body.data.map((entry): ResultEntry => {
+		if (!isObject(entry)) {
 			throw fail(
 				'StepFun returned an unreadable image entry',
 				'An entry in "data" was not an object.',
 			);
-		const seed = typeof entry.seed === 'number' ? entry.seed : undefined;
-		const finishReason = typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown';
-		const url = typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined;
-		const filtered = finishReason === 'content_filtered';
-		// A filtered image is only kept with "Output Item Without Image"; otherwise its link is not fetched.
-		const wanted = !filtered || options.output.onContentFiltered === 'outputItem';
-		let bytes: Buffer | undefined;
-		if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
-			if (!BASE64.test(entry.b64_json)) {
-				throw fail(
-					'StepFun returned image data that is not valid base64',
-					'The image could not be decoded. Run again.',
-				);
-			}
-			bytes = decodeBase64(entry.b64_json);
-		} else if (url !== undefined && wanted) {
-			const timeoutMs = options.request.timeoutMs;
-			const result = await download(ctx, url, timeoutMs);
-			if (!result.ok) {
-				throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, {
-					itemIndex,
-					timeoutMs,
-					traceId,
-				});
-			}
-			bytes = result.bytes;
 		}
-		if (bytes === undefined) {
-			// A filtered result may legitimately come without an image.
-			if (filtered) {
-				images.push({ seed, finishReason, url });
-				continue;
-			}
-			throw fail(
-				'StepFun returned an image entry with neither b64_json nor url',
-				'The answer held no image data. Run again; if it keeps happening, quote the trace ID to StepFun support.',
-			);
-		}
-		const inspection = inspectImage(bytes);
-		if (!inspection.ok) {
-			throw fail(
-				url !== undefined && entry.b64_json === undefined
-					? 'The file at the image URL is not an image'
-					: 'StepFun returned image data that is not an image',
-				'The data could not be read as PNG, JPEG or WebP. Run again.',
-			);
-		}
-		images.push({ bytes, info: inspection.info, seed, finishReason, url });
-	}
-	return { created, images };
+		return {
+			seed: typeof entry.seed === 'number' ? entry.seed : undefined,
+			finishReason: typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown',
+			url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined,
+			base64:
+				typeof entry.b64_json === 'string' && entry.b64_json !== '' ? entry.b64_json : undefined,
+		};
+	});
+	return { created: typeof body.created === 'number' ? body.created : undefined, entries };
 }
 
-/** Applies "On Content Filtered" to one image: keep it, drop it, or fail. */
-function applyContentFilter(
+/** The image file of an entry: its base64 decoded, or its URL downloaded (without the key). */
+async function fileOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	options: ItemOptions,
-	image: ResultImage,
 	answer: Answer,
-): ResultImage | undefined {
-	if (image.finishReason !== 'content_filtered') return image;
+	entry: ResultEntry,
+): Promise<{ bytes: Buffer; info: ImageInfo }> {
+	const { traceId, status } = answer.response;
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	let bytes: Buffer;
+	if (entry.base64 !== undefined) {
+		if (!BASE64.test(entry.base64)) {
+			throw fail(
+				'StepFun returned image data that is not valid base64',
+				'The image could not be decoded. Run again.',
+			);
+		}
+		bytes = decodeBase64(entry.base64);
+	} else if (entry.url !== undefined) {
+		const timeoutMs = options.request.timeoutMs;
+		const result = await download(ctx, entry.url, timeoutMs);
+		if (!result.ok) {
+			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
+		}
+		bytes = result.bytes;
+	} else {
+		throw fail(
+			'StepFun returned an image entry with neither b64_json nor url',
+			'The answer held no image data. Run again; if it keeps happening, quote the trace ID to StepFun support.',
+		);
+	}
+	const inspection = inspectImage(bytes);
+	if (!inspection.ok) {
+		throw fail(
+			entry.base64 === undefined
+				? 'The file at the image URL is not an image'
+				: 'StepFun returned image data that is not an image',
+			'The data could not be read as PNG, JPEG or WebP. Run again.',
+		);
+	}
+	return { bytes, info: inspection.info };
+}
+
+/**
+ * An entry as it goes out, by "On Content Filtered" for a filtered one, decided before its data
+ * is decoded or downloaded: Skip drops it, Error fails, Output Item Without Image keeps the
+ * metadata and the image only when StepFun sent a usable one. Undefined: nothing goes out.
+ */
+async function resultImage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	options: ItemOptions,
+	answer: Answer,
+	entry: ResultEntry,
+): Promise<ResultImage | undefined> {
+	if (entry.finishReason !== 'content_filtered') {
+		return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+	}
 	switch (options.output.onContentFiltered) {
 		case 'skip':
 			return undefined;
 		case 'outputItem':
-			return image;
+			if (entry.base64 === undefined && entry.url === undefined) return entry;
+			try {
+				return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+			} catch {
+				// What moderation left behind is not needed: the item goes out without it.
+				return entry;
+			}
 		default:
 			throw stepFunApiError(
 				ctx,
@@ -164,6 +182,19 @@ function applyContentFilter(
 	}
 }
 
+/** The input's files: in its binary, or in its JSON under `_files` (n8n 2.x combined mode). */
+function inputFiles(input: INodeExecutionData): IDataObject {
+	const inJson = input.json[FILES_IN_JSON];
+	return { ...(isObject(inJson) ? (inJson as IDataObject) : {}), ...input.binary };
+}
+
+/** The input's JSON fields without the files n8n's combined mode keeps in them. */
+function inputFields(input: INodeExecutionData): IDataObject {
+	const fields = { ...input.json };
+	delete fields[FILES_IN_JSON];
+	return fields;
+}
+
 /** One result image as an output item: the file in binary, what is known about it in JSON. */
 async function toOutputItem(
 	ctx: IExecuteFunctions,
@@ -176,9 +207,11 @@ async function toOutputItem(
 	const { output } = options;
 	const input = ctx.getInputData()[itemIndex];
 	const fields = answer.request.body?.fields ?? {};
+	// StepFun may leave the seed out of its answer; the seed sent is the one used.
+	const seed = image.seed ?? (typeof fields.seed === 'number' ? fields.seed : undefined);
 	const json: IDataObject = {
-		...(output.includeInputFields ? input.json : {}),
-		seed: image.seed,
+		...(output.includeInputFields ? inputFields(input) : {}),
+		seed,
 		finishReason: image.finishReason,
 		created,
 		createdAt: created === undefined ? undefined : new Date(created * 1000).toISOString(),
@@ -187,33 +220,33 @@ async function toOutputItem(
 		operation: answer.operation,
 	};
 	if (image.url !== undefined) json.url = image.url;
+	const inputFileName = answer.inputs[0]?.originalFileName;
+	if (inputFileName !== undefined) json.inputFileName = inputFileName;
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-	if (output.keepInputBinary && input.binary) item.binary = { ...input.binary };
-	if (image.bytes && image.info) {
+	const kept = output.keepInputBinary ? inputFiles(input) : {};
+	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
+	if (image.file) {
+		const { bytes, info } = image.file;
 		const fileName = fileNameFor(output.fileName, {
-			seed: image.seed,
-			extension: image.info.extension,
+			seed,
+			extension: info.extension,
 			itemIndex,
 			imageIndex: answer.requestIndex,
 		});
 		Object.assign(json, {
-			width: image.info.width,
-			height: image.info.height,
-			mimeType: image.info.mimeType,
-			fileSize: image.bytes.length,
+			width: info.width,
+			height: info.height,
+			mimeType: info.mimeType,
+			fileSize: bytes.length,
 			fileName,
 		});
 		if (isAgentToolRun(ctx)) {
 			// n8n hands an agent only the JSON, so say in one sentence what was made.
-			json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${image.info.width}×${image.info.height} ${image.info.type.toUpperCase()} image (seed ${image.seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+			json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
 		}
 		item.binary = {
 			...item.binary,
-			[output.binaryField]: await ctx.helpers.prepareBinaryData(
-				image.bytes,
-				fileName,
-				image.info.mimeType,
-			),
+			[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
 		};
 	}
 	return item;
@@ -226,12 +259,12 @@ export async function imageItems(
 	{ options }: PreparedItem,
 	answer: Answer,
 ): Promise<INodeExecutionData[]> {
-	const { created, images } = await readImages(ctx, itemIndex, options, answer);
+	const { created, entries } = readEntries(ctx, itemIndex, answer);
 	const items: INodeExecutionData[] = [];
-	for (const image of images) {
-		const kept = applyContentFilter(ctx, itemIndex, options, image, answer);
-		if (kept === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, kept));
+	for (const entry of entries) {
+		const image = await resultImage(ctx, itemIndex, options, answer, entry);
+		if (image === undefined) continue;
+		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image));
 	}
 	return items;
 }

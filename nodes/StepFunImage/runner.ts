@@ -34,6 +34,8 @@ export interface Answer {
 	response: ApiResponse;
 	/** Which of the item's requests this was, from 0. */
 	requestIndex: number;
+	/** The item's input images, as read and sent. */
+	inputs: InputImage[];
 }
 
 /** What an operation file provides; the runner does the rest. */
@@ -81,23 +83,37 @@ function nthRequest(request: PlainRequest, n: number): PlainRequest {
 	};
 }
 
-/** The error item Continue On Fail outputs in place of the failed image. */
-function errorItem(error: NodeError, itemIndex: number): INodeExecutionData {
-	const json: IDataObject = { error: error.message };
-	if (error.description) json.description = error.description;
-	if (error instanceof NodeApiError && error.httpCode) json.httpCode = error.httpCode;
-	if (typeof error.context.traceId === 'string') json.traceId = error.context.traceId;
-	json.itemIndex = itemIndex;
+/**
+ * The item On Error "Continue" outputs in place of a failed request, paired to its input. With
+ * "Continue (using error output)" n8n routes an item to the error output only when its JSON
+ * holds nothing but `error`, `message` and `details`, so the particulars go under `details`
+ * (n8n adds the input item's fields to it there).
+ */
+function errorItem(
+	ctx: IExecuteFunctions,
+	error: NodeError,
+	itemIndex: number,
+): INodeExecutionData {
+	const details: IDataObject = {};
+	if (error.description) details.description = error.description;
+	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
+	if (typeof error.context.traceId === 'string') details.traceId = error.context.traceId;
+	details.itemIndex = itemIndex;
+	const json: IDataObject =
+		ctx.getNode().onError === 'continueErrorOutput'
+			? { error: error.message, details }
+			: { error: error.message, ...details };
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** The item's input images, read and checked, and the request with them in it. */
 async function readInputs(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	operation: Operation,
 	prepared: PreparedItem,
-): Promise<PlainRequest> {
-	if (!prepared.inputs || !operation.withInputs) return prepared.request;
+): Promise<{ request: PlainRequest; images: InputImage[] }> {
+	if (!prepared.inputs || !operation.withInputs) return { request: prepared.request, images: [] };
 	const images: InputImage[] = [];
 	for (const source of prepared.inputs.sources) {
 		images.push(
@@ -110,7 +126,7 @@ async function readInputs(
 			),
 		);
 	}
-	return operation.withInputs(prepared, images);
+	return { request: operation.withInputs(prepared, images), images };
 }
 
 /**
@@ -134,7 +150,7 @@ export async function runOperation(
 		limiter = new RequestLimiter(readRunOptions(ctx, operation.name).concurrency);
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
-		return [items.map((_, index) => errorItem(asNodeError(ctx, error, index), index))];
+		return [items.map((_, index) => errorItem(ctx, asNodeError(ctx, error, index), index))];
 	}
 	const running: Array<Promise<void>> = [];
 	let stopped = false;
@@ -160,9 +176,10 @@ export async function runOperation(
 		const prepared = preparedItems[itemIndex];
 		if (!prepared) continue;
 		let request: PlainRequest;
+		let inputs: InputImage[];
 		try {
 			// Read just before the item is sent, so only the images of items in flight are held.
-			request = await readInputs(ctx, itemIndex, operation, prepared);
+			({ request, images: inputs } = await readInputs(ctx, itemIndex, operation, prepared));
 		} catch (error) {
 			fail(itemIndex, error);
 			continue;
@@ -186,6 +203,7 @@ export async function runOperation(
 								request: sent,
 								response,
 								requestIndex,
+								inputs,
 							}),
 					)
 					.then(
@@ -206,7 +224,7 @@ export async function runOperation(
 			if ('error' in outcome) {
 				// Without Continue On Fail, the first failure in input order stops the node.
 				if (!continueOnFail) throw outcome.error;
-				output.push(errorItem(outcome.error, itemIndex));
+				output.push(errorItem(ctx, outcome.error, itemIndex));
 			} else {
 				output.push(...outcome.items);
 			}

@@ -1,5 +1,5 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputSource } from '../../binary';
 import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
@@ -13,6 +13,7 @@ import { operationProperties } from '../../runner';
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
 	types: ['png', 'jpeg', 'webp'],
+	animated: false,
 	maxSide: EDIT_MAX_SIDE,
 	formats: 'PNG, JPEG or WebP',
 	refusal: 'StepFun edits PNG, JPEG and WebP images.',
@@ -137,8 +138,13 @@ function imageDataSource(ctx: IExecuteFunctions, itemIndex: number): InputSource
 }
 
 function binaryFieldSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
+	const value = readParameter(ctx, 'binaryPropertyName', itemIndex, 'data');
+	// An expression may give the file object itself; n8n's helpers take it as it is.
+	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+		return { kind: 'binary', field: value as IDataObject };
+	}
 	const field = new FieldCheck(ctx, itemIndex, 'Input Binary Field').name(
-		readParameter(ctx, 'binaryPropertyName', itemIndex, 'data'),
+		value,
 		'a field name',
 		'Enter the name of the binary field that holds the image, e.g. data.',
 	);
