@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../nodes/StepFunImage/options';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';
-import { edit, generate, useStandIn } from './helpers/stepfun';
+import { analyze, edit, generate, getBalance, useStandIn } from './helpers/stepfun';
 import { makePng } from './stand-in/server.mjs';
 import type { StandIn } from './stand-in/server.mjs';
 
@@ -62,6 +62,29 @@ const rows: Record<string, Row> = {
 		run: () => stepfun.run(edit('x', {}, { binaryPropertyName: 'upload' }), { items: [{ binary: { upload: { bytes: photo, fileName: 'u.png', mimeType: 'image/png' } } }] }),
 		check: (r) => expect(r.standIn.requests[0].image?.fileName).toBe('u.png'),
 	},
+	imageUrls: {
+		run: async () => {
+			const first = await stepfun.run(generate('source', { responseFormat: 'url' }));
+			return await stepfun.run(analyze('x', {}, { imageSource: 'url', imageUrls: String(first.items[0].json.url) }));
+		},
+		check: (r) => expect(r.standIn.requests[1].chatImages?.[0]).toMatchObject({ source: 'data', type: 'png' }),
+	},
+	imageUrlMode: {
+		run: () => stepfun.run(analyze('x', {}, { imageSource: 'url', imageUrls: 'https://photos.example/a.png', imageUrlMode: 'link' })),
+		// StepFun (the stand-in) tries the link itself; the node never downloads it.
+		check: (r) => {
+			expect(r.standIn.requests[0].json.messages[0].content[1].image_url.url).toBe('https://photos.example/a.png');
+			expect(r.standIn.requests[0].status).toBe(400);
+		},
+	},
+	'options.detail': { run: () => stepfun.run(analyze('x', { detail: 'high' }), withPhoto), check: (r) => expect(r.standIn.requests[0].json.messages[0].content[1].image_url.detail).toBe('high') },
+	'options.includeReasoning': { run: () => stepfun.run(analyze('x', { includeReasoning: true }), withPhoto), check: (r) => expect(typeof r.items[0].json.reasoning).toBe('string') },
+	'options.jsonOutput': { run: () => stepfun.run(analyze('x', { jsonOutput: true }), withPhoto), check: (r) => expect(wire(r).response_format).toEqual({ type: 'json_object' }) },
+	'options.maxTokens': { run: () => stepfun.run(analyze('x', { maxTokens: 777 }), withPhoto), check: (r) => expect(wire(r).max_tokens).toBe(777) },
+	'options.reasoningEffort': { run: () => stepfun.run(analyze('x', { reasoningEffort: 'high' }), withPhoto), check: (r) => expect(wire(r).reasoning_effort).toBe('high') },
+	'options.systemMessage': { run: () => stepfun.run(analyze('x', { systemMessage: 'Be brief.' }), withPhoto), check: (r) => expect(wire(r).messages[0]).toEqual({ role: 'system', content: 'Be brief.' }) },
+	'options.temperature': { run: () => stepfun.run(analyze('x', { temperature: 0 }), withPhoto), check: (r) => expect(wire(r).temperature).toBe(0) },
+	'options.topP': { run: () => stepfun.run(analyze('x', { topP: 0.25 }), withPhoto), check: (r) => expect(wire(r).top_p).toBe(0.25) },
 	'options.cfgScale': { run: () => stepfun.run(generate('x', { cfgScale: 3 })), check: (r) => expect(wire(r).cfg_scale).toBe(3) },
 	'options.concurrency': {
 		arrange: (s) => s.setDelay(50),
@@ -160,17 +183,19 @@ describe('every declared option reaches where its declaration says', () => {
 			new StepFunImage().description.properties
 				.filter((property) => property.name === 'options' && property.displayOptions?.show?.operation?.includes(operation))
 				.flatMap((property) => (property.options as INodeProperties[]).map((option) => option.name));
-		for (const operation of ['generate', 'edit'] as const) {
+		for (const operation of ['generate', 'edit', 'analyze', 'getBalance'] as const) {
 			expect(shown(operation)).toEqual(OPTIONS.filter((option) => option.operations.includes(operation)).map((option) => option.property.name));
 		}
 	});
+
+	const parametersFor = { generate, edit, analyze, getBalance: (_: string, options: IDataObject) => getBalance(options) };
 
 	it.each(bodyOptions.flatMap((option) => option.operations.map((operation) => [option.to, operation, option] as const)))(
 		'%s (%s)',
 		async (to, operation, option) => {
 			const value = sampleValue(option.property);
-			const parameters = operation === 'edit' ? edit('x', { [option.property.name]: value }) : generate('x', { [option.property.name]: value });
-			const result = await stepfun.run(parameters, operation === 'edit' ? withPhoto : {});
+			const parameters = parametersFor[operation]('x', { [option.property.name]: value });
+			const result = await stepfun.run(parameters, operation === 'generate' ? {} : withPhoto);
 			expect(result.error).toBeUndefined();
 			const field = to.slice('body.'.length);
 			// JSON keeps the type; a multipart form field is its text.

@@ -8,6 +8,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { getBalance } from './actions/account/getBalance.operation';
+import { analyze } from './actions/image/analyze.operation';
 import { edit } from './actions/image/edit.operation';
 import { generate } from './actions/image/generate.operation';
 import { listModels } from './models';
@@ -16,7 +18,7 @@ import { runOperation } from './runner';
 
 /** Each operation's module, by the value of its Operation parameter. */
 const OPERATIONS = new Map<string, Operation>(
-	[generate, edit].map((operation) => [operation.name, operation]),
+	[generate, edit, analyze, getBalance].map((operation) => [operation.name, operation]),
 );
 
 export class StepFunImage implements INodeType {
@@ -26,8 +28,9 @@ export class StepFunImage implements INodeType {
 		icon: { light: 'file:../../icons/stepfun.svg', dark: 'file:../../icons/stepfun.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "edit" ? "Edit Image" : "Generate Image" }}',
-		description: 'Generate images from text and edit images with StepFun',
+		subtitle:
+			'={{ { generate: "Generate Image", edit: "Edit Image", analyze: "Analyze Image", getBalance: "Get Balance" }[$parameter["operation"]] }}',
+		description: 'Generate, edit and analyze images with StepFun',
 		defaults: { name: 'StepFun Image' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -39,7 +42,10 @@ export class StepFunImage implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Image', value: 'image' }],
+				options: [
+					{ name: 'Image', value: 'image' },
+					{ name: 'Account', value: 'account' },
+				],
 				default: 'image',
 			},
 			{
@@ -61,11 +67,35 @@ export class StepFunImage implements INodeType {
 						action: 'Edit an image',
 						description: 'Change an image from an earlier node as a prompt describes',
 					},
+					{
+						name: 'Analyze',
+						value: 'analyze',
+						action: 'Analyze an image',
+						description: 'Ask a vision model about one or more images',
+					},
 				],
 				default: 'generate',
 			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['account'] } },
+				options: [
+					{
+						name: 'Get Balance',
+						value: 'getBalance',
+						action: 'Get the account balance',
+						description: 'What the StepFun account can spend (free)',
+					},
+				],
+				default: 'getBalance',
+			},
 			...generate.description,
 			...edit.description,
+			...analyze.description,
+			...getBalance.description,
 		],
 	};
 

@@ -1,9 +1,10 @@
 // Input images of an item: from a binary field (through n8n's binary helpers, so every binary
 // mode works), a URL or base64, checked with the pure image module against what the operation
 // accepts.
-import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { describeValue, invalidField } from './errors';
+import type { FieldCheck } from './parameters';
 import type { ImageInfo, ImageType } from './image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from './image';
 import type { FilePart } from './transport/request';
@@ -15,7 +16,7 @@ import { download, downloadError } from './transport/download';
  * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
 export type InputSource =
-	| { kind: 'binary'; field: string | IDataObject }
+	| { kind: 'binary'; field: string | IDataObject; label?: string }
 	| { kind: 'url'; url: string }
 	| { kind: 'base64'; data: string; mimeType?: string };
 
@@ -26,6 +27,9 @@ export interface ImageAcceptance {
 	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
+	/** How many images one request takes, and how many bytes all of them together. */
+	maxImages: number;
+	maxTotalBytes?: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
 	formats: string;
 	/** Why another format is refused, e.g. "StepFun edits PNG, JPEG and WebP images." */
@@ -53,6 +57,90 @@ const INPUT_DOWNLOAD = {
 	expired: 'The Image URL was refused or not found. Check it in a browser; signed links expire.',
 };
 
+/** The Image Source field: which of the ways to give images an operation offers. */
+export function imageSourceProperty(
+	choices: Array<{ name: string; value: string; description: string }>,
+	description: string,
+): INodeProperties {
+	return {
+		displayName: 'Image Source',
+		name: 'imageSource',
+		type: 'options',
+		default: 'binary',
+		options: choices,
+		description,
+	};
+}
+
+/** The Image Data field of an operation that takes base64 images. */
+export function imageDataProperty(description: string): INodeProperties {
+	return {
+		displayName: 'Image Data',
+		name: 'imageBase64',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'data:image/png;base64,iVBORw0KGgo...',
+		description,
+		displayOptions: { show: { imageSource: ['base64'] } },
+	};
+}
+
+/** An Image URL as a source: an http(s) link, checked before anything is sent. */
+export function urlSource(field: FieldCheck, url: unknown): { kind: 'url'; url: string } {
+	let parsed: URL | undefined;
+	try {
+		parsed = typeof url === 'string' ? new URL(url.trim()) : undefined;
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+		const shown = typeof url === 'string' && url.length > 60 ? `${url.slice(0, 60)}…` : url;
+		const problem =
+			typeof url === 'string' && url.trim() === ''
+				? 'is empty'
+				: `${JSON.stringify(shown)} is not an http(s) URL`;
+		const hint =
+			parsed?.protocol === 'data:'
+				? 'This is a data URL: set Image Source to "Base64 or Data URL" and put it in Image Data.'
+				: 'Enter a link starting with https:// that points straight at the image file.';
+		throw field.invalid(problem, hint);
+	}
+	return { kind: 'url', url: parsed.href };
+}
+
+/** Image Data as a source: base64 text or a data URL, its syntax checked before sending. */
+export function dataSource(field: FieldCheck, given: unknown): InputSource {
+	const value = field.name(
+		given,
+		'text',
+		'Map a field that holds base64 image data or a data URL.',
+	);
+	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value);
+	const data = match ? value.slice(match[0].length) : value;
+	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
+		throw field.invalid(
+			'is not base64 or a data URL',
+			'Provide the image as base64 text or as data:image/png;base64,....',
+		);
+	}
+	return { kind: 'base64', data, mimeType: match?.[1] };
+}
+
+/** Input Binary Field as a source: a field name or path, or the file object an expression gave. */
+export function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
+	// n8n's helpers take a file object as it is.
+	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+		return { kind: 'binary', field: value as IDataObject };
+	}
+	const name = field.name(
+		value,
+		'a field name',
+		'Enter the name of the binary field that holds the image, e.g. data.',
+	);
+	return { kind: 'binary', field: name };
+}
+
 /** A file object as n8n keeps it; used only to say where an item's files are. */
 function looksLikeFile(value: unknown): boolean {
 	return (
@@ -63,15 +151,47 @@ function looksLikeFile(value: unknown): boolean {
 	);
 }
 
-/** Paths in an item's JSON that hold files (n8n 2.x combined binary mode keeps them there). */
-function filePathsIn(json: unknown, prefix = '', depth = 0, found: string[] = []): string[] {
-	if (depth > 4 || found.length >= 10 || typeof json !== 'object' || json === null) return found;
+/** Files in an item's JSON by path (n8n 2.x combined binary mode keeps them there). */
+function filesIn(
+	json: unknown,
+	prefix = '',
+	depth = 0,
+	found: Array<{ path: string; file: IDataObject }> = [],
+): Array<{ path: string; file: IDataObject }> {
+	if (depth > 4 || found.length >= 100 || typeof json !== 'object' || json === null) return found;
 	for (const [key, value] of Object.entries(json)) {
 		const path = Array.isArray(json) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key;
-		if (looksLikeFile(value)) found.push(path);
-		else filePathsIn(value, path, depth + 1, found);
+		if (looksLikeFile(value)) found.push({ path, file: value as IDataObject });
+		else filesIn(value, path, depth + 1, found);
 	}
 	return found;
+}
+
+/** Every file of an item and where it is: its binary fields, then files in its JSON. */
+function filesOfItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Array<{ path: string; file: IDataObject }> {
+	const item = ctx.getInputData()[itemIndex];
+	const binary = Object.entries(item?.binary ?? {}).map(([path, file]) => ({
+		path,
+		file: file as unknown as IDataObject,
+	}));
+	return [...binary, ...filesIn(item?.json)];
+}
+
+/**
+ * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
+ * next to the photos of a form is left out). Their bytes are checked when read.
+ */
+export function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number): InputSource[] {
+	return filesOfItem(ctx, itemIndex)
+		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
+		.map(({ path, file }) => ({
+			kind: 'binary' as const,
+			field: file,
+			label: `Input Binary Field "${path}"`,
+		}));
 }
 
 function noFileThere(
@@ -88,8 +208,9 @@ function noFileThere(
 			'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
 		);
 	}
-	const item = ctx.getInputData()[itemIndex];
-	const present = [...Object.keys(item?.binary ?? {}), ...filePathsIn(item?.json)];
+	const present = filesOfItem(ctx, itemIndex)
+		.slice(0, 10)
+		.map(({ path }) => path);
 	return invalidField(
 		ctx,
 		itemIndex,
@@ -105,6 +226,7 @@ async function fromBinaryField(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	field: string | IDataObject,
+	label?: string,
 ): Promise<RawImage> {
 	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
 	// JSON in combined mode, or the file object itself.
@@ -116,7 +238,8 @@ async function fromBinaryField(
 	}
 	return {
 		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, file),
-		label: typeof field === 'string' ? `Input Binary Field "${field}"` : 'Input Binary Field',
+		label:
+			label ?? (typeof field === 'string' ? `Input Binary Field "${field}"` : 'Input Binary Field'),
 		mimeType: file.mimeType,
 		fileName: file.fileName,
 	};
@@ -224,23 +347,68 @@ function checkImage(
 	};
 }
 
-/** Reads one input image and checks it; called just before its item's requests. */
-export async function readInputImage(
+async function readInputImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	source: InputSource,
 	accept: ImageAcceptance,
 	timeoutMs: number,
 ): Promise<InputImage> {
-	const raw =
-		source.kind === 'url'
-			? await fromUrl(ctx, itemIndex, source.url, timeoutMs)
-			: source.kind === 'base64'
-				? {
-						bytes: Buffer.from(source.data, 'base64'),
-						label: 'Image Data',
-						mimeType: source.mimeType,
-					}
-				: await fromBinaryField(ctx, itemIndex, source.field);
+	let raw: RawImage;
+	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source.url, timeoutMs);
+	else if (source.kind === 'binary')
+		raw = await fromBinaryField(ctx, itemIndex, source.field, source.label);
+	else
+		raw = {
+			bytes: Buffer.from(source.data, 'base64'),
+			label: 'Image Data',
+			mimeType: source.mimeType,
+		};
 	return checkImage(ctx, itemIndex, source, raw, accept);
+}
+
+/** Where an item's images come from, as its error messages name it. */
+function sourcesLabel(sources: InputSource[]): string {
+	const kind = sources[0]?.kind;
+	return kind === 'url' ? 'Image URLs' : kind === 'base64' ? 'Image Data' : 'Input Binary Fields';
+}
+
+/**
+ * Reads an item's input images and checks each, and all of them together, against what the
+ * operation accepts; called just before the item's requests.
+ */
+export async function readInputImages(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	sources: InputSource[],
+	accept: ImageAcceptance,
+	timeoutMs: number,
+): Promise<InputImage[]> {
+	if (sources.length > accept.maxImages) {
+		throw invalidField(
+			ctx,
+			itemIndex,
+			sourcesLabel(sources),
+			`${sources.length} images in one request; StepFun reads at most ${accept.maxImages}`,
+			`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
+		);
+	}
+	const images: InputImage[] = [];
+	let total = 0;
+	for (const source of sources) {
+		const image = await readInputImage(ctx, itemIndex, source, accept, timeoutMs);
+		total += image.bytes.length;
+		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
+			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+			throw invalidField(
+				ctx,
+				itemIndex,
+				sourcesLabel(sources),
+				`the images add up to more than ${mb(accept.maxTotalBytes)} (${mb(total)} after ${images.length + 1} of ${sources.length})`,
+				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
+			);
+		}
+		images.push(image);
+	}
+	return images;
 }

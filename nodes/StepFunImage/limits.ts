@@ -28,6 +28,17 @@ export const IMAGES_PER_ITEM: Range = { min: 1, max: 10, default: 1 };
 export const TIMEOUT_SECONDS: Range = { min: 1, max: 3600, default: 120 };
 export const MAX_RETRIES: Range = { min: 0, max: 10, default: 2 };
 
+/** Vision chat (Analyze). StepFun's defaults: temperature 0.5, top_p 0.9, no token limit. */
+export const DEFAULT_VISION_MODEL = 'step-3.7-flash';
+export const MAX_TOKENS: Range = { min: 1, max: 1_000_000, default: 1024 };
+export const TEMPERATURE: Range = { min: 0, max: 2, default: 0.5 };
+/** Above 0: top_p 0 would leave no token to pick. */
+export const TOP_P: Range = { min: 0.01, max: 1, default: 0.9 };
+/** step-3.7-flash reads up to 60 images per request, 20 MB of them together, each side under 4096. */
+export const ANALYZE_MAX_IMAGES = 60;
+export const ANALYZE_MAX_TOTAL_BYTES = 20 * 1024 * 1024;
+export const ANALYZE_MAX_SIDE = 4096;
+
 /** Exponential backoff between retries: 0.5 s, 1 s, 2 s, … capped, with jitter. */
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;

@@ -8,6 +8,9 @@ import type { Range } from './limits';
 import {
 	CFG_SCALE,
 	CONCURRENCY,
+	MAX_TOKENS,
+	TEMPERATURE,
+	TOP_P,
 	DEFAULT_FILE_NAME,
 	IMAGES_PER_ITEM,
 	MAX_RETRIES,
@@ -19,18 +22,26 @@ import {
 import { FieldCheck, readParameter } from './parameters';
 import type { RequestSettings } from './transport/request';
 
-export type OperationName = 'generate' | 'edit';
+export type OperationName = 'generate' | 'edit' | 'analyze' | 'getBalance';
 
 /** What "On Content Filtered" may say. */
 export type ContentFilterAction = 'error' | 'outputItem' | 'skip';
 
-/** How an image result becomes an output item. */
+/** How a result becomes an output item. */
 export interface OutputSettings {
 	binaryField: string;
 	fileName: string;
 	includeInputFields: boolean;
 	keepInputBinary: boolean;
 	onContentFiltered: ContentFilterAction;
+	includeReasoning: boolean;
+}
+
+/** What Analyze builds its messages from; `detail` only when the user added it. */
+export interface AnalysisSettings {
+	systemMessage: string;
+	detail?: 'low' | 'high';
+	jsonOutput: boolean;
 }
 
 /** How many images one item asks for. */
@@ -38,9 +49,9 @@ export interface ImageSettings {
 	numberOfImages: number;
 }
 
-/** One value for the whole run, read from the first item. */
+/** One value for the whole run, read from the first item; absent where the operation has none. */
 export interface RunSettings {
-	concurrency: number;
+	concurrency?: number;
 }
 
 /**
@@ -52,6 +63,7 @@ export interface ItemOptions {
 	body: IDataObject;
 	request: RequestSettings;
 	images: ImageSettings;
+	analysis: AnalysisSettings;
 	output: OutputSettings;
 }
 
@@ -70,11 +82,18 @@ interface OptionDeclaration {
 	to: Destination;
 	/** A body field sent with its default even when the user did not add the option. */
 	alwaysSent?: boolean;
+	/** A setting (not a body field) left undefined when the user did not add the option. */
+	onlyWhenAdded?: boolean;
 	/** Checks one item's value (the default when the option was not added). */
 	check: (value: unknown, field: FieldCheck) => unknown;
 }
 
+/** The operations that make images. */
 const IMAGE_OPERATIONS: readonly OperationName[] = ['generate', 'edit'];
+/** The operations that send images or prompts: what is billed. */
+const IMAGE_RESOURCE: readonly OperationName[] = ['generate', 'edit', 'analyze'];
+const ANALYZE: readonly OperationName[] = ['analyze'];
+const EVERY_OPERATION: readonly OperationName[] = ['generate', 'edit', 'analyze', 'getBalance'];
 
 // ---------------------------------------------------------------------------------------------
 // Builders: one per kind of value, so bounds are written once for the UI and the check
@@ -86,6 +105,7 @@ interface Common {
 	description: string;
 	operations: readonly OperationName[];
 	to: Destination;
+	onlyWhenAdded?: boolean;
 }
 
 function declare(
@@ -94,12 +114,13 @@ function declare(
 	check: OptionDeclaration['check'],
 	alwaysSent?: boolean,
 ): OptionDeclaration {
-	const { name: key, displayName, description, operations, to } = spec;
+	const { name: key, displayName, description, operations, to, onlyWhenAdded } = spec;
 	return {
 		property: { displayName, name: key, description, ...ui },
 		operations,
 		to,
 		alwaysSent,
+		onlyWhenAdded,
 		check,
 	};
 }
@@ -139,7 +160,7 @@ function flag(spec: Common): OptionDeclaration {
 }
 
 function limitedText(
-	spec: Common & { rows: number; maxCharacters: number; uiHint?: string },
+	spec: Common & { rows: number; maxCharacters?: number; uiHint?: string },
 ): OptionDeclaration {
 	return declare(
 		spec,
@@ -195,11 +216,34 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 	integer({
 		name: 'concurrency',
 		displayName: 'Concurrency',
-		operations: IMAGE_OPERATIONS,
+		operations: IMAGE_RESOURCE,
 		to: 'run.concurrency',
 		range: CONCURRENCY,
 		description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other workflows using the same key.`,
 		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
+	}),
+	choice({
+		name: 'detail',
+		displayName: 'Detail',
+		operations: ANALYZE,
+		to: 'analysis.detail',
+		onlyWhenAdded: true,
+		default: 'low',
+		description: 'How closely StepFun looks at each image. Left out, StepFun uses Low.',
+		choices: [
+			{
+				name: 'Low',
+				value: 'low',
+				description: 'The image scaled to a fixed size, about 400 tokens: fast and cheap',
+			},
+			{
+				name: 'High',
+				value: 'high',
+				description: 'More detail: large images, small text (OCR), extreme aspect ratios',
+			},
+		],
+		fix: 'Pick Low or High; an expression must give low or high.',
+		listedInError: true,
 	}),
 	name({
 		name: 'fileName',
@@ -215,15 +259,31 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 	flag({
 		name: 'includeInputFields',
 		displayName: 'Include Input Fields',
-		operations: IMAGE_OPERATIONS,
+		operations: EVERY_OPERATION,
 		to: 'output.includeInputFields',
 		description:
 			"Whether to copy the input item's JSON fields into each output item (e.g. a form's email field for a later Slack or Gmail node). The node's own fields win on a name clash.",
 	}),
 	flag({
+		name: 'includeReasoning',
+		displayName: 'Include Reasoning',
+		operations: ANALYZE,
+		to: 'output.includeReasoning',
+		description:
+			"Whether to output the model's reasoning (reasoning models such as step-3.7-flash) in a field reasoning",
+	}),
+	flag({
+		name: 'jsonOutput',
+		displayName: 'JSON Output',
+		operations: ANALYZE,
+		to: 'analysis.jsonOutput',
+		description:
+			'Whether to ask for a JSON object (response_format json_object) and output it parsed, in a field parsed. Say in the prompt which fields you want.',
+	}),
+	flag({
 		name: 'keepInputBinary',
 		displayName: 'Keep Input Binary',
-		operations: IMAGE_OPERATIONS,
+		operations: IMAGE_RESOURCE,
 		to: 'output.keepInputBinary',
 		description:
 			"Whether to carry the input item's binary files along (e.g. the original photo for a before/after message). The output image wins on a name clash.",
@@ -231,12 +291,22 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 	integer({
 		name: 'maxRetries',
 		displayName: 'Max Retries',
-		operations: IMAGE_OPERATIONS,
+		operations: EVERY_OPERATION,
 		to: 'request.maxRetries',
 		range: MAX_RETRIES,
 		description:
 			'How often to resend a request StepFun refused without making anything: 429 (rate limit), 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries.',
 		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
+	}),
+	integer({
+		name: 'maxTokens',
+		displayName: 'Max Tokens',
+		operations: ANALYZE,
+		to: 'body.max_tokens',
+		range: MAX_TOKENS,
+		description:
+			"The most tokens StepFun may write, reasoning included. Left out, there is no limit within the model's context.",
+		fix: `Use a whole number from ${MAX_TOKENS.min} to ${MAX_TOKENS.max}.`,
 	}),
 	limitedText({
 		name: 'negativePrompt',
@@ -297,6 +367,21 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		fix: 'Enter the name of a binary field, e.g. data.',
 	}),
 	choice({
+		name: 'reasoningEffort',
+		displayName: 'Reasoning Effort',
+		operations: ANALYZE,
+		to: 'body.reasoning_effort',
+		default: 'medium',
+		description: 'How much a reasoning model (step-3.7-flash) thinks before it answers',
+		choices: [
+			{ name: 'Low', value: 'low', description: 'Quicker, fewer tokens' },
+			{ name: 'Medium', value: 'medium', description: 'Balanced' },
+			{ name: 'High', value: 'high', description: 'More thorough, more tokens' },
+		],
+		fix: 'Pick Low, Medium or High; an expression must give low, medium or high.',
+		listedInError: true,
+	}),
+	choice({
 		name: 'responseFormat',
 		displayName: 'Response Format',
 		operations: IMAGE_OPERATIONS,
@@ -324,7 +409,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 	flag({
 		name: 'retryAfterTimeout',
 		displayName: 'Retry Possibly Billed Requests',
-		operations: IMAGE_OPERATIONS,
+		operations: IMAGE_RESOURCE,
 		to: 'request.retryAfterTimeout',
 		description:
 			'Whether to resend (up to Max Retries) a request StepFun may already have made and billed: it timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504. A resend can charge twice.',
@@ -347,6 +432,25 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		description: `Generation steps, ${STEPS.min} to ${STEPS.max}. More can add detail and takes longer. StepFun's default is ${STEPS.default}.`,
 		fix: `Use a whole number from ${STEPS.min} to ${STEPS.max}; ${STEPS.default} is StepFun's default.`,
 	}),
+	limitedText({
+		name: 'systemMessage',
+		displayName: 'System Message',
+		operations: ANALYZE,
+		to: 'analysis.systemMessage',
+		rows: 2,
+		description:
+			'Instructions that frame every answer, e.g. "You describe product photos for an online shop in one sentence."',
+	}),
+	decimal({
+		name: 'temperature',
+		displayName: 'Temperature',
+		operations: ANALYZE,
+		to: 'body.temperature',
+		range: TEMPERATURE,
+		decimals: 1,
+		description: `Randomness of the answer, ${TEMPERATURE.min.toFixed(1)} (focused) to ${TEMPERATURE.max.toFixed(1)} (varied). StepFun's default is ${TEMPERATURE.default}.`,
+		fix: `Use a value from ${TEMPERATURE.min.toFixed(1)} to ${TEMPERATURE.max.toFixed(1)}.`,
+	}),
 	flag({
 		name: 'textMode',
 		displayName: 'Text Mode',
@@ -357,12 +461,22 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 	integer({
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
-		operations: IMAGE_OPERATIONS,
+		operations: EVERY_OPERATION,
 		to: 'request.timeoutMs',
 		range: TIMEOUT_SECONDS,
 		scale: 1000,
 		description: 'How long to wait for StepFun to answer one request',
-		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation.`,
+		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation and analysis.`,
+	}),
+	decimal({
+		name: 'topP',
+		displayName: 'Top P',
+		operations: ANALYZE,
+		to: 'body.top_p',
+		range: TOP_P,
+		decimals: 2,
+		description: `Nucleus sampling: the share of likely tokens the model picks from, ${TOP_P.min} to ${TOP_P.max}. StepFun's default is ${TOP_P.default}.`,
+		fix: `Use a value above 0, up to ${TOP_P.max.toFixed(2)}.`,
 	}),
 ];
 
@@ -394,11 +508,19 @@ function readDeclared(
 	declarations: readonly OptionDeclaration[],
 ): Record<string, Record<string, unknown>> {
 	const given = readParameter(ctx, 'options', itemIndex, {}) as IDataObject;
-	const read: Record<string, Record<string, unknown>> = { body: {} };
+	const read: Record<string, Record<string, unknown>> = {
+		body: {},
+		request: {},
+		images: {},
+		analysis: {},
+		output: {},
+		run: {},
+	};
 	for (const option of declarations) {
 		const { name: key, displayName, default: fallback } = option.property;
 		const value = given[key];
-		if (value === undefined && option.to.startsWith('body.') && !option.alwaysSent) continue;
+		const omitted = option.to.startsWith('body.') ? !option.alwaysSent : option.onlyWhenAdded;
+		if (value === undefined && omitted) continue;
 		const field = new FieldCheck(ctx, itemIndex, displayName);
 		place(read, option.to, option.check(value ?? fallback, field));
 	}

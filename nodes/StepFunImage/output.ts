@@ -4,7 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { ImageInfo } from './image';
 import { formatName, inspectImage } from './image';
 import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
-import type { ItemOptions } from './options';
+import type { ItemOptions, OutputSettings } from './options';
 import type { Answer, PreparedItem } from './runner';
 import { download, downloadError } from './transport/download';
 import { stepFunApiError } from './transport/errors';
@@ -195,6 +195,26 @@ function inputFields(input: INodeExecutionData): IDataObject {
 	return fields;
 }
 
+/**
+ * An output item paired to its input: the node's fields over the input's fields (Include Input
+ * Fields), and the input's files (Keep Input Binary).
+ */
+export function outputItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	output: Pick<OutputSettings, 'includeInputFields' | 'keepInputBinary'>,
+	json: IDataObject,
+): INodeExecutionData {
+	const input = ctx.getInputData()[itemIndex];
+	const item: INodeExecutionData = {
+		json: output.includeInputFields ? { ...inputFields(input), ...json } : json,
+		pairedItem: { item: itemIndex },
+	};
+	const kept = output.keepInputBinary ? inputFiles(input) : {};
+	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
+	return item;
+}
+
 /** One result image as an output item: the file in binary, what is known about it in JSON. */
 async function toOutputItem(
 	ctx: IExecuteFunctions,
@@ -205,12 +225,10 @@ async function toOutputItem(
 	image: ResultImage,
 ): Promise<INodeExecutionData> {
 	const { output } = options;
-	const input = ctx.getInputData()[itemIndex];
 	const fields = answer.request.body?.fields ?? {};
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? (typeof fields.seed === 'number' ? fields.seed : undefined);
 	const json: IDataObject = {
-		...(output.includeInputFields ? inputFields(input) : {}),
 		seed,
 		finishReason: image.finishReason,
 		created,
@@ -222,33 +240,30 @@ async function toOutputItem(
 	if (image.url !== undefined) json.url = image.url;
 	const inputFileName = answer.inputs[0]?.originalFileName;
 	if (inputFileName !== undefined) json.inputFileName = inputFileName;
-	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-	const kept = output.keepInputBinary ? inputFiles(input) : {};
-	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
-	if (image.file) {
-		const { bytes, info } = image.file;
-		const fileName = fileNameFor(output.fileName, {
-			seed,
-			extension: info.extension,
-			itemIndex,
-			imageIndex: answer.requestIndex,
-		});
-		Object.assign(json, {
-			width: info.width,
-			height: info.height,
-			mimeType: info.mimeType,
-			fileSize: bytes.length,
-			fileName,
-		});
-		if (isAgentToolRun(ctx)) {
-			// n8n hands an agent only the JSON, so say in one sentence what was made.
-			json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
-		}
-		item.binary = {
-			...item.binary,
-			[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
-		};
+	if (!image.file) return outputItem(ctx, itemIndex, output, json);
+	const { bytes, info } = image.file;
+	const fileName = fileNameFor(output.fileName, {
+		seed,
+		extension: info.extension,
+		itemIndex,
+		imageIndex: answer.requestIndex,
+	});
+	Object.assign(json, {
+		width: info.width,
+		height: info.height,
+		mimeType: info.mimeType,
+		fileSize: bytes.length,
+		fileName,
+	});
+	if (isAgentToolRun(ctx)) {
+		// n8n hands an agent only the JSON, so say in one sentence what was made.
+		json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
 	}
+	const item = outputItem(ctx, itemIndex, output, json);
+	item.binary = {
+		...item.binary,
+		[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
+	};
 	return item;
 }
 

@@ -150,7 +150,7 @@ export class FieldCheck {
 			return value as T;
 		throw this.invalid(
 			listed
-				? `must be ${values.join(' or ')}, got ${describeValue(value)}`
+				? `must be ${values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0]}, got ${describeValue(value)}`
 				: `unknown choice ${describeValue(value)}`,
 			hint,
 		);

@@ -7,10 +7,11 @@ import type {
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputImage, InputSource } from './binary';
-import { readInputImage } from './binary';
+import { readInputImages } from './binary';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
 import type { ItemOptions, OperationName } from './options';
+import { CONCURRENCY } from './limits';
 import { readRunOptions } from './options';
 import { RequestLimiter } from './transport/limiter';
 import type { ApiResponse, Connection, PlainRequest } from './transport/request';
@@ -114,18 +115,9 @@ async function readInputs(
 	prepared: PreparedItem,
 ): Promise<{ request: PlainRequest; images: InputImage[] }> {
 	if (!prepared.inputs || !operation.withInputs) return { request: prepared.request, images: [] };
-	const images: InputImage[] = [];
-	for (const source of prepared.inputs.sources) {
-		images.push(
-			await readInputImage(
-				ctx,
-				itemIndex,
-				source,
-				prepared.inputs.accept,
-				prepared.options.request.timeoutMs,
-			),
-		);
-	}
+	const { sources, accept } = prepared.inputs;
+	const timeoutMs = prepared.options.request.timeoutMs;
+	const images = await readInputImages(ctx, itemIndex, sources, accept, timeoutMs);
 	return { request: operation.withInputs(prepared, images), images };
 }
 
@@ -147,7 +139,9 @@ export async function runOperation(
 	let limiter: RequestLimiter;
 	try {
 		connection = await readConnection(ctx);
-		limiter = new RequestLimiter(readRunOptions(ctx, operation.name).concurrency);
+		limiter = new RequestLimiter(
+			readRunOptions(ctx, operation.name).concurrency ?? CONCURRENCY.default,
+		);
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
 		return [items.map((_, index) => errorItem(ctx, asNodeError(ctx, error, index), index))];

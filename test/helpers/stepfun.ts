@@ -73,3 +73,13 @@ export function generate(prompt: string, options: IDataObject = {}, extra: INode
 export function edit(prompt: string, options: IDataObject = {}, extra: INodeParameters = {}): INodeParameters {
 	return { operation: 'edit', prompt, options, ...extra } as INodeParameters;
 }
+
+/** Parameters of an Analyze node with the given prompt and options. */
+export function analyze(prompt: string, options: IDataObject = {}, extra: INodeParameters = {}): INodeParameters {
+	return { operation: 'analyze', prompt, options, ...extra } as INodeParameters;
+}
+
+/** Parameters of an Account → Get Balance node. */
+export function getBalance(options: IDataObject = {}): INodeParameters {
+	return { resource: 'account', operation: 'getBalance', options } as INodeParameters;
+}

@@ -1,0 +1,321 @@
+// Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { ImageAcceptance, InputImage, InputSource } from '../../binary';
+import {
+	binaryFieldSource,
+	dataSource,
+	imageDataProperty,
+	imageSourceProperty,
+	imageFilesOf,
+	urlSource,
+} from '../../binary';
+import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
+import {
+	ANALYZE_MAX_IMAGES,
+	ANALYZE_MAX_SIDE,
+	ANALYZE_MAX_TOTAL_BYTES,
+	DEFAULT_VISION_MODEL,
+} from '../../limits';
+import { optionsCollection, readItemOptions } from '../../options';
+import { outputItem } from '../../output';
+import { FieldCheck, readParameter } from '../../parameters';
+import type { Operation, PreparedItem } from '../../runner';
+import { operationProperties } from '../../runner';
+import { stepFunApiError } from '../../transport/errors';
+
+/** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
+const ANALYZE_ACCEPTS: ImageAcceptance = {
+	types: ['jpeg', 'png', 'webp', 'gif'],
+	animated: false,
+	maxSide: ANALYZE_MAX_SIDE,
+	maxImages: ANALYZE_MAX_IMAGES,
+	maxTotalBytes: ANALYZE_MAX_TOTAL_BYTES,
+	formats: 'JPEG, PNG, WebP or still GIF',
+	refusal: "StepFun's vision models read JPEG, PNG, WebP and still GIF images.",
+};
+
+const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
+
+const properties: INodeProperties[] = [
+	imageSourceProperty(
+		[
+			{
+				name: 'Binary Fields',
+				value: 'binary',
+				description: 'Files from earlier nodes, named in Input Binary Fields',
+			},
+			{
+				name: 'All Image Files of the Item',
+				value: 'allFiles',
+				description:
+					'Every image file the item carries, e.g. all photos of a multi-file form upload',
+			},
+			{
+				name: 'URLs',
+				value: 'url',
+				description: 'Links to the images',
+			},
+			{
+				name: 'Base64 or Data URL',
+				value: 'base64',
+				description: 'Image data as text, e.g. from a Code node or another API',
+			},
+		],
+		'Where the images to analyze come from; one request takes up to 60 images',
+	),
+	{
+		displayName: 'Input Binary Fields',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'One or more binary fields, separated by commas, e.g. photo_0, photo_1 (JPEG, PNG, WebP or still GIF)',
+		description:
+			'The binary fields of the incoming item that hold the images. In n8n 2.x combined binary mode, paths such as _files.photo; an expression may give a file or a list of files.',
+		displayOptions: fromSource('binary'),
+	},
+	{
+		displayName: 'Image URLs',
+		name: 'imageUrls',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/photo.jpg',
+		description:
+			'One or more direct links to images, separated by commas or new lines; an expression may give a list',
+		displayOptions: fromSource('url'),
+	},
+	{
+		displayName: 'Send URLs As',
+		name: 'imageUrlMode',
+		type: 'options',
+		default: 'download',
+		options: [
+			{
+				name: 'Image Data (the Node Downloads Them)',
+				value: 'download',
+				description:
+					'Works for any link n8n can reach (private, signed, in any region); a broken link or a wrong format fails before anything is billed',
+			},
+			{
+				name: 'Links (StepFun Downloads Them)',
+				value: 'link',
+				description:
+					"Less traffic through n8n, but each link must be public and reachable from StepFun's servers in mainland China",
+			},
+		],
+		description: 'Who downloads the images',
+		displayOptions: fromSource('url'),
+	},
+	imageDataProperty(
+		'The image as base64 or as a data URL (data:image/png;base64,...); an expression may give a list for several images',
+	),
+	modelProperty(
+		DEFAULT_VISION_MODEL,
+		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
+	),
+	promptProperty(
+		'What is in this photo? Answer in one sentence.',
+		'The question or instruction about the images',
+	),
+	optionsCollection('analyze'),
+];
+
+/**
+ * A parameter that may hold several values: a list from an expression, or text split at
+ * `separator` (text without a separator is one value).
+ */
+function listOf(value: unknown, separator?: RegExp): unknown[] {
+	if (Array.isArray(value)) return value;
+	if (typeof value === 'string') {
+		const parts = separator ? value.split(separator) : [value];
+		return parts.filter((part) => part.trim() !== '');
+	}
+	return value === undefined || value === null ? [] : [value];
+}
+
+/** The item's images: sources to read before sending, or links StepFun downloads itself. */
+function imagesOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): { sources: InputSource[]; links: string[] } {
+	const source = readParameter(ctx, 'imageSource', itemIndex, 'binary');
+	const parameter = (name: string, label: string, fallback = '') => ({
+		field: new FieldCheck(ctx, itemIndex, label),
+		value: readParameter(ctx, name, itemIndex, fallback),
+	});
+	const none = (field: FieldCheck, hint: string) => field.invalid('is empty', hint);
+	if (source === 'allFiles') {
+		const sources = imageFilesOf(ctx, itemIndex);
+		if (sources.length === 0) {
+			throw new FieldCheck(ctx, itemIndex, 'All Image Files of the Item').invalid(
+				'the item has no image files',
+				'Put a node that outputs images (Form Trigger, HTTP Request, Google Drive download) before this one, or change Image Source.',
+			);
+		}
+		return { sources, links: [] };
+	}
+	if (source === 'url') {
+		const { field, value } = parameter('imageUrls', 'Image URLs');
+		const urls = listOf(value, /[\s,]+/).map((url) => urlSource(field, url));
+		if (urls.length === 0) throw none(field, 'Enter one or more links starting with https://.');
+		if (readParameter(ctx, 'imageUrlMode', itemIndex, 'download') === 'link') {
+			return { sources: [], links: urls.map(({ url }) => url) };
+		}
+		return { sources: urls, links: [] };
+	}
+	if (source === 'base64') {
+		const { field, value } = parameter('imageBase64', 'Image Data');
+		const data = listOf(value).map((item) => dataSource(field, item));
+		if (data.length === 0)
+			throw none(field, 'Map a field that holds base64 image data or a data URL.');
+		return { sources: data, links: [] };
+	}
+	const { field, value } = parameter('binaryPropertyName', 'Input Binary Fields', 'data');
+	const fields = listOf(value, /,/).map((name) =>
+		binaryFieldSource(field, typeof name === 'string' ? name.trim() : name),
+	);
+	if (fields.length === 0) throw none(field, 'Enter the name of the binary field, e.g. data.');
+	return { sources: fields, links: [] };
+}
+
+function imagePart(url: string, detail: string | undefined): IDataObject {
+	return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } };
+}
+
+function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
+	const model = readModel(ctx, itemIndex, DEFAULT_VISION_MODEL);
+	const prompt = readPrompt(ctx, itemIndex);
+	const options = readItemOptions(ctx, itemIndex, 'analyze');
+	const { sources, links } = imagesOf(ctx, itemIndex);
+	const { systemMessage, detail, jsonOutput } = options.analysis;
+	const messages: IDataObject[] = [];
+	if (systemMessage.trim() !== '') messages.push({ role: 'system', content: systemMessage });
+	messages.push({
+		role: 'user',
+		content: [{ type: 'text', text: prompt }, ...links.map((url) => imagePart(url, detail))],
+	});
+	const fields: IDataObject = { model, messages, ...options.body };
+	if (jsonOutput) fields.response_format = { type: 'json_object' };
+	return {
+		options,
+		request: { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } },
+		requestCount: 1,
+		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS } : undefined,
+	};
+}
+
+/** The request with each image as a data URL in the user's message, after the prompt. */
+function withInputs(
+	{ request, options }: PreparedItem,
+	images: InputImage[],
+): PreparedItem['request'] {
+	const fields = request.body?.fields ?? {};
+	const messages = (fields.messages as IDataObject[]).map((message) =>
+		message.role !== 'user'
+			? message
+			: {
+					...message,
+					content: [
+						...(message.content as IDataObject[]),
+						...images.map((image) =>
+							imagePart(
+								`data:${image.mimeType};base64,${image.bytes.toString('base64')}`,
+								options.analysis.detail,
+							),
+						),
+					],
+				},
+	);
+	return { ...request, body: { format: 'json', fields: { ...fields, messages } } };
+}
+
+function text(value: unknown): string {
+	if (typeof value === 'string') return value;
+	// Some OpenAI-compatible answers give content as parts.
+	if (Array.isArray(value)) {
+		return value
+			.map((part) => (typeof part === 'object' && part !== null ? (part as IDataObject).text : ''))
+			.filter((part): part is string => typeof part === 'string')
+			.join('');
+	}
+	return '';
+}
+
+const tokens = (value: unknown) => (typeof value === 'number' ? value : undefined);
+
+const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer) => {
+	const { body, status, traceId } = answer.response;
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	const answerBody = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
+	const choice = Array.isArray(answerBody.choices)
+		? (answerBody.choices[0] as IDataObject)
+		: undefined;
+	const message = (choice?.message ?? undefined) as IDataObject | undefined;
+	if (!message) {
+		throw fail(
+			'StepFun returned no answer',
+			'The answer had no message in "choices". Run again; if it keeps happening, quote the trace ID to StepFun support.',
+		);
+	}
+	const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : 'unknown';
+	const reasoning = text(message.reasoning) || text(message.reasoning_content);
+	const content = text(message.content);
+	const cutOff = finishReason === 'length';
+	// Some endpoints put the whole answer in the reasoning and leave content empty; a real content
+	// always wins, and reasoning cut off at Max Tokens is no answer.
+	const answerText = content.trim() !== '' || cutOff ? content : reasoning;
+	const usage = (answerBody.usage ?? {}) as IDataObject;
+	const fields = answer.request.body?.fields ?? {};
+	const json: IDataObject = {
+		text: answerText,
+		finishReason,
+		model: typeof answerBody.model === 'string' ? answerBody.model : fields.model,
+		usage: {
+			promptTokens: tokens(usage.prompt_tokens),
+			completionTokens: tokens(usage.completion_tokens),
+			totalTokens: tokens(usage.total_tokens),
+			cachedTokens: tokens(usage.cached_tokens),
+		},
+		id: answerBody.id,
+		created: answerBody.created,
+		imageCount: ((fields.messages as IDataObject[]).at(-1)?.content as IDataObject[]).filter(
+			(part) => part.type === 'image_url',
+		).length,
+		operation: 'analyze',
+	};
+	if (cutOff) {
+		json.truncated = true;
+		json.warning =
+			'StepFun stopped at Max Tokens (finish reason length): the answer is cut off. Raise Max Tokens, or lower Reasoning Effort.';
+	}
+	if (options.analysis.jsonOutput) {
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(answerText);
+		} catch {
+			parsed = undefined;
+		}
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+			throw fail(
+				"StepFun's answer is not a JSON object (JSON Output is on)",
+				cutOff
+					? 'The answer was cut off at Max Tokens before the JSON was complete. Raise Max Tokens.'
+					: 'Say in the prompt which JSON object you want, e.g. "Answer as JSON with the fields caption and tags".',
+			);
+		}
+		json.parsed = parsed as IDataObject;
+	}
+	if (options.output.includeReasoning && reasoning !== '') json.reasoning = reasoning;
+	return [outputItem(ctx, itemIndex, options.output, json)];
+};
+
+export const analyze: Operation = {
+	name: 'analyze',
+	description: operationProperties('image', 'analyze', properties),
+	prepare,
+	withInputs,
+	toItems,
+};
