@@ -17,8 +17,8 @@
  *   Trigger and other LangChain nodes call the tool object itself: `tool.invoke(arguments)`.
  *   n8n-core's `makeHandleToolInvocation` runs the node's `execute` in a SupplyDataContext
  *   (`isToolExecution()` true) with the arguments as its one `ai_tool` input item, and returns
- *   `JSON.stringify` of its first output's items' JSON, or throws a NodeOperationError whose message
- *   ends with "Details: <description>".
+ *   `JSON.stringify` of its first output's items' JSON, or throws a NodeOperationError whose
+ *   message ends with "Details: <description>".
  *
  * The test agent outputs what it offered its model and what came back; the tool node's own runs
  * are read from the run data and from a probe around its `execute`.
