@@ -77,7 +77,11 @@ describe('output options', () => {
 });
 
 describe('AI Agent tool', () => {
-	/** The node as n8n derives its tool variant: same node, type name ending in "Tool". */
+	/**
+	 * The node under the type name n8n gives its tool variant, run in a plain ExecuteContext
+	 * (`isToolExecution()` false): how n8n 2.41's AI Agent 3.x has the engine run a tool node.
+	 * test/agent-tool.test.ts runs the whole tool variant through a real agent, both ways.
+	 */
 	class StepFunImageTool extends StepFunImage {
 		description: INodeTypeDescription = { ...new StepFunImage().description, name: 'stepFunImageTool' };
 	}
@@ -105,6 +109,17 @@ describe('AI Agent tool', () => {
 		const forAgent = JSON.stringify(items.map((i) => i.json));
 		expect(forAgent.length).toBeLessThan(1000);
 		expect(items[0].binary?.data.mimeType).toBe('image/png');
+	});
+
+	it.each(['engine', 'invoke'] as const)('through an agent (%s): the text the agent gets holds the same summary', async (path) => {
+		const { observation } = await stepfun.runAsTool(
+			generate("={{ $fromAI('prompt', 'What the image should show') }}", { seed: 99 }, { size: '768x1360' }),
+			{ path, toolArguments: { prompt: 'A robot' } },
+		);
+		expect(JSON.parse(observation ?? '[]')[0].summary).toBe(
+			'Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data".',
+		);
+		expect(observation?.length).toBeLessThan(1000);
 	});
 });
 

@@ -367,7 +367,7 @@ function nextNodeItem(item: INodeExecutionData): NextNodeItem {
 }
 
 /** An output item, its files read back through n8n's BinaryDataService. */
-async function readOutputItem(
+export async function readOutputItem(
 	item: INodeExecutionData,
 	service: BinaryDataService,
 ): Promise<OutputItem> {

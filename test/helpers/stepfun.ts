@@ -2,13 +2,15 @@
  * "This workflow, these items, these parameters → these outputs and these recorded requests":
  * runs the real StepFun Image node through n8n's engine against the loopback StepFun stand-in.
  */
-import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { StandIn } from '../stand-in/server.mjs';
+import type { AgentToolRunOptions, AgentToolRunResult } from './agent';
+import { runAsAgentTool } from './agent';
 import type { NodeSettings, RunResult } from './run-node';
 import { runNode } from './run-node';
 
@@ -27,8 +29,29 @@ export interface StepFunRunOptions extends NodeSettings {
 	nodeType?: INodeType;
 }
 
+export interface StepFunToolRun extends AgentToolRunResult {
+	standIn: StandIn;
+}
+
+/** The tool call's path and arguments, the agent's input and the tool node's settings: */
+export type StepFunToolRunOptions = Omit<
+	AgentToolRunOptions,
+	'nodeType' | 'credentialType' | 'credentials' | 'parameters'
+> & {
+	/** Merged over the stand-in's credential. */
+	credentials?: IDataObject;
+};
+
 /** Starts one stand-in for the test file and resets it after every test. */
-export function useStandIn(): { readonly standIn: StandIn; run: (parameters: INodeParameters, options?: StepFunRunOptions) => Promise<StepFunRun> } {
+export function useStandIn(): {
+	readonly standIn: StandIn;
+	run: (parameters: INodeParameters, options?: StepFunRunOptions) => Promise<StepFunRun>;
+	/**
+	 * The node's tool variant with `parameters`, called by a test agent with
+	 * `options.toolArguments` (see test/helpers/agent.ts).
+	 */
+	runAsTool: (parameters: INodeParameters, options: StepFunToolRunOptions) => Promise<StepFunToolRun>;
+} {
 	let standIn: StandIn | undefined;
 	beforeAll(async () => {
 		standIn = await startStandIn({ apiKey: API_KEY });
@@ -51,17 +74,28 @@ export function useStandIn(): { readonly standIn: StandIn; run: (parameters: INo
 				...settings,
 				nodeType: nodeType ?? new StepFunImage(),
 				credentialType: new StepFunApi(),
-				credentials: {
-					apiKey: API_KEY,
-					region: 'custom',
-					baseUrl: server.baseUrl,
-					...credentials,
-				} as IDataObject as never,
+				credentials: credentialsFor(server, credentials),
+				parameters: { resource: 'image', ...parameters },
+			});
+			return { ...result, standIn: server };
+		},
+		async runAsTool(parameters, options) {
+			const server = current();
+			const { credentials, ...rest } = options;
+			const result = await runAsAgentTool({
+				...rest,
+				nodeType: new StepFunImage(),
+				credentialType: new StepFunApi(),
+				credentials: credentialsFor(server, credentials),
 				parameters: { resource: 'image', ...parameters },
 			});
 			return { ...result, standIn: server };
 		},
 	};
+}
+
+function credentialsFor(server: StandIn, overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+	return { apiKey: API_KEY, region: 'custom', baseUrl: server.baseUrl, ...overrides };
 }
 
 /** Parameters of a Generate node with the given prompt and options. */
