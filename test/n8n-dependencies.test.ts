@@ -33,9 +33,11 @@ describe('n8n behaviour the node works around', () => {
 		expect(error.context.itemIndex).toBe(3);
 	});
 
-	it("n8n's node contexts answer isToolExecution(), so the tool type name is only a fallback", () => {
-		// An agent runs a tool in a SupplyDataContext; a workflow runs a node in an ExecuteContext.
+	it("n8n's node contexts answer isToolExecution(); an ordinary execution says no", () => {
+		// tool.invoke runs a tool in a SupplyDataContext; n8n 2.41's default AI Agent runs the tool
+		// variant as an ordinary node, in an ExecuteContext, where only its type name tells
+		// (test/agent-tool.test.ts runs both paths).
 		expect(typeof SupplyDataContext.prototype.isToolExecution).toBe('function');
-		expect(typeof ExecuteContext.prototype.isToolExecution).toBe('function');
+		expect(ExecuteContext.prototype.isToolExecution.call({})).toBe(false);
 	});
 });

@@ -10,9 +10,10 @@ import { NodeApiError } from 'n8n-workflow';
 export const FILES_IN_JSON = '_files';
 
 /**
- * Whether an AI Agent runs the node as a tool. `isToolExecution()` is n8n's own answer where
- * it has one; n8n versions without it run the tool variant under the type name it derives
- * for it, the node's type with `Tool` appended.
+ * Whether an AI Agent runs the node as a tool. n8n runs a tool in one of two ways: through
+ * `tool.invoke` in a context whose `isToolExecution()` says so (older AI Agent versions, the MCP
+ * Server Trigger), or, as n8n 2.41's default AI Agent does, as an ordinary node execution of
+ * the tool variant n8n derives for the node, whose type is the node's with `Tool` appended.
  */
 export function isAgentToolRun(ctx: IExecuteFunctions): boolean {
 	const context = ctx as Partial<Pick<IExecuteFunctions, 'isToolExecution'>>;
