@@ -80,6 +80,10 @@ async function runInstance(line, mode, full, tgz, shared) {
 	const credentials = once(scenarios.flatMap((s) => s.credentials ?? []));
 	const workflows = once(scenarios.flatMap((s) => s.workflows ?? []));
 	const activated = once(scenarios.flatMap((s) => (s.activate ?? []).map((w) => w.id)));
+	const published = once([
+		...activated,
+		...scenarios.flatMap((s) => (s.tryActivate ?? []).map((w) => w.id)),
+	]);
 	try {
 		const ready = await scenario(
 			`${tag} · setup: install the npm pack tarball, import credentials and workflows`,
@@ -87,7 +91,7 @@ async function runInstance(line, mode, full, tgz, shared) {
 				await n8n.installTarball(tgz);
 				await n8n.importCredentials(credentials);
 				await n8n.importWorkflows(workflows);
-				for (const id of activated) await n8n.activate(id);
+				for (const id of published) await n8n.activate(id);
 				return `user folder ${n8n.userFolder}, port ${n8n.port}, package in .n8n/nodes/node_modules/n8n-nodes-stepfun`;
 			},
 		);

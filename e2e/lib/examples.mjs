@@ -18,17 +18,27 @@ export function loadExamples() {
 		.map((file) => ({ file, raw: JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) }));
 }
 
+/** One example as shipped: { file, raw }. */
+export function loadExample(file) {
+	const found = loadExamples().find((ex) => ex.file === file);
+	if (!found) throw new Error(`no example ${file} in ${EXAMPLES_DIR}`);
+	return found;
+}
+
 /**
  * A copy of an example for execution, or the reason it cannot run without third-party
  * accounts. { workflow, file, execute: 'cli' | 'webhook' | undefined, webhookPath, why, activate }
+ * `variant` (letters) gives a further copy its own ID, name and webhook path, so that
+ * scenarios running the same example do not see each other's executions.
  */
-export function exampleForExecution({ file, raw }, { filesDir }) {
+export function exampleForExecution({ file, raw }, { filesDir, variant = '' }) {
 	const thirdParty = new Set();
 	for (const n of raw.nodes)
 		for (const c of Object.keys(n.credentials ?? {})) if (c !== STEPFUN_CRED) thirdParty.add(c);
-	const id = `e2eEx${file.replace(/[^a-z0-9]/gi, '').slice(0, 11)}`.padEnd(16, '0').slice(0, 16);
+	const id = `e2eEx${variant}${file.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16);
 	const text = JSON.stringify(raw).replaceAll(EXAMPLE_FILES_DIR, filesDir);
-	const workflow = { ...JSON.parse(text), id, name: `${raw.name} (e2e copy)`, active: false };
+	const name = `${raw.name} (e2e copy${variant ? `, ${variant}` : ''})`;
+	const workflow = { ...JSON.parse(text), id, name, active: false };
 	workflow.nodes = workflow.nodes.map((n) => ({
 		...n,
 		id: randomUUID(),
@@ -43,7 +53,7 @@ export function exampleForExecution({ file, raw }, { filesDir }) {
 		};
 	if (types.includes('n8n-nodes-base.webhook')) {
 		const hook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
-		hook.parameters.path = `e2e-${hook.parameters.path}`;
+		hook.parameters.path = `e2e-${variant ? `${variant.toLowerCase()}-` : ''}${hook.parameters.path}`;
 		return { ...result, execute: 'webhook', activate: true, webhookPath: hook.parameters.path };
 	}
 	const schedule = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');

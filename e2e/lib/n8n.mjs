@@ -18,6 +18,8 @@ import { lineDir, n8nEntry, nodeBinFor } from '../prepare.mjs';
 import { freePort, runCommand, startProcess, stopProcess } from './proc.mjs';
 
 export const PACKAGE_NAME = 'n8n-nodes-stepfun';
+/** Execution statuses after which n8n changes nothing in the stored execution. */
+const FINISHED = new Set(['success', 'error', 'crashed', 'canceled']);
 export const OWNER = {
 	email: 'e2e-owner@example.com',
 	firstName: 'E2E',
@@ -83,6 +85,15 @@ export class N8n {
 			existsSync(constants) &&
 			/BINARY_MODE_COMBINED = 'combined'/.test(readFileSync(constants, 'utf8'))
 		);
+	}
+
+	/**
+	 * ` with N8N_EXPRESSION_ENGINE=<engine>` when that is set for this n8n, else empty: the
+	 * combined-mode walls depend on n8n 2.x's default expression engine (`vm`).
+	 */
+	get expressionEngineNote() {
+		const engine = this.env().N8N_EXPRESSION_ENGINE;
+		return engine ? ` with N8N_EXPRESSION_ENGINE=${engine}` : '';
 	}
 
 	async init() {
@@ -243,6 +254,18 @@ export class N8n {
 		}
 	}
 
+	/**
+	 * n8n 2.x's publication state of a workflow: { status, liveVersionId, pendingVersionId,
+	 * triggers }, or undefined when this n8n has no publication service (1.x).
+	 */
+	async publicationStatus(id) {
+		const r = await this.rest('GET', `/rest/workflows/${id}/publication-status`, undefined, {
+			raw: true,
+		});
+		if (r.status === 404 && !/does not exist/.test(r.text)) return undefined;
+		return r.json?.data ?? r.json;
+	}
+
 	output() {
 		return this.proc?.output() ?? '';
 	}
@@ -297,23 +320,49 @@ export class N8n {
 
 	/** Executions of a workflow (REST, newest first), each with its data parsed. */
 	async executions(workflowId) {
+		const out = [];
+		for (const row of await this.executionRows(workflowId)) out.push(await this.execution(row.id));
+		return out;
+	}
+
+	/** The rows of a workflow's executions (REST list: id, status, …), newest first. */
+	async executionRows(workflowId) {
 		const list = await this.rest(
 			'GET',
 			`/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
 		);
-		const rows = list.data?.results ?? list.data ?? [];
-		const out = [];
-		for (const row of rows) {
-			const one = await this.rest('GET', `/rest/executions/${row.id}`, undefined, { raw: true });
-			const e = one.json?.data ?? one.json;
-			out.push({
-				id: row.id,
-				status: e?.status,
-				text: one.text,
-				run: { data: this.parseFlatted(e?.data) },
-			});
+		return list.data?.results ?? list.data ?? [];
+	}
+
+	/** One stored execution: { id, status, text (the REST answer), run: { data } }. */
+	async execution(id) {
+		const one = await this.rest('GET', `/rest/executions/${id}`, undefined, { raw: true });
+		const e = one.json?.data ?? one.json;
+		return { id, status: e?.status, text: one.text, run: { data: this.parseFlatted(e?.data) } };
+	}
+
+	/**
+	 * The workflow's newest execution once it is finished and newer than `previousId`
+	 * (undefined: any). A webhook answered by Respond to Webhook has its answer before n8n
+	 * has stored the execution, so this polls.
+	 */
+	async nextExecution(workflowId, previousId, timeoutMs = 30_000) {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const [row] = await this.executionRows(workflowId);
+			const newer = row && (previousId === undefined || Number(row.id) > Number(previousId));
+			if (newer && FINISHED.has(row.status)) return this.execution(row.id);
+			if (Date.now() > deadline)
+				throw new Error(
+					`no finished execution of workflow ${workflowId} after ${previousId ?? 'none'} within ${timeoutMs / 1000}s (newest: ${row ? `${row.id} ${row.status}` : 'none'})`,
+				);
+			await new Promise((res) => setTimeout(res, 200));
 		}
-		return out;
+	}
+
+	/** The ID of the workflow's newest execution, or undefined. */
+	async latestExecutionId(workflowId) {
+		return (await this.executionRows(workflowId))[0]?.id;
 	}
 
 	/** Execution data comes from the REST API serialised with `flatted` (n8n's own copy). */

@@ -188,9 +188,17 @@ export function webhookEdit({ cred, path = 'stepfun-edit', id = 'e2eWebhookEdit0
 /**
  * Scenario 2b: n8n Form Trigger (file field "Photo", text field "Prompt"), responding
  * when the last node finishes (n8n 2.x does not allow Respond to Webhook after a Form
- * Trigger) -> StepFun Image Edit. Posted like the browser posts the form.
+ * Trigger) -> StepFun Image Edit. Posted like the browser posts the form. Scenario 12c
+ * tries it in the combined binary mode (`settings` COMBINED).
  */
-export function formEdit({ cred, path = 'stepfun-form', id = 'e2eFormEdit00001' }) {
+export function formEdit({
+	cred,
+	path = 'stepfun-form',
+	id = 'e2eFormEdit00001',
+	name = 'E2E form edit',
+	binaryPropertyName = 'Photo',
+	settings = {},
+}) {
 	const nodes = [
 		node(
 			'Form Trigger',
@@ -220,11 +228,11 @@ export function formEdit({ cred, path = 'stepfun-form', id = 'e2eFormEdit00001' 
 		stepFunNode('StepFun Image', [220, 0], cred, {
 			operation: 'edit',
 			prompt: '={{ $json.Prompt }}',
-			binaryPropertyName: 'Photo',
+			binaryPropertyName,
 			options: {},
 		}),
 	];
-	return workflow(id, 'E2E form edit', nodes, chain('Form Trigger', 'StepFun Image'));
+	return workflow(id, name, nodes, chain('Form Trigger', 'StepFun Image'), settings);
 }
 
 /** For the screenshot: one Generate and one Edit node on a canvas. */
@@ -295,6 +303,50 @@ export function combinedGenerateRespond({ cred, path, id = 'e2eCombinedGen01' })
 		'E2E combined binary mode: generate and respond',
 		nodes,
 		chain('Webhook', 'Set Prompt', 'StepFun Image', 'Image to Base64', 'Respond to Webhook'),
+		COMBINED,
+	);
+}
+
+/**
+ * Scenario 12, in the combined binary mode of n8n 2.x: Webhook (POST, multipart, file field
+ * `image`, text field `prompt`) -> StepFun Image Edit reading the upload from
+ * `binaryPropertyName` (a path such as `_files.image`, or an expression giving the file)
+ * -> Extract From File, the edited image (`_files.data`) as base64 in `png` -> Respond to
+ * Webhook with that item. (Respond to Webhook's "Binary File" finds no file in this mode,
+ * scenario 10.)
+ */
+export function combinedWebhookEditRespond({ cred, path, id, binaryPropertyName }) {
+	const nodes = [
+		node(
+			'Webhook',
+			'n8n-nodes-base.webhook',
+			2,
+			[0, 0],
+			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
+			{ webhookId: randomUUID() },
+		),
+		stepFunNode('StepFun Image', [220, 0], cred, {
+			operation: 'edit',
+			prompt: '={{ $json.body.prompt }}',
+			binaryPropertyName,
+			options: { seed: 12 },
+		}),
+		node('Image to Base64', 'n8n-nodes-base.extractFromFile', 1.1, [440, 0], {
+			operation: 'binaryToPropery',
+			binaryPropertyName: '_files.data',
+			destinationKey: 'png',
+			options: {},
+		}),
+		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [660, 0], {
+			respondWith: 'firstIncomingItem',
+			options: {},
+		}),
+	];
+	return workflow(
+		id,
+		`E2E combined binary mode: upload, edit (${binaryPropertyName}), respond`,
+		nodes,
+		chain('Webhook', 'StepFun Image', 'Image to Base64', 'Respond to Webhook'),
 		COMBINED,
 	);
 }

@@ -98,7 +98,7 @@ export default function combinedCredentialWall(ctx) {
 			const wall = seen.find((x) => x.generic);
 			const verdict =
 				wall.sent === wall.header
-					? `n8n fixed it: in n8n ${line.version} the generic-expression credential is applied in combined mode too`
+					? `n8n fixed it: in n8n ${line.version}${n8n.expressionEngineNote} the generic-expression credential is applied in combined mode too`
 					: !wall.sent &&
 						  new RegExp(`Node '${escape(wall.branch)}' hasn't been executed`).test(
 								wall.error ?? '',

@@ -7,9 +7,11 @@
 //    loopback web servers; `keys.good|bad`, `creds.good|bad|example`: StepFun keys and
 //    credentials pointing at the stand-in).
 // A scenario is
-//   { title, stage: 'cli' | 'server', credentials?, workflows?, activate?, when?, skip?, run }
+//   { title, stage: 'cli' | 'server', credentials?, workflows?, activate?, tryActivate?, when?, skip?, run }
 //   - credentials, workflows: imported in the setup (the same object listed twice is
-//     imported once); activate: the workflows published before `n8n start`;
+//     imported once); activate: the workflows published before `n8n start`, which waits
+//     until they are live; tryActivate: published too, but not waited for (the scenario
+//     checks itself whether n8n could make them live);
 //   - stage 'cli' runs before `n8n start` (n8n execute), 'server' after it;
 //   - when(ctx) false: not run and not reported (e.g. it needs the owner or an earlier
 //     scenario's result); skip: reported as SKIP with this reason instead of running;
@@ -18,6 +20,7 @@ import binaryDataMode from './binary-data-mode.mjs';
 import combinedCredentialWall from './combined-credential-wall.mjs';
 import combinedGenerate from './combined-generate.mjs';
 import combinedRespondBinary from './combined-respond-binary.mjs';
+import combinedUploadEdit from './combined-upload-edit.mjs';
 import credentialTest from './credential-test.mjs';
 import editorScreenshots from './editor-screenshots.mjs';
 import examples from './examples.mjs';
@@ -26,6 +29,8 @@ import generateToDisk from './generate-to-disk.mjs';
 import keyNowhere from './key-nowhere.mjs';
 import urlEditWithInputFields from './url-edit-input-fields.mjs';
 import webhookEdit from './webhook-edit.mjs';
+import webhookErrorBranch from './webhook-error-branch.mjs';
+import webhookMotionPhoto from './webhook-motion-photo.mjs';
 import wrongKey from './wrong-key.mjs';
 
 export const SCENARIOS = [
@@ -43,5 +48,8 @@ export const SCENARIOS = [
 	examples,
 	combinedGenerate,
 	combinedRespondBinary,
+	webhookErrorBranch,
+	combinedUploadEdit,
+	webhookMotionPhoto,
 	editorScreenshots,
 ];
