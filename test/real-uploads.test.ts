@@ -38,22 +38,23 @@ describe('On Error: Continue (using error output)', () => {
 		const [failed] = outputs[1];
 		expect(failed.pairedItem).toEqual({ item: 1 });
 		expect(failed.json).toMatchObject({
-			error: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)',
-			details: { itemIndex: 1 },
+			error: { message: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)', itemIndex: 1 },
 			// n8n adds the input item's fields, so the error branch can still answer the uploader.
 			email: 'bob@example.com',
 		});
-		expect(String((failed.json.details as IDataObject).description)).toMatch(/iPhones save HEIC/);
+		// Nothing but `error` of its own: what n8n 1.x and 2.x both route to the error output.
+		expect(Object.keys(failed.json).filter((key) => key !== 'email')).toEqual(['error']);
+		expect(String((failed.json.error as IDataObject).description)).toMatch(/iPhones save HEIC/);
 	});
 
 	it("routes StepFun's own errors there too, with the HTTP status and trace ID", async () => {
 		stepfun.standIn.fault('/v1/images/edits', { status: 451, body: { error: { message: 'Image failed moderation', type: 'content_moderation' } } });
 		const { outputs } = await stepfun.run(edit('Add a hat'), { items: [items[0]], onError: 'continueErrorOutput' });
 		expect(outputs[0]).toEqual([]);
-		const details = outputs[1][0].json.details as IDataObject;
-		expect(outputs[1][0].json.error).toBe('StepFun error 451: Image failed moderation');
-		expect(details.httpCode).toBe('451');
-		expect(details.traceId).toBe(stepfun.standIn.requests[0].traceId);
+		const error = outputs[1][0].json.error as IDataObject;
+		expect(error.message).toBe('StepFun error 451: Image failed moderation');
+		expect(error.httpCode).toBe('451');
+		expect(error.traceId).toBe(stepfun.standIn.requests[0].traceId);
 	});
 
 	it('Continue (regular output) keeps one flat error item in place of the failed image', async () => {
@@ -65,7 +66,7 @@ describe('On Error: Continue (using error output)', () => {
 			itemIndex: 1,
 		});
 		expect(outputs[0][1].json.description).toMatch(/iPhones save HEIC/);
-		expect(outputs[0][1].json.details).toBeUndefined();
+		expect(typeof outputs[0][1].json.error).toBe('string');
 	});
 });
 

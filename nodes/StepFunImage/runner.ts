@@ -87,14 +87,10 @@ function nthRequest(request: PlainRequest, n: number): PlainRequest {
 /**
  * The item On Error "Continue" outputs in place of a failed request, paired to its input. With
  * "Continue (using error output)" n8n routes an item to the error output only when its JSON
- * holds nothing but `error`, `message` and `details`, so the particulars go under `details`
- * (n8n adds the input item's fields to it there).
+ * holds nothing but `error` (n8n 1.x: `error` and at most `message`; 2.x also `details`), so
+ * there everything goes inside `error`; n8n then adds the input item's fields.
  */
-function errorItem(
-	ctx: IExecuteFunctions,
-	error: NodeError,
-	itemIndex: number,
-): INodeExecutionData {
+function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number): INodeExecutionData {
 	const details: IDataObject = {};
 	if (error.description) details.description = error.description;
 	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
@@ -102,7 +98,7 @@ function errorItem(
 	details.itemIndex = itemIndex;
 	const json: IDataObject =
 		ctx.getNode().onError === 'continueErrorOutput'
-			? { error: error.message, details }
+			? { error: { message: error.message, ...details } }
 			: { error: error.message, ...details };
 	return { json, pairedItem: { item: itemIndex } };
 }
