@@ -12,6 +12,7 @@ import {
 	IMAGES_PER_ITEM,
 	MAX_RETRIES,
 	PROMPT_MAX_CHARACTERS,
+	REQUESTS_PER_MINUTE,
 	SEED,
 	STEPS,
 	TIMEOUT_SECONDS,
@@ -41,6 +42,7 @@ export interface ImageSettings {
 /** One value for the whole run, read from the first item. */
 export interface RunSettings {
 	concurrency: number;
+	requestsPerMinute: number;
 }
 
 /**
@@ -196,7 +198,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		operations: IMAGE_OPERATIONS,
 		to: 'run.concurrency',
 		range: CONCURRENCY,
-		description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other workflows using the same key.`,
+		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key.`,
 		hint: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	name({
@@ -291,6 +293,15 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		expected: 'a field name',
 		description: 'The binary field the image is written to',
 		hint: 'Enter the name of a binary field, e.g. data.',
+	}),
+	integer({
+		name: 'requestsPerMinute',
+		displayName: 'Requests per Minute',
+		operations: IMAGE_OPERATIONS,
+		to: 'run.requestsPerMinute',
+		range: REQUESTS_PER_MINUTE,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about 100 per account; the default leaves room for other uses of the key.`,
+		hint: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	choice({
 		name: 'responseFormat',

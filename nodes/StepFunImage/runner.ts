@@ -10,9 +10,9 @@ import type { ImageAcceptance, InputImage, InputSource } from './binary';
 import { readInputImage } from './binary';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
-import type { ItemOptions, OperationName } from './options';
+import type { ItemOptions, OperationName, RunSettings } from './options';
 import { readRunOptions } from './options';
-import { RequestLimiter } from './transport/limiter';
+import { accountLimiter, RunSlots } from './transport/limiter';
 import type { ApiResponse, Connection, PlainRequest } from './transport/request';
 import { readConnection, sendRequest } from './transport/request';
 
@@ -128,14 +128,17 @@ export async function runOperation(
 
 	// Run-wide settings: when one is wrong, every item fails with its error.
 	let connection: Connection;
-	let limiter: RequestLimiter;
+	let run: RunSettings;
 	try {
 		connection = await readConnection(ctx);
-		limiter = new RequestLimiter(readRunOptions(ctx, operation.name).concurrency);
+		run = readRunOptions(ctx, operation.name);
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
 		return [items.map((_, index) => errorItem(asNodeError(ctx, error, index), index))];
 	}
+	// This run's own slots, and its share of the pace of its credential in this n8n process.
+	const slots = new RunSlots(run.concurrency);
+	const pace = accountLimiter(connection.baseUrl, connection.secret).join(run);
 	const running: Array<Promise<void>> = [];
 	let stopped = false;
 
@@ -168,9 +171,9 @@ export async function runOperation(
 			continue;
 		}
 		for (let requestIndex = 0; requestIndex < prepared.requestCount; requestIndex++) {
-			await limiter.acquire();
+			await slots.acquire();
 			if (stopped) {
-				limiter.release();
+				slots.release();
 				break;
 			}
 			// Each request fills its own place, so output order does not depend on finishing order.
@@ -178,7 +181,7 @@ export async function runOperation(
 			const sent = nthRequest(request, requestIndex);
 			const settings = prepared.options.request;
 			running.push(
-				sendRequest(ctx, connection, sent, { itemIndex, settings, limiter })
+				sendRequest(ctx, connection, sent, { itemIndex, settings, pace })
 					.then(
 						async (response) =>
 							await operation.toItems(ctx, itemIndex, prepared, {
@@ -194,11 +197,12 @@ export async function runOperation(
 						},
 						(error) => fail(itemIndex, error, slot),
 					)
-					.finally(() => limiter.release()),
+					.finally(() => slots.release()),
 			);
 		}
 	}
 	await Promise.all(running);
+	pace.leave();
 
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

@@ -10,9 +10,11 @@ import {
 	networkError,
 	parseJson,
 	retryAfterMs,
+	secondsText,
 	stepFunApiError,
 } from './errors';
-import type { RequestLimiter } from './limiter';
+import type { AccountPace, Turn } from './limiter';
+import { RateLimitWaitExpired } from './limiter';
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
 
@@ -96,21 +98,67 @@ interface HttpResponse {
 	statusCode: number;
 }
 
+/** The wait for a turn ran out: the user learns it was the rate limit, and what to change. */
+function rateLimitWaitError(
+	ctx: IExecuteFunctions,
+	expired: RateLimitWaitExpired,
+	timeoutMs: number,
+	itemIndex: number,
+) {
+	const { concurrency, requestsPerMinute, share } = expired.pace;
+	const why =
+		share < 1
+			? 'lowered after StepFun answered 429; it rises again as requests succeed'
+			: 'the lowest Concurrency and Requests per Minute among the nodes running with this key';
+	return stepFunApiError(
+		ctx,
+		{
+			message: `Timed out after ${secondsText(timeoutMs)} waiting for StepFun's rate limit: raise the Timeout or Requests per Minute option`,
+			description: `Requests with the same API key and Base URL, from every StepFun Image node and execution in this n8n process, share one pace: now at most ${concurrency} at once and ${Math.round(requestsPerMinute)} per minute (${why}). This image could not start within its Timeout (Seconds), so nothing was sent for it. Raise Timeout (Seconds) to let requests wait longer, raise Requests per Minute or Concurrency if your StepFun tier allows more, or run fewer workflows with this key at the same time.`,
+		},
+		itemIndex,
+	);
+}
+
+async function waitForTurn(
+	ctx: IExecuteFunctions,
+	pace: AccountPace,
+	settings: RequestSettings,
+	itemIndex: number,
+	pausedMs: number | undefined,
+): Promise<Turn> {
+	try {
+		return await pace.take({
+			timeoutMs: settings.timeoutMs,
+			pausedMs,
+			signal: ctx.getExecutionCancelSignal?.(),
+		});
+	} catch (error) {
+		if (error instanceof RateLimitWaitExpired) {
+			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
+		}
+		throw error;
+	}
+}
+
 /**
  * Sends one StepFun API request with the credential, retrying what is safe to retry: 429 and
  * 5xx answers, and connection errors before anything was sent. A timeout after sending may
  * already be billed (StepFun has no job lookup), so it is only resent when the user allowed it.
+ * Every attempt waits for its turn with the credential's pace and ends it with how it went.
  */
 export async function sendRequest(
 	ctx: IExecuteFunctions,
 	connection: Connection,
 	request: PlainRequest,
-	context: { itemIndex: number; settings: RequestSettings; limiter: RequestLimiter },
+	context: { itemIndex: number; settings: RequestSettings; pace: AccountPace },
 ): Promise<ApiResponse> {
-	const { settings, itemIndex, limiter } = context;
+	const { settings, itemIndex, pace } = context;
+	let pausedMs: number | undefined;
 	for (let attempt = 0; ; attempt++) {
 		const attemptsLeft = attempt < settings.maxRetries;
-		await limiter.whenUnpaused();
+		const turn = await waitForTurn(ctx, pace, settings, itemIndex, pausedMs);
+		pausedMs = undefined;
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: `${connection.baseUrl}${request.path}`,
@@ -131,6 +179,7 @@ export async function sendRequest(
 				options,
 			)) as HttpResponse;
 		} catch (error) {
+			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryAfterTimeout)) {
 				await sleep(backoffMs(attempt));
@@ -146,6 +195,7 @@ export async function sendRequest(
 
 		const status = response.statusCode;
 		if (status >= 200 && status < 300) {
+			turn.end('ok');
 			const traceId = header(response.headers, 'x-trace-id');
 			const parsed = parseJson(response.body);
 			if (!parsed.ok) {
@@ -166,14 +216,20 @@ export async function sendRequest(
 		let refusedWaitMs: number | undefined;
 		if (RETRYABLE_STATUS.has(status)) {
 			const requested = retryAfterMs(response.headers);
-			if (requested !== undefined && requested > RETRY_AFTER_MAX_MS) {
+			const refused = requested !== undefined && requested > RETRY_AFTER_MAX_MS;
+			const delay = refused ? backoffMs(attempt) : (requested ?? backoffMs(attempt));
+			// A 429 pauses every request of this credential and lowers its pace.
+			turn.end(status === 429 ? 'rateLimited' : 'failed', status === 429 ? delay : undefined);
+			if (refused) {
 				refusedWaitMs = requested;
 			} else if (attemptsLeft) {
-				const delay = requested ?? backoffMs(attempt);
-				if (status === 429) limiter.pause(delay);
-				await sleep(delay);
+				// After a 429 the turn itself waits out the pause; other answers wait here.
+				if (status === 429) pausedMs = delay;
+				else await sleep(delay);
 				continue;
 			}
+		} else {
+			turn.end('failed');
 		}
 		throw httpError(ctx, response, {
 			path: request.path,
