@@ -137,7 +137,10 @@ async function waitForTurn(
 		if (error instanceof RateLimitWaitExpired) {
 			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
 		}
-		throw error;
+		// The execution was cancelled while this request waited.
+		throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
+			itemIndex,
+		});
 	}
 }
 
