@@ -25,23 +25,6 @@ const RESULT_DOWNLOAD = {
 		'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".',
 };
 
-const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
-
-/**
- * Decodes base64 in slices. Node copies a whole string before decoding it (for a 4096×4096 result
- * that copy is as large as the base64 text); slices keep the copy small.
- */
-function decodeBase64(text: string): Buffer {
-	if (/[\r\n]/.test(text)) return Buffer.from(text, 'base64');
-	const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'base64'));
-	const slice = 1 << 16; // a multiple of 4, so every slice decodes on its own
-	let written = 0;
-	for (let at = 0; at < text.length; at += slice) {
-		written += out.write(text.slice(at, at + slice), written, 'base64');
-	}
-	return written === out.length ? out : out.subarray(0, written);
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -89,14 +72,15 @@ async function readImages(
 		// A filtered image is only kept with "Output Item Without Image"; otherwise its link is not fetched.
 		const wanted = !filtered || options.output.onContentFiltered === 'outputItem';
 		let bytes: Buffer | undefined;
-		if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
-			if (!BASE64.test(entry.b64_json)) {
-				throw fail(
-					'StepFun returned image data that is not valid base64',
-					'The image could not be decoded. Run again.',
-				);
-			}
-			bytes = decodeBase64(entry.b64_json);
+		if (Buffer.isBuffer(entry.b64_json)) {
+			// Decoded by the transport while the answer arrived (transport/answer.ts).
+			bytes = entry.b64_json;
+		} else if (typeof entry.b64_json === 'string' && entry.b64_json !== '') {
+			// Left as text only when it was not base64.
+			throw fail(
+				'StepFun returned image data that is not valid base64',
+				'The image could not be decoded. Run again.',
+			);
 		} else if (url !== undefined && wanted) {
 			const timeoutMs = options.request.timeoutMs;
 			const result = await download(ctx, url, timeoutMs);
