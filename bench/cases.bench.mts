@@ -18,6 +18,7 @@ import { expect, it } from 'vitest';
 
 import { StepFunApi } from '../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
+import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { runNode } from '../test/helpers/run-node';
 import type { InputItem, RunResult } from '../test/helpers/run-node';
 import { imageSize, makePng } from '../test/stand-in/server.mjs';
@@ -35,9 +36,20 @@ const API_KEY = env('BENCH_API_KEY');
 const RESULT_FILE = env('BENCH_RESULT_FILE');
 const CONTROL_URL = env('BENCH_CONTROL_URL');
 
-/** Tells bench/run.mjs that a case starts (it notes where its requests begin) and sets the stand-in's delay. */
-async function startCase(name: string, delayMs: number): Promise<void> {
-	const response = await fetch(`${CONTROL_URL}/case/${name}/delay/${delayMs}`, { method: 'POST' });
+/** How the stand-in answers during a case: its delay, and optionally an account's limits and latency jitter. */
+interface StandInSettings {
+	delayMs: number;
+	limits?: { maxInFlight: number; requestsPerWindow: number; windowMs: number } | null;
+	jitter?: { min: number; max: number } | null;
+}
+
+/**
+ * Tells bench/run.mjs that a case (or one run of it, `B4:single`) starts: it notes where its
+ * requests begin and sets the stand-in up as asked.
+ */
+async function startCase(name: string, settings: number | StandInSettings): Promise<void> {
+	const body = typeof settings === 'number' ? { delayMs: settings } : settings;
+	const response = await fetch(`${CONTROL_URL}/case/${name}`, { method: 'POST', body: JSON.stringify(body) });
 	if (!response.ok) throw new Error(`bench control: HTTP ${response.status}`);
 }
 
@@ -102,6 +114,8 @@ async function b1() {
 	const items = QUICK ? 10 : 24;
 	const delayMs = QUICK ? 100 : 400;
 	await startCase('B1', delayMs);
+	// Pacing out of the way ("a minute" of 10 ms): B1 and B2 measure concurrency and overhead; B4 measures pacing.
+	resetAccountLimiters({ minuteMs: 10 });
 	// Warm-up (loads and JIT-compiles every path, opens connections); not measured.
 	expectImages(await runStepFun(generateParameters(5), generateItems(5)), 5, 1024, 1024);
 
@@ -156,6 +170,7 @@ async function b2() {
 	const rounds = QUICK ? 1 : 5;
 	const warmup = QUICK ? 5 : 20;
 	await startCase('B2', 0);
+	resetAccountLimiters({ minuteMs: 10 });
 	// The stand-in announces a 1 s keep-alive; with undici's default safety margin (2 s) the client
 	// would drop every connection after one request, so keep the margin below the announced time.
 	const dispatcher = new Agent({ keepAliveTimeoutThreshold: 200 });
@@ -227,17 +242,88 @@ async function settle() {
 	}
 }
 
-/** The node, unchanged, but noting the peak RSS the moment its execute() returns to the engine. */
-function probedNode(marks: { afterExecuteKb?: number }): INodeType {
+/** What a probed node notes: when its execute() ran, the peak when it returned, and (if asked) each step. */
+interface Probe {
+	startedAt?: number;
+	endedAt?: number;
+	afterExecuteKb?: number;
+	/** With `retainedAfterGc` asked for: RSS once execute() returned and a GC ran. */
+	retainedAfterGc?: boolean;
+	retainedBytes?: number;
+	/** V8's heap as reserved when execute() returned (before that GC). */
+	heapTotalBytes?: number;
+	steps: Array<{ step: string; rssBytes: number; peakBytes: number }>;
+}
+
+/**
+ * What JavaScript objects still hold after a GC: V8's heap in use. (RSS keeps freed pages, and
+ * the count of buffers outside the heap lags behind their release, so neither says what is held.)
+ */
+function liveBytes(): number {
+	return process.memoryUsage().heapUsed;
+}
+
+function mark(probe: Probe, step: string): void {
+	probe.steps.push({ step, rssBytes: process.memoryUsage.rss(), peakBytes: (readPeakKb() ?? NaN) * 1024 });
+}
+
+/** The answer's chunks, passed on unchanged, with a mark once the last one was read. */
+async function* markedChunks(chunks: AsyncIterable<Buffer>, probe: Probe): AsyncGenerator<Buffer> {
+	mark(probe, 'answer headers in, reading the body');
+	for await (const chunk of chunks) yield chunk;
+	mark(probe, 'answer read and decoded');
+}
+
+/**
+ * The node's context with the helpers it uses for an Edit wrapped, to note RSS and the peak at
+ * each step: the input read, the body about to be sent, the answer read, the image stored.
+ */
+function tracedContext(ctx: IExecuteFunctions, probe: Probe): IExecuteFunctions {
+	const helpers = ctx.helpers;
+	const traced: IExecuteFunctions['helpers'] = {
+		...helpers,
+		getBinaryDataBuffer: async (...args: Parameters<typeof helpers.getBinaryDataBuffer>) => {
+			const bytes = await helpers.getBinaryDataBuffer(...args);
+			mark(probe, 'input image read');
+			return bytes;
+		},
+		httpRequestWithAuthentication: async (...args: Parameters<typeof helpers.httpRequestWithAuthentication>) => {
+			mark(probe, 'request body built, sending');
+			const response = (await helpers.httpRequestWithAuthentication.call(ctx, ...args)) as { body: AsyncIterable<Buffer> };
+			return { ...response, body: markedChunks(response.body, probe) };
+		},
+		prepareBinaryData: async (...args: Parameters<typeof helpers.prepareBinaryData>) => {
+			mark(probe, 'answer parsed, storing the image');
+			const stored = await helpers.prepareBinaryData(...args);
+			mark(probe, 'image stored');
+			return stored;
+		},
+	};
+	return Object.create(ctx, { helpers: { value: traced } }) as IExecuteFunctions;
+}
+
+/**
+ * The node, unchanged, noting when its execute() ran and the peak RSS the moment it returns to
+ * the engine; with `traceSteps`, also RSS and the peak at each step of an Edit.
+ */
+function probedNode(probe: Probe, traceSteps = false): INodeType {
 	const node = new StepFunImage();
 	return {
 		description: node.description,
 		methods: node.methods,
 		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			probe.startedAt = performance.now();
 			try {
-				return await node.execute.call(this);
+				return await node.execute.call(traceSteps ? tracedContext(this, probe) : this);
 			} finally {
-				marks.afterExecuteKb = readPeakKb();
+				probe.endedAt = performance.now();
+				if (traceSteps) mark(probe, "execute() returned");
+				probe.afterExecuteKb = readPeakKb();
+				if (probe.retainedAfterGc) {
+					probe.heapTotalBytes = process.memoryUsage().heapTotal;
+					(globalThis as { gc?: () => void }).gc?.();
+					probe.retainedBytes = liveBytes();
+				}
 			}
 		},
 	};
@@ -259,10 +345,10 @@ async function b3() {
 
 	await settle();
 	const baselineBytes = process.memoryUsage.rss();
-	const marks: { afterExecuteKb?: number } = {};
+	const marks: Probe = { steps: [] };
 	const kernelPeak = resetPeak();
 	const sampler = kernelPeak ? undefined : startSampler();
-	const { ms, value } = await timed(() => runStepFun(parameters, editItems(input), probedNode(marks)));
+	const { ms, value } = await timed(() => runStepFun(parameters, editItems(input), probedNode(marks, kernelPeak)));
 	const sampledPeak = sampler?.stop();
 	const peakBytes = kernelPeak ? (readPeakKb() ?? NaN) * 1024 : (sampledPeak ?? NaN);
 	const outputBytes = expectImages(value, 1, side, side);
@@ -275,13 +361,173 @@ async function b3() {
 		peakBytes,
 		peakAfterExecuteBytes: marks.afterExecuteKb === undefined ? undefined : marks.afterExecuteKb * 1024,
 		method: kernelPeak ? 'VmHWM' : 'sampled',
+		steps: marks.steps,
 		ms,
 	};
 }
 
 // ---------------------------------------------------------------------------------------------
+// B4 at the account's limits: the stand-in enforces in-flight and per-window caps (429 beyond)
 
-const CASES: Record<string, () => Promise<object>> = { B1: b1, B2: b2, B3: b3 };
+/**
+ * StepFun's lowest tier: 5 in flight, 100 per minute, and answers in about 1.5 s. Time runs
+ * `scale` times faster here: the minute (the stand-in's window and the node's) and the answer.
+ */
+const B4 = QUICK
+	? { scale: 60, perWindow: 40, inFlight: 5, answerMs: 25, items: 40, executions: 3, itemsEach: 12 }
+	: { scale: 10, perWindow: 100, inFlight: 5, answerMs: 150, items: 200, executions: 3, itemsEach: 50 };
+
+async function b4() {
+	const windowMs = 60_000 / B4.scale;
+	const limits = { maxInFlight: B4.inFlight, requestsPerWindow: B4.perWindow, windowMs };
+	// The node set to the tier: Concurrency 5, Requests per Minute 100 (the minute scaled too).
+	const parameters: INodeParameters = {
+		operation: 'generate',
+		prompt: '={{ $json.prompt }}',
+		options: { concurrency: B4.inFlight, requestsPerMinute: B4.perWindow },
+	};
+	const items = (label: string, count: number): InputItem[] =>
+		Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
+	const idealMs = (count: number) => (count / B4.perWindow) * windowMs;
+
+	// Warm-up without limits, then each run starts afresh: a new limiter and a new window.
+	await startCase('B4:warmup', { delayMs: B4.answerMs });
+	resetAccountLimiters({ minuteMs: windowMs });
+	expectImages(await runStepFun(parameters, items('warm-up', 5)), 5, 1024, 1024);
+
+	const runs = [];
+	for (const run of [
+		{ name: 'single', executions: 1, each: B4.items, jitter: null },
+		{ name: 'parallel', executions: B4.executions, each: B4.itemsEach, jitter: null },
+		{ name: 'jitter', executions: 1, each: B4.items, jitter: { min: 0.5, max: 3 } },
+	]) {
+		resetAccountLimiters({ minuteMs: windowMs });
+		await startCase(`B4:${run.name}`, { delayMs: B4.answerMs, limits, jitter: run.jitter });
+		const { ms, value } = await timed(() =>
+			Promise.all(
+				Array.from({ length: run.executions }, (_, execution) =>
+					runNode({
+						nodeType: new StepFunImage(),
+						credentialType: new StepFunApi(),
+						credentials: { apiKey: API_KEY, region: 'custom', baseUrl: BASE_URL },
+						parameters: { resource: 'image', ...parameters },
+						items: items(`${run.name} ${execution}`, run.each),
+						binaryMode: 'filesystem',
+						// Failures become error items, so they are counted instead of stopping the run.
+						continueOnFail: true,
+					}),
+				),
+			),
+		);
+		let delivered = 0;
+		let failed = 0;
+		for (const result of value) {
+			expect(result.error).toBeUndefined();
+			expect(result.items).toHaveLength(run.each);
+			result.items.forEach((item, index) => {
+				expect(item.pairedItem).toEqual({ item: index });
+				if (item.json.error !== undefined) failed++;
+				else delivered++;
+			});
+		}
+		const count = run.executions * run.each;
+		runs.push({ ...run, items: count, ms, idealMs: idealMs(count), delivered, failed });
+	}
+	resetAccountLimiters();
+	return { ...B4, windowMs, runs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// B5: how cost grows with work, per N: time per item and peak RSS
+
+const B5 = QUICK
+	? { generate: [5, 20], edit: [3, 8], side: 256 }
+	: { generate: [10, 100, 1000], edit: [10, 100, 300], side: 2048 };
+/** bench/run.mjs runs each N of the full B5 in a fresh fork (a clean baseline): `generate:100`. */
+const B5_JOB = process.env.BENCH_B5_JOB;
+
+async function b5() {
+	await startCase('B5', 0);
+	// Pacing out of the way ("a minute" of 10 ms): this measures the node's own cost per item.
+	resetAccountLimiters({ minuteMs: 10 });
+	const input = makePng(B5.side, B5.side, 'bench: photo to edit');
+	const jobs = [
+		...B5.generate.map((count) => ({
+			operation: 'generate',
+			count,
+			parameters: generateParameters(4),
+			items: () => generateItems(count),
+			width: 1024,
+		})),
+		...B5.edit.map((count) => ({
+			operation: 'edit',
+			count,
+			parameters: { operation: 'edit', prompt: 'Make it look like winter', options: { concurrency: 4 } } as INodeParameters,
+			// The same bytes for every item: the harness stores one file per item, as an upstream node would.
+			items: (): InputItem[] =>
+				Array.from({ length: count }, () => ({
+					json: {},
+					binary: { data: { bytes: input, fileName: 'photo.png', mimeType: 'image/png' } },
+				})),
+			width: B5.side,
+		})),
+	];
+	const chosen = B5_JOB ? jobs.filter((job) => `${job.operation}:${job.count}` === B5_JOB) : jobs;
+	if (chosen.length === 0) throw new Error(`B5: no job ${B5_JOB}`);
+	// Warm-up of the operations measured, long enough for the JIT to settle; not measured.
+	for (const operation of new Set(chosen.map((job) => job.operation))) {
+		const job = jobs.find((candidate) => candidate.operation === operation)!;
+		const count = QUICK ? Math.min(5, job.count) : operation === 'generate' ? 100 : 30;
+		const warmup = Array.from({ length: count }, () => job.items()[0]);
+		expectImages(await runStepFun(job.parameters, warmup), count, job.width, job.width);
+	}
+
+	const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+	const results = [];
+	for (const job of chosen) {
+		// Small N repeated (median): one run of 10 items is a few dozen ms, easily disturbed.
+		const rounds = QUICK ? 1 : job.count <= 10 ? 5 : job.count <= 100 ? 3 : 1;
+		const measured = [];
+		for (let round = 0; round < rounds; round++) {
+			const items = job.items();
+			await settle();
+			const baselineBytes = process.memoryUsage.rss();
+			const baselineLive = liveBytes();
+			const baselineHeapTotal = process.memoryUsage().heapTotal;
+			const probe: Probe = { steps: [], retainedAfterGc: true };
+			const kernelPeak = resetPeak();
+			const value = await runStepFun(job.parameters, items, probedNode(probe));
+			expect(value.error).toBeUndefined();
+			expect(value.items).toHaveLength(job.count);
+			value.items.forEach((item, index) => expect(item.pairedItem).toEqual({ item: index }));
+			const nodeMs = (probe.endedAt ?? NaN) - (probe.startedAt ?? NaN);
+			measured.push({
+				nodeMs,
+				peakAboveBaselineBytes:
+					kernelPeak && probe.afterExecuteKb !== undefined ? probe.afterExecuteKb * 1024 - baselineBytes : NaN,
+				retainedBytes: (probe.retainedBytes ?? NaN) - baselineLive,
+				heapGrowthBytes: (probe.heapTotalBytes ?? NaN) - baselineHeapTotal,
+			});
+		}
+		const nodeMs = median(measured.map((m) => m.nodeMs));
+		results.push({
+			operation: job.operation,
+			count: job.count,
+			rounds,
+			nodeMs,
+			msPerItem: nodeMs / job.count,
+			peakAboveBaselineBytes: median(measured.map((m) => m.peakAboveBaselineBytes)),
+			retainedBytes: median(measured.map((m) => m.retainedBytes)),
+			heapGrowthBytes: median(measured.map((m) => m.heapGrowthBytes)),
+		});
+	}
+	resetAccountLimiters();
+	return { side: B5.side, inputBytes: input.length, results };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const CASES: Record<string, () => Promise<object>> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5 };
 
 it(`benchmarks ${CASES_TO_RUN.join(', ')}${QUICK ? ' (quick)' : ''}`, async () => {
 	const results: Record<string, object> = {};

@@ -3,8 +3,9 @@
 //
 // Starts the StepFun stand-in (test/stand-in/server.mjs) in THIS process, on loopback, and runs the
 // benchmark cases (bench/cases.bench.mts) with vitest (bench/vitest.bench.config.mts) in fresh
-// forks: B1 and B2 in one, each of the three B3 runs in its own (a clean memory baseline);
-// --quick runs a small version of all three in one fork, to prove they still work.
+// forks: B1 and B2 in one, each of the three B3 runs in its own (a clean memory baseline), B4 in
+// one, B5 in one; --quick runs a small version of all of them in one fork, to prove they still work.
+// `npm run bench -- --real-n8n` runs bench/real-n8n.mjs instead (in real n8n, see there).
 // The node under measurement therefore never shares its process with the server.
 // Prints each figure next to its target. Timing never fails the run: the exit code is non-zero only
 // when something functionally breaks (wrong output count or image, requests the stand-in did not
@@ -21,6 +22,11 @@ import { parseArgs } from 'node:util';
 import { imageSize, startStandIn } from '../test/stand-in/server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (process.argv.includes('--real-n8n')) {
+	// A different benchmark, in real n8n, with its own options.
+	await import('./real-n8n.mjs');
+	process.exit(process.exitCode ?? 0);
+}
 const { values: args } = parseArgs({
 	options: {
 		quick: { type: 'boolean', default: false },
@@ -29,10 +35,21 @@ const { values: args } = parseArgs({
 	},
 });
 const quick = args.quick;
-const only = args.only ? args.only.toUpperCase().split(',') : ['B1', 'B2', 'B3'];
+const CASE_NAMES = ['B1', 'B2', 'B3', 'B4', 'B5'];
+const only = args.only ? args.only.toUpperCase().split(',') : CASE_NAMES;
 
-const TARGET = { efficiency: 0.87, speedUp: 4.5, overhead: 1.25, memory: 4 };
+const TARGET = {
+	efficiency: 0.87,
+	speedUp: 4.5,
+	overhead: 1.25,
+	memory: 3,
+	paced: 1.1,
+	rateLimitedShare: 0.02,
+	flatTime: 0.1,
+	flatMemory: 0.2,
+};
 const B3_RUNS = quick ? 1 : 3;
+const B5_JOBS = ['generate:10', 'generate:100', 'generate:1000', 'edit:10', 'edit:100', 'edit:300'];
 
 const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const apiKey = ['sk', 'stepfun', 'bench', 'key', String(process.pid)].join('-');
@@ -100,7 +117,10 @@ function canonical(text) {
 	}
 }
 
-/** Per started case: where its requests begin in `seen`, and the most requests in flight. */
+/**
+ * Per started case (or run of a case, `B4:single`): where its requests begin in `seen`, the most
+ * requests in flight, and what the stand-in's account limits admitted and refused.
+ */
 let segments = [];
 function closeSegment() {
 	drain();
@@ -108,20 +128,28 @@ function closeSegment() {
 	if (last && last.end === undefined) {
 		last.end = seen.length;
 		last.maxInFlight = standIn.maxInFlight;
+		last.limitStats = standIn.limits ? standIn.limitStats : undefined;
 	}
 }
 
 const control = createServer((req, res) => {
-	const match = /^\/case\/(B[1-3])\/delay\/(\d+)$/.exec(req.url ?? '');
+	const match = /^\/case\/(B[1-9](?::[a-z-]+)?)$/.exec(req.url ?? '');
 	if (req.method !== 'POST' || !match) {
 		res.writeHead(404).end();
 		return;
 	}
-	closeSegment();
-	standIn.setDelay(Number(match[2]));
-	standIn.maxInFlight = 0;
-	segments.push({ name: match[1], delayMs: Number(match[2]), start: seen.length });
-	res.writeHead(204).end();
+	let text = '';
+	req.on('data', (chunk) => (text += chunk));
+	req.on('end', () => {
+		const settings = JSON.parse(text || '{}');
+		closeSegment();
+		standIn.setDelay(settings.delayMs ?? 0);
+		standIn.limits = settings.limits ?? null;
+		standIn.jitter = settings.jitter ?? null;
+		standIn.maxInFlight = 0;
+		segments.push({ name: match[1], delayMs: settings.delayMs ?? 0, start: seen.length });
+		res.writeHead(204).end();
+	});
 });
 await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
 const controlUrl = `http://127.0.0.1:${control.address().port}`;
@@ -130,7 +158,7 @@ const tempDir = mkdtempSync(join(tmpdir(), 'n8n-nodes-stepfun-bench-'));
 let forks = 0;
 
 /** Runs the cases in one fresh `vitest run`; returns their figures with the requests each made. */
-function runFork(names) {
+function runFork(names, extraEnv = {}) {
 	const resultFile = join(tempDir, `result-${++forks}.json`);
 	segments = [];
 	standIn.reset();
@@ -149,6 +177,7 @@ function runFork(names) {
 				BENCH_API_KEY: apiKey,
 				BENCH_CONTROL_URL: controlUrl,
 				BENCH_RESULT_FILE: resultFile,
+				...extraEnv,
 			},
 		},
 	);
@@ -167,9 +196,17 @@ function runFork(names) {
 			const results = JSON.parse(readFileSync(resultFile, 'utf8'));
 			const out = {};
 			for (const name of names) {
-				const segment = segments.find((s) => s.name === name);
-				check(segment, `${name} never started`);
-				out[name] = { ...results[name], requests: seen.slice(segment.start, segment.end), maxInFlight: segment.maxInFlight };
+				const mine = segments.filter((s) => s.name === name || s.name.startsWith(`${name}:`));
+				check(mine.length > 0, `${name} never started`);
+				out[name] = {
+					...results[name],
+					requests: seen.slice(mine[0].start, mine.at(-1).end),
+					maxInFlight: Math.max(...mine.map((s) => s.maxInFlight)),
+					// The runs of a case, by the name after the colon.
+					segments: Object.fromEntries(
+						mine.map((s) => [s.name.split(':')[1] ?? '', { ...s, requests: seen.slice(s.start, s.end) }]),
+					),
+				};
 			}
 			resolve(out);
 		});
@@ -279,7 +316,89 @@ function reportB3(runs) {
 		`  peak above baseline / (input + output): ${fmt.mb(r.nodePeak - r.baselineBytes)} / ${fmt.mb(r.moved)} = ${fmt.x(r.ratio)}   ${fmt.vs(r.ratio, TARGET.memory, false)}`,
 		`      (whole run, including the harness reading the output back to check it: ${fmt.x(r.wholeRatio)}${runs.length > 1 ? `; all runs, until execute() returned / whole run: ${runs.map((run) => `${fmt.x(run.ratio)} / ${fmt.x(run.wholeRatio)}`).join(', ')}` : ''})`,
 	];
+	if (r.steps?.length) {
+		const b64 = Math.ceil(r.outputBytes / 3) * 4;
+		const held = {
+			'input image read': `the input PNG (I = ${fmt.mb(r.inputBytes)}), read once through getBinaryDataBuffer`,
+			'request body built, sending': `+ the multipart body, one buffer holding a copy of I (built once per request, reused by retries)`,
+			'answer headers in, reading the body': 'the answer starts to arrive',
+			'answer read and decoded': `+ the decoded image (O = ${fmt.mb(r.outputBytes)}), written into one buffer as the base64 (B = ${fmt.mb(b64)}) arrived; the socket's chunks (B in all) are garbage once read, only the ~200 bytes of JSON around the image are kept as text`,
+			'answer parsed, storing the image': 'the request body and the chunks can go; O is checked (format, size, completeness) in place',
+			'image stored': 'O written to the binary data folder by prepareBinaryData',
+			'execute() returned': "what the engine still holds: the output item's metadata",
+		};
+		lines.push("  where the bytes are held, step by step (RSS now above baseline / the peak so far above baseline):");
+		for (const step of r.steps) {
+			lines.push(
+				`      ${step.step.padEnd(38)} ${fmt.mb(step.rssBytes - r.baselineBytes).padStart(9)} / ${fmt.mb(step.peakBytes - r.baselineBytes).padStart(9)}   ${held[step.step] ?? ''}`,
+			);
+		}
+	}
 	if (quick) lines.push('      (quick: a small image, in the fork that also ran the other cases; only the full run compares with the target)');
+	return lines;
+}
+
+function reportB4(r) {
+	const labels = {
+		single: `one execution of ${r.items} items`,
+		parallel: `${r.executions} executions of ${r.itemsEach} items started at once`,
+		jitter: `one execution of ${r.items} items, latency jittering 0.5–3×`,
+	};
+	const lines = [
+		`B4 at the account's limits: the stand-in allows ${r.inFlight} in flight and ${r.perWindow} per window (429 beyond), answering after ${r.answerMs} ms; the node set to Concurrency ${r.inFlight}, Requests per Minute ${r.perWindow}`,
+		`  time scaled ${r.scale}× (a minute is ${fmt.s(r.windowMs)} for the stand-in's window and for the node; the answer ${r.answerMs} ms stands for ${fmt.s(r.answerMs * r.scale)}); ideal = items / rate cap = items × ${fmt.s(r.windowMs)} / ${r.perWindow}`,
+	];
+	for (const run of r.runs) {
+		const segment = r.segments[run.name];
+		check(segment?.limitStats, `B4 ${run.name}: the stand-in's limits were not in force`);
+		const stats = segment.limitStats;
+		const requests = stats.admitted + stats.rejected;
+		check(stats.admitted >= run.delivered, `B4 ${run.name}: fewer requests admitted (${stats.admitted}) than images delivered (${run.delivered})`);
+		const unexpected = segment.requests.filter((q) => q.path !== '/v1/images/generations' || (q.status !== 200 && q.status !== 429));
+		check(unexpected.length === 0, `B4 ${run.name}: ${unexpected.length} requests were neither answered 200 nor refused 429 (first: ${unexpected[0]?.path} ${unexpected[0]?.status})`);
+		const ratio = run.ms / run.idealMs;
+		const share = requests > 0 ? stats.rejected / requests : 0;
+		lines.push(
+			`  ${labels[run.name]}: ${fmt.s(run.ms)} vs ideal ${fmt.s(run.idealMs)} = ${fmt.x(ratio)}×   ${fmt.vs(ratio, TARGET.paced, false)}`,
+			`      429s ${stats.rejected} of ${requests} requests (${(share * 100).toFixed(1)} %, ${fmt.vs(share * 100, TARGET.rateLimitedShare * 100, false).replace(/(\d) /, '$1 % ')});   items failed ${run.failed} of ${run.items}   ${run.failed === 0 ? 'meets' : 'MISSES'};   peak in flight ${stats.peakInFlight} (limit ${r.inFlight}), most in one window ${stats.peakInWindow} (limit ${r.perWindow})`,
+		);
+	}
+	if (quick) lines.push('      (quick: fewer items and a faster clock; only the full run compares with the targets)');
+	return lines;
+}
+
+function reportB5(r) {
+	const expected = r.results.reduce((sum, row) => sum + row.count, 0);
+	check(r.requests.length >= expected, `B5: expected at least ${expected} API requests, the stand-in saw ${r.requests.length}`);
+	const failedRequests = r.requests.filter((request) => request.status !== 200);
+	check(failedRequests.length === 0, `B5: ${failedRequests.length} requests were not answered 200 (first: ${failedRequests[0]?.status})`);
+	const lines = [
+		`B5 cost per item as work grows: Generate (1024×1024) and Edit (${r.side}×${r.side}, input ${fmt.mb(r.inputBytes)}), concurrency 4, no server delay, filesystem binary mode; time of the node's execute() per item, and its peak RSS above the baseline before it${quick ? ' (each N after GC)' : ' (each N in a fresh process, after a warm-up and GC)'}`,
+	];
+	for (const operation of ['generate', 'edit']) {
+		const rows = r.results.filter((row) => row.operation === operation);
+		if (rows.length === 0) continue;
+		lines.push(`  ${operation === 'generate' ? 'Generate' : 'Edit'}:`);
+		for (const row of rows) {
+			lines.push(
+				`      N = ${String(row.count).padStart(4)}: ${fmt.ms(row.msPerItem).padStart(9)} per item (${fmt.s(row.nodeMs)} in all${row.rounds > 1 ? `, median of ${row.rounds}` : ''})   peak RSS above baseline ${fmt.mb(row.peakAboveBaselineBytes).padStart(9)} (V8's heap grew ${fmt.mb(row.heapGrowthBytes).padStart(8)})   still held after the run and a GC ${fmt.mb(row.retainedBytes).padStart(8)}`,
+			);
+		}
+		// After the ramp: the first N, where starting up, the concurrency ramp and V8 growing its heap
+		// to a working size weigh most, is shown but not compared.
+		const ramped = rows.length > 2 ? rows.slice(1) : rows;
+		const spread = (values) => Math.max(...values) / Math.min(...values) - 1;
+		const time = spread(ramped.map((row) => row.msPerItem));
+		const memory = spread(ramped.map((row) => row.peakAboveBaselineBytes));
+		const pct = (value) => `${(value * 100).toFixed(0)} %`;
+		lines.push(
+			`      N ≥ ${ramped[0].count}, largest / smallest − 1: time per item ${pct(time)} (${fmt.vs(time * 100, TARGET.flatTime * 100, false).replace(/(\d) /, '$1 % ')});  peak RSS above baseline ${pct(memory)} (${fmt.vs(memory * 100, TARGET.flatMemory * 100, false).replace(/(\d) /, '$1 % ')})`,
+		);
+	}
+	lines.push(
+		"      (what still holds memory after the run and a GC is the output items' metadata, not images; peak RSS is garbage waiting for V8's collector: its heap grows with the work, and buffers outside it are collected once about 64 MiB have piled up)",
+	);
+	if (quick) lines.push('      (quick: small N and small images; only the full run compares with the targets)');
 	return lines;
 }
 
@@ -303,36 +422,52 @@ console.log(
 console.log(`Stand-in on ${standIn.baseUrl}, in this process; the node runs in fresh vitest forks`);
 console.log(
 	quick
-		? 'Quick: 10 items at 100 ms, 40 calls, a 1024×1024 Edit, all in one fork. This proves the benchmarks work; its figures do not compare with the targets.\n'
+		? 'Quick: 10 items at 100 ms, 40 calls, a 1024×1024 Edit, B4 and B5 small, all in one fork. This proves the benchmarks work; its figures do not compare with the targets.\n'
 		: '',
 );
 try {
-	const unknown = only.filter((name) => !['B1', 'B2', 'B3'].includes(name));
+	const unknown = only.filter((name) => !CASE_NAMES.includes(name));
 	if (unknown.length > 0) {
 		failed = true;
 		console.error(`unknown benchmark ${unknown.join(', ')}\n`);
 	}
-	const timing = only.filter((name) => name === 'B1' || name === 'B2');
-	const reports = { B1: reportB1, B2: reportB2 };
+	const reports = { B1: reportB1, B2: reportB2, B3: (r) => reportB3([r]), B4: reportB4, B5: reportB5 };
+	const printAll = async (names, results) => {
+		for (const name of names) if (results[name]) await attempt(name, () => print(reports[name](results[name])));
+	};
 	if (quick) {
-		const names = only.filter((name) => reports[name] || name === 'B3');
+		const names = CASE_NAMES.filter((name) => only.includes(name));
 		let results = {};
 		if (names.length > 0) await attempt(names.join(', '), async () => (results = await runFork(names)));
-		for (const name of names) {
-			if (results[name]) await attempt(name, () => print(name === 'B3' ? reportB3([results.B3]) : reports[name](results[name])));
-		}
+		await printAll(names, results);
 	} else {
-		if (timing.length > 0) {
+		// One fork per group: B1 and B2 (timing) together, each B3 run alone (a clean baseline), B4, B5.
+		for (const group of [['B1', 'B2'], ['B3'], ['B4'], ['B5']]) {
+			const names = group.filter((name) => only.includes(name));
+			if (names.length === 0) continue;
+			if (names[0] === 'B3') {
+				await attempt('B3', async () => {
+					const runs = [];
+					for (let i = 0; i < B3_RUNS; i++) runs.push((await runFork(['B3'])).B3);
+					print(reportB3(runs));
+				});
+				continue;
+			}
+			if (names[0] === 'B5') {
+				// Each N in a fresh process: its peak RSS is measured from a clean baseline.
+				await attempt('B5', async () => {
+					let merged;
+					for (const job of B5_JOBS) {
+						const { B5 } = await runFork(['B5'], { BENCH_B5_JOB: job });
+						merged = merged ? { ...merged, results: [...merged.results, ...B5.results], requests: [...merged.requests, ...B5.requests] } : B5;
+					}
+					print(reportB5(merged));
+				});
+				continue;
+			}
 			let results = {};
-			await attempt(timing.join(', '), async () => (results = await runFork(timing)));
-			for (const name of timing) if (results[name]) await attempt(name, () => print(reports[name](results[name])));
-		}
-		if (only.includes('B3')) {
-			await attempt('B3', async () => {
-				const runs = [];
-				for (let i = 0; i < B3_RUNS; i++) runs.push((await runFork(['B3'])).B3);
-				print(reportB3(runs));
-			});
+			await attempt(names.join(', '), async () => (results = await runFork(names)));
+			await printAll(names, results);
 		}
 	}
 } finally {

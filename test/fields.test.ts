@@ -116,6 +116,14 @@ const rows: Record<string, Row> = {
 		},
 	},
 	'options.outputBinaryField': { run: () => stepfun.run(generate('x', { outputBinaryField: 'picture' })), check: (r) => expect(Object.keys(r.items[0].binary ?? {})).toEqual(['picture']) },
+	'options.requestsPerMinute': {
+		// One request per minute: the second item cannot start within its 1-second Timeout.
+		run: () => stepfun.run(generate('x', { requestsPerMinute: 1, timeout: 1 }), { items: [{}, {}] }),
+		check: (r) => {
+			expect(r.standIn.requests).toHaveLength(1);
+			expect(r.error?.message).toBe("Timed out after 1 second waiting for StepFun's rate limit: raise the Timeout or Requests per Minute option");
+		},
+	},
 	'options.responseFormat': { run: () => stepfun.run(generate('x', { responseFormat: 'url' })), check: (r) => expect(wire(r).response_format).toBe('url') },
 	'options.retryAfterTimeout': {
 		arrange: (s) => s.fault('/v1/images/generations', { reset: true }),

@@ -22,6 +22,25 @@ export const CFG_SCALE: Range = { min: 1, max: 10, default: 1 };
  * below, leaving a slot for other workflows sharing the key.
  */
 export const CONCURRENCY: Range = { min: 1, max: 5, default: 4 };
+/**
+ * StepFun's lowest tier allows about 100 requests per minute per account. The default keeps the
+ * share Concurrency keeps (4 of 5): a fifth of the tier stays free for everything else using the
+ * key (another n8n instance or worker, a script, the editor). Higher tiers may set more.
+ */
+export const REQUESTS_PER_MINUTE: Range = { min: 1, max: 1000, default: 80 };
+/** How the shared limiter adapts to 429s and keeps a margin (transport/limiter.ts). */
+export const PACING = {
+	/** A 429 halves the pace of its key, down to this share of the configured caps. */
+	minShare: 1 / 8,
+	/** After this many requests in a row without a 429 the pace rises by `raiseStep`. */
+	successesToRaise: 10,
+	raiseStep: 1 / 4,
+	/**
+	 * The node counts its requests per minute over a window this much longer than a minute, so
+	 * requests that reach StepFun a few ms later or earlier than they left never look like R + 1.
+	 */
+	windowSlack: 0.02,
+} as const;
 /** StepFun makes one image per request; more per item are more requests. */
 export const IMAGES_PER_ITEM: Range = { min: 1, max: 10, default: 1 };
 /** Image generation takes seconds, so 120 leaves room. */

@@ -15,6 +15,7 @@ import {
 	IMAGES_PER_ITEM,
 	MAX_RETRIES,
 	PROMPT_MAX_CHARACTERS,
+	REQUESTS_PER_MINUTE,
 	SEED,
 	STEPS,
 	TIMEOUT_SECONDS,
@@ -52,6 +53,7 @@ export interface ImageSettings {
 /** One value for the whole run, read from the first item; absent where the operation has none. */
 export interface RunSettings {
 	concurrency?: number;
+	requestsPerMinute?: number;
 }
 
 /**
@@ -219,7 +221,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		operations: IMAGE_RESOURCE,
 		to: 'run.concurrency',
 		range: CONCURRENCY,
-		description: `How many requests to StepFun run at the same time, across all items and images of this node. StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other workflows using the same key.`,
+		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key.`,
 		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	choice({
@@ -380,6 +382,15 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		],
 		fix: 'Pick Low, Medium or High; an expression must give low, medium or high.',
 		listedInError: true,
+	}),
+	integer({
+		name: 'requestsPerMinute',
+		displayName: 'Requests per Minute',
+		operations: IMAGE_RESOURCE,
+		to: 'run.requestsPerMinute',
+		range: REQUESTS_PER_MINUTE,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about 100 per account; the default leaves room for other uses of the key.`,
+		fix: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	choice({
 		name: 'responseFormat',

@@ -9,12 +9,16 @@ import type { Answer, PreparedItem } from './runner';
 import { download, downloadError } from './transport/download';
 import { stepFunApiError } from './transport/errors';
 
-/** One entry of StepFun's answer, read but not yet decoded or downloaded. */
+/** One entry of StepFun's answer, read but its URL not yet downloaded. */
 interface ResultEntry {
 	seed?: number;
 	finishReason: string;
 	url?: string;
-	base64?: string;
+	/**
+	 * `b64_json`: the bytes, decoded by the transport while the answer arrived
+	 * (transport/answer.ts); text only when it was not base64.
+	 */
+	data?: Buffer | string;
 }
 
 /** One image as it goes out: the entry, and its file when there is one. */
@@ -28,23 +32,6 @@ const RESULT_DOWNLOAD = {
 	expired:
 		'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".',
 };
-
-const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
-
-/**
- * Decodes base64 in slices. Node copies a whole string before decoding it (for a 4096×4096 result
- * that copy is as large as the base64 text); slices keep the copy small.
- */
-function decodeBase64(text: string): Buffer {
-	if (/[\r\n]/.test(text)) return Buffer.from(text, 'base64');
-	const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'base64'));
-	const slice = 1 << 16; // a multiple of 4, so every slice decodes on its own
-	let written = 0;
-	for (let at = 0; at < text.length; at += slice) {
-		written += out.write(text.slice(at, at + slice), written, 'base64');
-	}
-	return written === out.length ? out : out.subarray(0, written);
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,14 +75,17 @@ function readEntries(
 			seed: typeof entry.seed === 'number' ? entry.seed : undefined,
 			finishReason: typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown',
 			url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined,
-			base64:
-				typeof entry.b64_json === 'string' && entry.b64_json !== '' ? entry.b64_json : undefined,
+			data: Buffer.isBuffer(entry.b64_json)
+				? entry.b64_json
+				: typeof entry.b64_json === 'string' && entry.b64_json !== ''
+					? entry.b64_json
+					: undefined,
 		};
 	});
 	return { created: typeof body.created === 'number' ? body.created : undefined, entries };
 }
 
-/** The image file of an entry: its base64 decoded, or its URL downloaded (without the key). */
+/** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
 async function fileOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
@@ -107,14 +97,13 @@ async function fileOf(
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 	let bytes: Buffer;
-	if (entry.base64 !== undefined) {
-		if (!BASE64.test(entry.base64)) {
-			throw fail(
-				'StepFun returned image data that is not valid base64',
-				'The image could not be decoded. Run again.',
-			);
-		}
-		bytes = decodeBase64(entry.base64);
+	if (Buffer.isBuffer(entry.data)) {
+		bytes = entry.data;
+	} else if (entry.data !== undefined) {
+		throw fail(
+			'StepFun returned image data that is not valid base64',
+			'The image could not be decoded. Run again.',
+		);
 	} else if (entry.url !== undefined) {
 		const timeoutMs = options.request.timeoutMs;
 		const result = await download(ctx, entry.url, timeoutMs);
@@ -131,7 +120,7 @@ async function fileOf(
 	const inspection = inspectImage(bytes);
 	if (!inspection.ok) {
 		throw fail(
-			entry.base64 === undefined
+			entry.data === undefined
 				? 'The file at the image URL is not an image'
 				: 'StepFun returned image data that is not an image',
 			'The data could not be read as PNG, JPEG or WebP. Run again.',
@@ -159,7 +148,7 @@ async function resultImage(
 		case 'skip':
 			return undefined;
 		case 'outputItem':
-			if (entry.base64 === undefined && entry.url === undefined) return entry;
+			if (entry.data === undefined && entry.url === undefined) return entry;
 			try {
 				return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
 			} catch {

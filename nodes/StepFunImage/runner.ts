@@ -10,10 +10,10 @@ import type { ImageAcceptance, InputImage, InputSource } from './binary';
 import { readInputImages } from './binary';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
+import { CONCURRENCY, REQUESTS_PER_MINUTE } from './limits';
 import type { ItemOptions, OperationName } from './options';
-import { CONCURRENCY } from './limits';
 import { readRunOptions } from './options';
-import { RequestLimiter } from './transport/limiter';
+import { accountLimiter, RunSlots } from './transport/limiter';
 import type { ApiResponse, Connection, PlainRequest } from './transport/request';
 import { readConnection, sendRequest } from './transport/request';
 
@@ -90,7 +90,11 @@ function nthRequest(request: PlainRequest, n: number): PlainRequest {
  * holds nothing but `error` (n8n 1.x: `error` and at most `message`; 2.x also `details`), so
  * there everything goes inside `error`; n8n then adds the input item's fields.
  */
-function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number): INodeExecutionData {
+function errorItem(
+	ctx: IExecuteFunctions,
+	error: NodeError,
+	itemIndex: number,
+): INodeExecutionData {
 	const details: IDataObject = {};
 	if (error.description) details.description = error.description;
 	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
@@ -132,16 +136,22 @@ export async function runOperation(
 
 	// Run-wide settings: when one is wrong, every item fails with its error.
 	let connection: Connection;
-	let limiter: RequestLimiter;
+	let run: { concurrency: number; requestsPerMinute: number };
 	try {
 		connection = await readConnection(ctx);
-		limiter = new RequestLimiter(
-			readRunOptions(ctx, operation.name).concurrency ?? CONCURRENCY.default,
-		);
+		// An operation without these options (Get Balance) runs at the defaults.
+		const given = readRunOptions(ctx, operation.name);
+		run = {
+			concurrency: given.concurrency ?? CONCURRENCY.default,
+			requestsPerMinute: given.requestsPerMinute ?? REQUESTS_PER_MINUTE.default,
+		};
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
 		return [items.map((_, index) => errorItem(ctx, asNodeError(ctx, error, index), index))];
 	}
+	// This run's own slots, and its share of the pace of its credential in this n8n process.
+	const slots = new RunSlots(run.concurrency);
+	const pace = accountLimiter(connection.baseUrl, connection.secret).join(run);
 	const running: Array<Promise<void>> = [];
 	let stopped = false;
 
@@ -175,9 +185,9 @@ export async function runOperation(
 			continue;
 		}
 		for (let requestIndex = 0; requestIndex < prepared.requestCount; requestIndex++) {
-			await limiter.acquire();
+			await slots.acquire();
 			if (stopped) {
-				limiter.release();
+				slots.release();
 				break;
 			}
 			// Each request fills its own place, so output order does not depend on finishing order.
@@ -185,7 +195,7 @@ export async function runOperation(
 			const sent = nthRequest(request, requestIndex);
 			const settings = prepared.options.request;
 			running.push(
-				sendRequest(ctx, connection, sent, { itemIndex, settings, limiter })
+				sendRequest(ctx, connection, sent, { itemIndex, settings, pace })
 					.then(
 						async (response) =>
 							await operation.toItems(ctx, itemIndex, prepared, {
@@ -202,11 +212,12 @@ export async function runOperation(
 						},
 						(error) => fail(itemIndex, error, slot),
 					)
-					.finally(() => limiter.release()),
+					.finally(() => slots.release()),
 			);
 		}
 	}
 	await Promise.all(running);
+	pace.leave();
 
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
+import { resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { StandIn } from '../stand-in/server.mjs';
 import type { AgentToolRunOptions, AgentToolRunResult } from './agent';
@@ -56,7 +57,11 @@ export function useStandIn(): {
 	beforeAll(async () => {
 		standIn = await startStandIn({ apiKey: API_KEY });
 	});
-	afterEach(() => standIn?.reset());
+	afterEach(() => {
+		standIn?.reset();
+		// The node paces per credential for the whole process; each test starts with a fresh pace.
+		resetAccountLimiters();
+	});
 	afterAll(async () => await standIn?.close());
 
 	const current = () => {

@@ -1,18 +1,21 @@
+import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS, RETRY_AFTER_MAX_MS } from '../limits';
+import { readJsonAnswer } from './answer';
 import type { Headers } from './errors';
 import {
 	classifyNetworkError,
 	header,
 	httpError,
 	networkError,
-	parseJson,
 	retryAfterMs,
+	secondsText,
 	stepFunApiError,
 } from './errors';
-import type { RequestLimiter } from './limiter';
+import type { AccountPace, Turn } from './limiter';
+import { RateLimitWaitExpired } from './limiter';
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
 
@@ -85,24 +88,114 @@ function backoffMs(attempt: number): number {
 	return Math.round(exponential * (0.5 + Math.random() * 0.5));
 }
 
-/** The HTTP body for one attempt; a multipart body is consumed when sent, so it is built anew. */
-function httpBody(body: PlainRequest['body']): IDataObject | FormData | undefined {
-	if (body === undefined) return undefined;
-	if (body.format === 'json') return body.fields;
-	const form = new FormData();
-	for (const [name, value] of Object.entries(body.fields)) {
-		if (value !== undefined) form.append(name, String(value));
+/** A name or file name inside a multipart header, escaped as browsers do. */
+const quoted = (text: string) =>
+	`"${text.replace(/[\r\n"]/g, (c) => ({ '\r': '%0D', '\n': '%0A', '"': '%22' })[c] ?? c)}"`;
+
+/**
+ * A multipart/form-data body as one buffer: text parts, then file parts, as FormData writes
+ * them. Built once per request and reused by its retries. (A FormData with a Blob would copy
+ * the image into the Blob and again, chunk by chunk, while sending.)
+ */
+function multipartBody(
+	fields: IDataObject,
+	files: Record<string, FilePart>,
+): { bytes: Buffer; contentType: string } {
+	const boundary = `----StepFunImageBoundary${randomBytes(12).toString('hex')}`;
+	const parts: Buffer[] = [];
+	for (const [name, value] of Object.entries(fields)) {
+		if (value === undefined) continue;
+		// Line breaks in a text part are CRLF on the wire, as FormData sends them.
+		const text = String(value).replace(/\r\n|\r|\n/g, '\r\n');
+		parts.push(
+			Buffer.from(
+				`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}\r\n\r\n${text}\r\n`,
+			),
+		);
 	}
-	for (const [name, file] of Object.entries(body.files ?? {})) {
-		form.append(name, new Blob([file.bytes], { type: file.mimeType }), file.fileName);
+	for (const [name, file] of Object.entries(files)) {
+		const type = file.mimeType.replace(/[\r\n]/g, '');
+		parts.push(
+			Buffer.from(
+				`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}; filename=${quoted(file.fileName)}\r\nContent-Type: ${type}\r\n\r\n`,
+			),
+			file.bytes,
+			Buffer.from('\r\n'),
+		);
 	}
-	return form;
+	parts.push(Buffer.from(`--${boundary}--\r\n`));
+	return { bytes: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** The HTTP body and its Content-Type header. */
+function httpBody(body: PlainRequest['body']): {
+	body?: IDataObject | Buffer;
+	headers: IDataObject;
+} {
+	if (body === undefined) return { headers: {} };
+	if (body.format === 'json') return { body: body.fields, headers: {} };
+	const { bytes, contentType } = multipartBody(body.fields, body.files ?? {});
+	return { body: bytes, headers: { 'Content-Type': contentType } };
+}
+
+/** The answer as n8n hands it over with `encoding: 'stream'`. */
 interface HttpResponse {
-	body: Buffer | undefined;
+	body: AsyncIterable<Buffer> & { destroy?: () => void };
 	headers: Headers;
 	statusCode: number;
+}
+
+/** A whole (error) answer, for its message. */
+async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+	const parts: Buffer[] = [];
+	for await (const chunk of chunks) parts.push(chunk);
+	return Buffer.concat(parts);
+}
+
+/** The wait for a turn ran out: the user learns it was the rate limit, and what to change. */
+function rateLimitWaitError(
+	ctx: IExecuteFunctions,
+	expired: RateLimitWaitExpired,
+	timeoutMs: number,
+	itemIndex: number,
+) {
+	const { concurrency, requestsPerMinute, share } = expired.pace;
+	const why =
+		share < 1
+			? 'lowered after StepFun answered 429; it rises again as requests succeed'
+			: 'the lowest Concurrency and Requests per Minute among the nodes running with this key';
+	return stepFunApiError(
+		ctx,
+		{
+			message: `Timed out after ${secondsText(timeoutMs)} waiting for StepFun's rate limit: raise the Timeout or Requests per Minute option`,
+			description: `Requests with the same API key and Base URL, from every StepFun Image node and execution in this n8n process, share one pace: now at most ${concurrency} at once and ${Math.round(requestsPerMinute)} per minute (${why}). This image could not start within its Timeout (Seconds), so nothing was sent for it. Raise Timeout (Seconds) to let requests wait longer, raise Requests per Minute or Concurrency if your StepFun tier allows more, or run fewer workflows with this key at the same time.`,
+		},
+		itemIndex,
+	);
+}
+
+async function waitForTurn(
+	ctx: IExecuteFunctions,
+	pace: AccountPace,
+	settings: RequestSettings,
+	itemIndex: number,
+	pausedMs: number | undefined,
+): Promise<Turn> {
+	try {
+		return await pace.take({
+			timeoutMs: settings.timeoutMs,
+			pausedMs,
+			signal: ctx.getExecutionCancelSignal?.(),
+		});
+	} catch (error) {
+		if (error instanceof RateLimitWaitExpired) {
+			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
+		}
+		// The execution was cancelled while this request waited.
+		throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
+			itemIndex,
+		});
+	}
 }
 
 /**
@@ -110,37 +203,52 @@ interface HttpResponse {
  * its own: 429 and 503 (StepFun refused it) and connection failures before the request was
  * written. A timeout, a reset after sending, and 500/502/504 may come after StepFun made (and
  * billed) the image (it has no job lookup), so those are resent only when the user allowed it.
+ * Every attempt waits for its turn with the credential's pace and ends it with how it went.
  */
 export async function sendRequest(
 	ctx: IExecuteFunctions,
 	connection: Connection,
 	request: PlainRequest,
-	context: { itemIndex: number; settings: RequestSettings; limiter: RequestLimiter },
+	context: { itemIndex: number; settings: RequestSettings; pace: AccountPace },
 ): Promise<ApiResponse> {
-	const { settings, itemIndex, limiter } = context;
+	const { settings, itemIndex, pace } = context;
+	const { body, headers } = httpBody(request.body);
+	let pausedMs: number | undefined;
 	for (let attempt = 0; ; attempt++) {
 		const attemptsLeft = attempt < settings.maxRetries;
-		await limiter.whenUnpaused();
+		const turn = await waitForTurn(ctx, pace, settings, itemIndex, pausedMs);
+		pausedMs = undefined;
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: `${connection.baseUrl}${request.path}`,
-			body: httpBody(request.body),
-			encoding: 'arraybuffer',
+			body,
+			// The answer is read as it arrives, so its base64 image is decoded without first
+			// holding the whole text (see answer.ts).
+			encoding: 'stream',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: settings.timeoutMs,
-			headers: { Accept: 'application/json' },
+			headers: { Accept: 'application/json', ...headers },
 			// n8n forwards the Authorization header on a cross-origin redirect unless told not to.
 			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		let response: HttpResponse;
+		let answer: Awaited<ReturnType<typeof readJsonAnswer>> | undefined;
+		let errorBody: Buffer | undefined;
 		try {
 			response = (await ctx.helpers.httpRequestWithAuthentication.call(
 				ctx,
 				CREDENTIAL_TYPE,
 				options,
 			)) as HttpResponse;
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				const length = Number(header(response.headers, 'content-length'));
+				answer = await readJsonAnswer(response.body, Number.isFinite(length) ? length : undefined);
+			} else {
+				errorBody = await readAll(response.body);
+			}
 		} catch (error) {
+			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryAfterTimeout)) {
 				await sleep(backoffMs(attempt));
@@ -156,10 +264,10 @@ export async function sendRequest(
 		}
 
 		const status = response.statusCode;
-		if (status >= 200 && status < 300) {
+		if (answer) {
+			turn.end('ok');
 			const traceId = header(response.headers, 'x-trace-id');
-			const parsed = parseJson(response.body);
-			if (!parsed.ok) {
+			if (!answer.ok) {
 				throw stepFunApiError(
 					ctx,
 					{
@@ -171,7 +279,7 @@ export async function sendRequest(
 					itemIndex,
 				);
 			}
-			return { body: parsed.value, status, traceId };
+			return { body: answer.value, status, traceId };
 		}
 
 		let refusedWaitMs: number | undefined;
@@ -180,22 +288,32 @@ export async function sendRequest(
 			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryAfterTimeout);
 		if (resendable) {
 			const requested = retryAfterMs(response.headers);
-			if (requested !== undefined && requested > RETRY_AFTER_MAX_MS) {
+			const refused = requested !== undefined && requested > RETRY_AFTER_MAX_MS;
+			const delay = refused ? backoffMs(attempt) : (requested ?? backoffMs(attempt));
+			// A 429 pauses every request of this credential and lowers its pace.
+			turn.end(status === 429 ? 'rateLimited' : 'failed', status === 429 ? delay : undefined);
+			if (refused) {
 				refusedWaitMs = requested;
 			} else if (attemptsLeft) {
-				const delay = requested ?? backoffMs(attempt);
-				if (status === 429) limiter.pause(delay);
-				await sleep(delay);
+				// After a 429 the turn itself waits out the pause; other answers wait here.
+				if (status === 429) pausedMs = delay;
+				else await sleep(delay);
 				continue;
 			}
+		} else {
+			turn.end('failed');
 		}
-		throw httpError(ctx, response, {
-			path: request.path,
-			itemIndex,
-			attempts: attempt + 1,
-			secret: connection.secret,
-			refusedWaitMs,
-			possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
-		});
+		throw httpError(
+			ctx,
+			{ ...response, body: errorBody },
+			{
+				path: request.path,
+				itemIndex,
+				attempts: attempt + 1,
+				secret: connection.secret,
+				refusedWaitMs,
+				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
+			},
+		);
 	}
 }
