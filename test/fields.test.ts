@@ -7,6 +7,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { OPTIONS } from '../nodes/StepFunImage/options';
+import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';
 import { analyze, edit, generate, getBalance, useStandIn } from './helpers/stepfun';
@@ -117,7 +118,8 @@ const rows: Record<string, Row> = {
 	},
 	'options.outputBinaryField': { run: () => stepfun.run(generate('x', { outputBinaryField: 'picture' })), check: (r) => expect(Object.keys(r.items[0].binary ?? {})).toEqual(['picture']) },
 	'options.requestsPerMinute': {
-		// One request per minute: the second item cannot start within its 1-second Timeout.
+		// One request per (real) minute: the second item cannot start within its 1-second Timeout.
+		arrange: () => resetAccountLimiters(),
 		run: () => stepfun.run(generate('x', { requestsPerMinute: 1, timeout: 1 }), { items: [{}, {}] }),
 		check: (r) => {
 			expect(r.standIn.requests).toHaveLength(1);

@@ -3,7 +3,7 @@
  * runs the real StepFun Image node through n8n's engine against the loopback StepFun stand-in.
  */
 import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
@@ -14,6 +14,9 @@ import type { AgentToolRunOptions, AgentToolRunResult } from './agent';
 import { runAsAgentTool } from './agent';
 import type { NodeSettings, RunResult } from './run-node';
 import { runNode } from './run-node';
+
+/** How long the node's pace counts a minute in tests (see useStandIn). */
+export const TEST_MINUTE_MS = 1000;
 
 /** Recognisable, so a test can search every output for it. */
 export const API_KEY = ['sk', 'stepfun', 'TEST', '5ecret', '7e57'].join('-');
@@ -57,9 +60,12 @@ export function useStandIn(): {
 	beforeAll(async () => {
 		standIn = await startStandIn({ apiKey: API_KEY });
 	});
+	// The node paces per credential for the whole process: each test starts with a fresh pace,
+	// and a "minute" of one second, so tests that are not about pacing do not wait for it.
+	// Tests about pacing set the time they need.
+	beforeEach(() => resetAccountLimiters({ minuteMs: TEST_MINUTE_MS }));
 	afterEach(() => {
 		standIn?.reset();
-		// The node paces per credential for the whole process; each test starts with a fresh pace.
 		resetAccountLimiters();
 	});
 	afterAll(async () => await standIn?.close());
