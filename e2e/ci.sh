@@ -8,7 +8,7 @@
 #
 # Measured on a 2-core machine with empty caches: prepare 6.2 min (both n8n installs in
 # parallel), apt chromium ~1.2 min (in parallel). Warm cache (n8n prepared, chromium
-# installed): about 2.5 min, all of it the scenarios (152 s measured).
+# installed): about 3.5 min, all of it the scenarios (199 s measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

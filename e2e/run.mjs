@@ -24,7 +24,9 @@ import { dirname, join } from 'node:path';
 import { startLoopbackServer } from '../test/helpers/loopback-server.mjs';
 import { makePng, startStandIn } from '../test/stand-in/server.mjs';
 import { isLineReady, LINES, prepare, selectLines } from './prepare.mjs';
+import { startGallery } from './lib/gallery.mjs';
 import { N8n } from './lib/n8n.mjs';
+import { startOpenAiStandIn } from './lib/openai-stand-in.mjs';
 import { build, pack, REPO } from './lib/pack.mjs';
 import { stopAll } from './lib/proc.mjs';
 import { createReport, secs } from './lib/report.mjs';
@@ -156,6 +158,10 @@ async function main() {
 			body: photo,
 		})),
 		echo: await startLoopbackServer(),
+		// Corpus photos by path (Analyze's Image URLs, the agent's links), and a scripted
+		// OpenAI-compatible model for n8n's OpenAI Chat Model in an AI Agent.
+		gallery: await startGallery(),
+		openAi: await startOpenAiStandIn(),
 	};
 	hosts.photo.bytes = photo;
 	const creds = {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The n8n editor in Debian's Chromium, driven by playwright-core (installed by
 // e2e/prepare.mjs into the cache, never downloading a browser): opens a workflow with a
-// StepFun Image node for Generate and one for Edit, opens each node's panel, asserts the
-// field labels a user must see, and saves PNG screenshots to docs/.
+// StepFun Image node for Generate, one for Edit and one for Analyze, opens each node's panel,
+// asserts the field labels a user must see, and saves PNG screenshots to docs/.
 //
 // Used by e2e/scenarios/editor-screenshots.mjs (scenario 7). Standalone: `node e2e/screenshot.mjs` starts its own
 // n8n 2.41.1 + stand-in (package from `npm pack`, dist/ must be built).
@@ -28,6 +28,31 @@ export const EXPECTED_LABELS = {
 		'Input Binary Field',
 		'Options',
 	],
+	'Analyze Image': [
+		'Credential',
+		'Resource',
+		'Operation',
+		'Image Source',
+		'Input Binary Fields',
+		'Model',
+		'Prompt',
+		'Options',
+		'JSON Output',
+		'Detail',
+	],
+};
+
+/** Where each panel's screenshot goes. */
+const PANEL_FILES = {
+	'Generate Image': 'node-generate.png',
+	'Edit Image': 'node-edit.png',
+	'Analyze Image': 'node-analyze.png',
+};
+
+/** The output fields a panel's JSON view must show after the run (the Edit panel keeps the binary view). */
+const OUTPUT_FIELDS = {
+	'Generate Image': ['seed', 'finishReason', 'width', 'height'],
+	'Analyze Image': ['text', 'parsed', 'caption', 'tags', 'usage', 'finishReason'],
 };
 
 async function loadPlaywright() {
@@ -88,8 +113,10 @@ export async function takeScreenshots(n8n, { workflowId, outDir = DOCS, execute 
 		await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 60_000 });
 		await dismissPopups(page);
 		const nodes = await page.locator('[data-test-id="canvas-node"]').count();
-		if (nodes < 3) throw new Error(`expected 3 nodes on the canvas, found ${nodes}`);
-		// Fit the view so the three nodes are centred, then let the canvas settle.
+		const expectedNodes = Object.keys(EXPECTED_LABELS).length + 1;
+		if (nodes < expectedNodes)
+			throw new Error(`expected ${expectedNodes} nodes on the canvas, found ${nodes}`);
+		// Fit the view so the nodes are centred, then let the canvas settle.
 		await page.keyboard.press('1').catch(() => {});
 		await page.waitForTimeout(800);
 		// The node icon ships in the tarball: the canvas would show a "?" placeholder otherwise.
@@ -147,21 +174,19 @@ export async function takeScreenshots(n8n, { workflowId, outDir = DOCS, execute 
 				throw new Error(
 					`panel "${name}" lacks labels: ${missing.join(', ')}\n--- panel text ---\n${text.slice(0, 1500)}`,
 				);
-			if (execute && name === 'Generate Image') {
-				// Show the output item's metadata as JSON (the Edit panel keeps the binary view).
+			if (execute && OUTPUT_FIELDS[name]) {
+				// Show the output item as JSON.
 				const tableTab = panel.getByText('JSON', { exact: true }).last();
 				if (await tableTab.count()) {
 					await tableTab.click({ timeout: 5000 });
 					await page.waitForTimeout(700);
 					const after = await panel.innerText();
-					const fields = ['seed', 'finishReason', 'width', 'height'].filter(
-						(f) => !after.includes(f),
-					);
+					const fields = OUTPUT_FIELDS[name].filter((f) => !after.includes(f));
 					if (fields.length)
 						throw new Error(`the output JSON of "${name}" lacks ${fields.join(', ')}`);
 				}
 			}
-			const file = join(outDir, name === 'Generate Image' ? 'node-generate.png' : 'node-edit.png');
+			const file = join(outDir, PANEL_FILES[name]);
 			await page.screenshot({ path: file });
 			done.push(`${name}: ${labels.length} labels → ${file.split('/').pop()}`);
 			await page.keyboard.press('Escape');
@@ -197,6 +222,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 	const { N8n } = await import('./lib/n8n.mjs');
 	const { pack } = await import('./lib/pack.mjs');
 	const wf = await import('./lib/workflows.mjs');
+	const { analyzeShowcase } = await import('./lib/workflows-analyze.mjs');
 	const { startStandIn } = await import('../test/stand-in/server.mjs');
 	const { stopAll } = await import('./lib/proc.mjs');
 	const line = LINES.find((l) => l.id === 'current');
@@ -210,7 +236,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 		if (!process.env.E2E_PACKAGE_TGZ) rmSync(dirname(tgz), { recursive: true, force: true });
 		const cred = wf.credential({ apiKey: standIn.apiKey, baseUrl: standIn.baseUrl });
 		await n8n.importCredentials([cred]);
-		const showcase = wf.panelShowcase({ cred });
+		const showcase = analyzeShowcase({ cred });
 		await n8n.importWorkflows([showcase]);
 		await n8n.start({ owner: true });
 		for (const line of await takeScreenshots(n8n, { workflowId: showcase.id })) console.log(line);

@@ -14,13 +14,13 @@ export function credential({
 	return { id, name, type: CREDENTIAL_TYPE, data: { apiKey, region: 'custom', baseUrl } };
 }
 
-const credRef = (cred) => ({ [CREDENTIAL_TYPE]: { id: cred.id, name: cred.name } });
+export const credRef = (cred) => ({ [CREDENTIAL_TYPE]: { id: cred.id, name: cred.name } });
 
-function node(name, type, typeVersion, position, parameters, extra = {}) {
+export function node(name, type, typeVersion, position, parameters, extra = {}) {
 	return { id: randomUUID(), name, type, typeVersion, position, parameters, ...extra };
 }
 
-function chain(...names) {
+export function chain(...names) {
 	const connections = {};
 	for (let i = 0; i < names.length - 1; i++) {
 		connections[names[i]] = { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] };
@@ -28,7 +28,7 @@ function chain(...names) {
 	return connections;
 }
 
-function workflow(id, name, nodes, connections, settings = {}) {
+export function workflow(id, name, nodes, connections, settings = {}) {
 	return {
 		id,
 		name,
@@ -48,7 +48,7 @@ export const noCombinedMode = (version) =>
 	`n8n ${version} has no combined binary mode (no binaryMode workflow setting, files always in item.binary)`;
 
 /** A Set node (version 3.4) assigning `fields` ({ name: [type, value] }) to each item. */
-function setNode(name, position, fields) {
+export function setNode(name, position, fields) {
 	return node(name, 'n8n-nodes-base.set', 3.4, position, {
 		mode: 'manual',
 		assignments: {
@@ -66,7 +66,7 @@ function setNode(name, position, fields) {
 export const MODEL = { __rl: true, mode: 'id', value: 'step-image-edit-2' };
 
 /** A StepFun Image node (version 1) of resource Image with the default model, using `cred`. */
-function stepFunNode(name, position, cred, parameters) {
+export function stepFunNode(name, position, cred, parameters) {
 	return node(
 		name,
 		NODE_TYPE,

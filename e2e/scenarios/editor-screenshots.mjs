@@ -1,16 +1,16 @@
 // 7. Chromium opens the editor of n8n 2.x, runs the workflow with "Execute workflow",
-// opens the Generate and Edit panels, checks the labels a user must see and saves the
-// screenshots (e2e/.artifacts/screenshots/, or docs/ with --update-screenshots).
+// opens the Generate, Edit and Analyze panels, checks the labels a user must see and saves
+// the screenshots (e2e/.artifacts/screenshots/, or docs/ with --update-screenshots).
 import { existsSync } from 'node:fs';
 
-import * as wf from '../lib/workflows.mjs';
+import { analyzeShowcase } from '../lib/workflows-analyze.mjs';
 import { CHROMIUM, takeScreenshots } from '../screenshot.mjs';
 
 export default function editorScreenshots(ctx) {
 	const { n8n, line, creds, full, opt } = ctx;
 	if (!full || line.id !== 'current' || !opt.screenshots) return undefined;
 	const title =
-		'7 editor (Chromium): workflow run from the editor, Generate and Edit panels show their fields; screenshots';
+		'7 editor (Chromium): workflow run from the editor, Generate, Edit and Analyze panels show their fields; screenshots';
 	if (!existsSync(CHROMIUM) && !process.env.E2E_REQUIRE_SCREENSHOTS)
 		return {
 			title: '7 editor screenshots',
@@ -18,7 +18,7 @@ export default function editorScreenshots(ctx) {
 			when: () => !!n8n.cookie,
 			skip: `${CHROMIUM} not installed (apt-get install -y chromium); CI sets E2E_REQUIRE_SCREENSHOTS=1`,
 		};
-	const workflow = wf.panelShowcase({ cred: creds.good });
+	const workflow = analyzeShowcase({ cred: creds.good });
 	return {
 		title,
 		stage: 'server',

@@ -3,9 +3,10 @@
 // before its setup, with
 //   ctx = { tag, line, mode, full, n8n, opt, state, standIn, hosts, keys, creds }
 //   (`full`: the first binary data mode of an n8n line, where the long scenarios run;
-//    `state`: what one scenario leaves for a later one; `hosts.photo`, `hosts.echo`:
-//    loopback web servers; `keys.good|bad`, `creds.good|bad|example`: StepFun keys and
-//    credentials pointing at the stand-in).
+//    `state`: what one scenario leaves for a later one; `hosts.photo`, `hosts.echo`,
+//    `hosts.gallery` (corpus photos by path): loopback web servers; `hosts.openAi`: a
+//    scripted OpenAI-compatible model; `keys.good|bad`, `creds.good|bad|example`: StepFun
+//    keys and credentials pointing at the stand-in).
 // A scenario is
 //   { title, stage: 'cli' | 'server', credentials?, workflows?, activate?, tryActivate?, when?, skip?, run }
 //   - credentials, workflows: imported in the setup (the same object listed twice is
@@ -32,6 +33,9 @@ import webhookEdit from './webhook-edit.mjs';
 import webhookErrorBranch from './webhook-error-branch.mjs';
 import webhookMotionPhoto from './webhook-motion-photo.mjs';
 import wrongKey from './wrong-key.mjs';
+import analyze from './analyze.mjs';
+import balance from './balance.mjs';
+import agentTool from './agent-tool.mjs';
 
 export const SCENARIOS = [
 	// stage cli
@@ -52,4 +56,8 @@ export const SCENARIOS = [
 	combinedUploadEdit,
 	webhookMotionPhoto,
 	editorScreenshots,
+	// Analyze, Get Balance, the AI Agent tool (stages cli and server)
+	analyze,
+	balance,
+	agentTool,
 ];
