@@ -134,6 +134,22 @@ describe('Analyze: image URLs', () => {
 		]);
 	});
 
+	it('links with commas in their path (image CDNs) are one link each; a comma before a new link separates', async () => {
+		host.requests.length = 0;
+		const { error } = await stepfun.run(
+			analyze('Compare', {}, { imageSource: 'url', imageUrls: `${host.url}/upload/w_400,h_300,c_fill/a.jpg, ${host.url}/b.png` }),
+		);
+		expect(error).toBeUndefined();
+		expect(host.requests.map((request) => request.url)).toEqual(['/upload/w_400,h_300,c_fill/a.jpg', '/b.png']);
+	});
+
+	it('more than 60 links passed to StepFun are refused before sending', async () => {
+		const links = Array.from({ length: 61 }, (_, index) => `https://photos.example/${index}.jpg`).join('\n');
+		const { error, standIn } = await stepfun.run(analyze('Compare', {}, { imageSource: 'url', imageUrls: links, imageUrlMode: 'link' }));
+		expect(error?.message).toBe('Image URLs: 61 images in one request; StepFun reads at most 60 (item 0)');
+		expect(standIn.requests).toEqual([]);
+	});
+
 	it('"Links (StepFun Downloads Them)" passes the links on', async () => {
 		host.requests.length = 0;
 		const { error, standIn } = await stepfun.run(analyze('Compare', {}, { imageSource: 'url', imageUrls: `${host.url}/a.jpg`, imageUrlMode: 'link' }));

@@ -125,7 +125,7 @@ const cases: FaultCase[] = [
 		statuses: [429, 429, 429, 429],
 		message: 'StepFun error 429: Rate limit reached',
 		description: [
-			"StepFun's rate limit for your account was hit. Lower the Concurrency option, raise Max Retries, or try later.",
+			"StepFun's rate limit for your account was hit. Lower the Concurrency or Requests per Minute option, raise Max Retries, or try later.",
 			'Gave up after 4 attempts.',
 		],
 		httpCode: '429',

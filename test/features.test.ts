@@ -160,3 +160,18 @@ describe('Model list', () => {
 		expect(standIn.requests[0].json.model).toBe('step-image-edit-2');
 	});
 });
+
+describe('the node in the editor', () => {
+	it('lists every operation under its resource, and its canvas subtitle names each', () => {
+		const { properties, subtitle } = new StepFunImage().description;
+		const lists = properties.filter((property) => property.name === 'operation');
+		expect(lists.map((list) => [list.displayOptions?.show?.resource, (list.options as Array<{ value: string }>).map((option) => option.value)])).toEqual([
+			[['image'], ['generate', 'edit', 'analyze']],
+			[['account'], ['getBalance']],
+		]);
+		for (const list of lists) {
+			for (const option of list.options as Array<{ value: string; name: string }>) expect(subtitle).toContain(`${option.value}: "`);
+		}
+	});
+});
+

@@ -38,7 +38,7 @@ describe('On Error: Continue (using error output)', () => {
 		const [failed] = outputs[1];
 		expect(failed.pairedItem).toEqual({ item: 1 });
 		expect(failed.json).toMatchObject({
-			error: { message: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)', itemIndex: 1 },
+			error: { message: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)', kind: 'input', itemIndex: 1 },
 			// n8n adds the input item's fields, so the error branch can still answer the uploader.
 			email: 'bob@example.com',
 		});
@@ -54,6 +54,8 @@ describe('On Error: Continue (using error output)', () => {
 		const error = outputs[1][0].json.error as IDataObject;
 		expect(error.message).toBe('StepFun error 451: Image failed moderation');
 		expect(error.httpCode).toBe('451');
+		// A failure of StepFun, not of the upload: an error branch answers 5xx, not 4xx.
+		expect(error.kind).toBe('api');
 		expect(error.traceId).toBe(stepfun.standIn.requests[0].traceId);
 	});
 
@@ -63,6 +65,7 @@ describe('On Error: Continue (using error output)', () => {
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(outputs[0][1].json).toMatchObject({
 			error: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)',
+			kind: 'input',
 			itemIndex: 1,
 		});
 		expect(outputs[0][1].json.description).toMatch(/iPhones save HEIC/);

@@ -59,6 +59,21 @@ describe('retry and billing: one rule per failure', () => {
 		});
 	});
 
+	it.each([
+		['no answer within Timeout', { hang: true }, /^The request was sent, so StepFun may have made \(and billed\) it; it was resent, as Retry Possibly Billed Requests allows\. Raise the Timeout option if StepFun needs longer\. Gave up after 2 attempts\.$/],
+		['a reset after sending', { reset: true }, /^The request was sent, so StepFun may have made \(and billed\) it; it was resent, as Retry Possibly Billed Requests allows\. Gave up after 2 attempts\.$/],
+	] as const)('%s every time, resending allowed: the error says it was resent', async (_, fault, description) => {
+		stepfun.standIn.fault('/v1/images/generations', fault, fault);
+		const { error } = await stepfun.run(generate('A fox', { timeout: 1, maxRetries: 1, retryAfterTimeout: true }));
+		expect((error as { description?: string }).description).toMatch(description);
+	});
+
+	it('a reset, resending not allowed: says to run again, not to raise the Timeout', async () => {
+		stepfun.standIn.fault('/v1/images/generations', { reset: true });
+		const { error } = await stepfun.run(generate('A fox'));
+		expect((error as { description?: string }).description).toContain('it was not resent automatically. Run again, or turn on "Retry Possibly Billed Requests"');
+	});
+
 	it('a connection that never opened (nothing sent) is retried up to Max Retries', async () => {
 		const { error } = await stepfun.run(generate('A fox', { maxRetries: 1 }), { credentials: { baseUrl: 'http://127.0.0.1:1' } });
 		expect(error?.message).toBe('Could not connect to StepFun at http://127.0.0.1:1/v1 (ECONNREFUSED)');

@@ -179,3 +179,18 @@ describe('nothing waits forever', () => {
 		expect(items[1].json.itemIndex).toBe(1);
 	});
 });
+
+describe('Stop Workflow while requests wait for their turn', () => {
+	it('a request still waiting in the pace is not sent once an earlier item failed', async () => {
+		// A real minute and one request per minute: the second item waits a minute for its turn,
+		// unless the run gives it up when the first fails.
+		resetAccountLimiters();
+		stepfun.standIn.fault('/v1/images/generations', { status: 400, body: { error: { message: 'bad prompt', type: 'request_params_invalid' } } });
+		const { error, standIn } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, requestsPerMinute: 1 }), {
+			items: prompts('item', 2),
+		});
+		expect(error?.message).toBe('StepFun error 400: bad prompt');
+		expect(standIn.requests).toHaveLength(1);
+	});
+});
+

@@ -3,6 +3,7 @@ import type {
 	ILoadOptionsFunctions,
 	INodeExecutionData,
 	INodeListSearchResult,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
@@ -16,10 +17,31 @@ import { listModels } from './models';
 import type { Operation } from './runner';
 import { runOperation } from './runner';
 
+/** Every operation, listed in this order under its resource. */
+const OPERATION_LIST: Operation[] = [generate, edit, analyze, getBalance];
+
 /** Each operation's module, by the value of its Operation parameter. */
-const OPERATIONS = new Map<string, Operation>(
-	[generate, edit, analyze, getBalance].map((operation) => [operation.name, operation]),
-);
+const OPERATIONS = new Map(OPERATION_LIST.map((operation) => [operation.name, operation]));
+
+const RESOURCES = [
+	{ name: 'Image', value: 'image' },
+	{ name: 'Account', value: 'account' },
+] as const;
+
+/** The Operation list of one resource, from the operations' own entries. */
+function operationProperty(resource: Operation['resource']): INodeProperties {
+	const operations = OPERATION_LIST.filter((operation) => operation.resource === resource);
+	const first = operations[0].name;
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: [resource] } },
+		options: operations.map((operation) => ({ value: operation.name, ...operation.choice })),
+		default: first,
+	};
+}
 
 export class StepFunImage implements INodeType {
 	description: INodeTypeDescription = {
@@ -28,6 +50,7 @@ export class StepFunImage implements INodeType {
 		icon: { light: 'file:../../icons/stepfun.svg', dark: 'file:../../icons/stepfun.dark.svg' },
 		group: ['transform'],
 		version: 1,
+		// What the canvas shows under the node's name; test/features.test.ts checks it names every operation.
 		subtitle:
 			'={{ { generate: "Generate Image", edit: "Edit Image", analyze: "Analyze Image", getBalance: "Get Balance" }[$parameter["operation"]] }}',
 		description: 'Generate, edit and analyze images with StepFun',
@@ -42,60 +65,11 @@ export class StepFunImage implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [
-					{ name: 'Image', value: 'image' },
-					{ name: 'Account', value: 'account' },
-				],
+				options: [...RESOURCES],
 				default: 'image',
 			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['image'] } },
-				options: [
-					{
-						name: 'Generate',
-						value: 'generate',
-						action: 'Generate an image',
-						description: 'Create an image from a text prompt',
-					},
-					{
-						name: 'Edit',
-						value: 'edit',
-						action: 'Edit an image',
-						description: 'Change an image from an earlier node as a prompt describes',
-					},
-					{
-						name: 'Analyze',
-						value: 'analyze',
-						action: 'Analyze an image',
-						description: 'Ask a vision model about one or more images',
-					},
-				],
-				default: 'generate',
-			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['account'] } },
-				options: [
-					{
-						name: 'Get Balance',
-						value: 'getBalance',
-						action: 'Get the account balance',
-						description: 'What the StepFun account can spend (free)',
-					},
-				],
-				default: 'getBalance',
-			},
-			...generate.description,
-			...edit.description,
-			...analyze.description,
-			...getBalance.description,
+			...RESOURCES.map(({ value }) => operationProperty(value)),
+			...OPERATION_LIST.flatMap((operation) => operation.description),
 		],
 	};
 
@@ -112,7 +86,8 @@ export class StepFunImage implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const name = this.getNodeParameter('operation', 0);
-		const operation = typeof name === 'string' ? OPERATIONS.get(name) : undefined;
+		const operation =
+			typeof name === 'string' ? OPERATIONS.get(name as Operation['name']) : undefined;
 		if (!operation) {
 			throw new NodeOperationError(this.getNode(), `Unknown operation ${JSON.stringify(name)}`, {
 				description: `This version of the node offers: ${[...OPERATIONS.keys()].join(', ')}. Update the package, or pick one of these.`,

@@ -373,6 +373,24 @@ function sourcesLabel(sources: InputSource[]): string {
 	return kind === 'url' ? 'Image URLs' : kind === 'base64' ? 'Image Data' : 'Input Binary Fields';
 }
 
+/** Refuses more images than one request takes. */
+export function checkImageCount(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	label: string,
+	count: number,
+	accept: ImageAcceptance,
+): void {
+	if (count <= accept.maxImages) return;
+	throw invalidField(
+		ctx,
+		itemIndex,
+		label,
+		`${count} images in one request; StepFun reads at most ${accept.maxImages}`,
+		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
+	);
+}
+
 /**
  * Reads an item's input images and checks each, and all of them together, against what the
  * operation accepts; called just before the item's requests.
@@ -384,15 +402,7 @@ export async function readInputImages(
 	accept: ImageAcceptance,
 	timeoutMs: number,
 ): Promise<InputImage[]> {
-	if (sources.length > accept.maxImages) {
-		throw invalidField(
-			ctx,
-			itemIndex,
-			sourcesLabel(sources),
-			`${sources.length} images in one request; StepFun reads at most ${accept.maxImages}`,
-			`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
-		);
-	}
+	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
 	const images: InputImage[] = [];
 	let total = 0;
 	for (const source of sources) {

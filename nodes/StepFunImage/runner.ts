@@ -13,9 +13,10 @@ import { asNodeError } from './errors';
 import { CONCURRENCY, REQUESTS_PER_MINUTE } from './limits';
 import type { ItemOptions, OperationName } from './options';
 import { readRunOptions } from './options';
+import type { AccountPace } from './transport/limiter';
 import { accountLimiter, RunSlots } from './transport/limiter';
 import type { ApiResponse, Connection, PlainRequest } from './transport/request';
-import { readConnection, sendRequest } from './transport/request';
+import { isRunStopped, readConnection, sendRequest } from './transport/request';
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
 export interface PreparedItem {
@@ -39,9 +40,12 @@ export interface Answer {
 	inputs: InputImage[];
 }
 
-/** What an operation file provides; the runner does the rest. */
+/** What an operation file provides; the node lists it and the runner does the rest. */
 export interface Operation {
 	name: OperationName;
+	resource: 'image' | 'account';
+	/** Its entry in the Operation list: what it is called, the action n8n names it by, a line of help. */
+	choice: { name: string; action: string; description: string };
 	description: INodeProperties[];
 	/** Reads and checks one item's parameters; no I/O, so every item is checked before any is sent. */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number) => PreparedItem;
@@ -88,14 +92,16 @@ function nthRequest(request: PlainRequest, n: number): PlainRequest {
  * The item On Error "Continue" outputs in place of a failed request, paired to its input. With
  * "Continue (using error output)" n8n routes an item to the error output only when its JSON
  * holds nothing but `error` (n8n 1.x: `error` and at most `message`; 2.x also `details`), so
- * there everything goes inside `error`; n8n then adds the input item's fields.
+ * there everything goes inside `error`; n8n then adds the input item's fields. `kind` tells a
+ * bad input (answer the uploader 4xx) from a failure of StepFun or the network (5xx).
  */
 function errorItem(
 	ctx: IExecuteFunctions,
 	error: NodeError,
 	itemIndex: number,
 ): INodeExecutionData {
-	const details: IDataObject = {};
+	// `input`: the item's own data was refused and nothing was sent; `api`: StepFun, or the way to it.
+	const details: IDataObject = { kind: error instanceof NodeApiError ? 'api' : 'input' };
 	if (error.description) details.description = error.description;
 	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
 	if (typeof error.context.traceId === 'string') details.traceId = error.context.traceId;
@@ -132,18 +138,18 @@ export async function runOperation(
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
-	const outcomes: Outcome[][] = items.map(() => []);
 
 	// Run-wide settings: when one is wrong, every item fails with its error.
 	let connection: Connection;
 	let run: { concurrency: number; requestsPerMinute: number };
 	try {
 		connection = await readConnection(ctx);
-		// An operation without these options (Get Balance) runs at the defaults.
+		// An operation without these options (Get Balance) runs at the most the options allow, so
+		// that it never tightens the pace of other runs with the same key.
 		const given = readRunOptions(ctx, operation.name);
 		run = {
-			concurrency: given.concurrency ?? CONCURRENCY.default,
-			requestsPerMinute: given.requestsPerMinute ?? REQUESTS_PER_MINUTE.default,
+			concurrency: given.concurrency ?? CONCURRENCY.max,
+			requestsPerMinute: given.requestsPerMinute ?? REQUESTS_PER_MINUTE.max,
 		};
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
@@ -152,13 +158,36 @@ export async function runOperation(
 	// This run's own slots, and its share of the pace of its credential in this n8n process.
 	const slots = new RunSlots(run.concurrency);
 	const pace = accountLimiter(connection.baseUrl, connection.secret).join(run);
+	try {
+		return await runItems(ctx, operation, { items, continueOnFail, connection, slots, pace });
+	} finally {
+		pace.leave();
+	}
+}
+
+/** Sends the items' requests within the run's slots and pace, and outputs in input order. */
+async function runItems(
+	ctx: IExecuteFunctions,
+	operation: Operation,
+	run: {
+		items: INodeExecutionData[];
+		continueOnFail: boolean;
+		connection: Connection;
+		slots: RunSlots;
+		pace: AccountPace;
+	},
+): Promise<INodeExecutionData[][]> {
+	const { items, continueOnFail, connection, slots, pace } = run;
+	const outcomes: Outcome[][] = items.map(() => []);
 	const running: Array<Promise<void>> = [];
-	let stopped = false;
+	// Without Continue On Fail the first failure stops the run: no further request starts, and
+	// those still waiting for their turn in the pace are not sent; those sent finish.
+	const stop = new AbortController();
+	const stopped = () => stop.signal.aborted;
 
 	const fail = (itemIndex: number, error: unknown, slot = outcomes[itemIndex].length) => {
 		outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
-		// Without Continue On Fail no further request starts; those in flight finish.
-		if (!continueOnFail) stopped = true;
+		if (!continueOnFail) stop.abort();
 	};
 
 	// Parameters of all items first: without Continue On Fail, a bad item stops the run before
@@ -172,7 +201,7 @@ export async function runOperation(
 		}
 	});
 
-	for (let itemIndex = 0; itemIndex < items.length && !stopped; itemIndex++) {
+	for (let itemIndex = 0; itemIndex < items.length && !stopped(); itemIndex++) {
 		const prepared = preparedItems[itemIndex];
 		if (!prepared) continue;
 		let request: PlainRequest;
@@ -186,7 +215,7 @@ export async function runOperation(
 		}
 		for (let requestIndex = 0; requestIndex < prepared.requestCount; requestIndex++) {
 			await slots.acquire();
-			if (stopped) {
+			if (stopped()) {
 				slots.release();
 				break;
 			}
@@ -195,7 +224,7 @@ export async function runOperation(
 			const sent = nthRequest(request, requestIndex);
 			const settings = prepared.options.request;
 			running.push(
-				sendRequest(ctx, connection, sent, { itemIndex, settings, pace })
+				sendRequest(ctx, connection, sent, { itemIndex, settings, pace, stop: stop.signal })
 					.then(
 						async (response) =>
 							await operation.toItems(ctx, itemIndex, prepared, {
@@ -210,14 +239,17 @@ export async function runOperation(
 						(produced) => {
 							outcomes[itemIndex][slot] = { items: produced };
 						},
-						(error) => fail(itemIndex, error, slot),
+						(error) => {
+							// Not sent because an earlier failure stopped the run: nothing to report.
+							if (isRunStopped(error)) outcomes[itemIndex][slot] = { items: [] };
+							else fail(itemIndex, error, slot);
+						},
 					)
 					.finally(() => slots.release()),
 			);
 		}
 	}
 	await Promise.all(running);
-	pace.leave();
 
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

@@ -139,7 +139,7 @@ function hintForStatus(status: number, path: string): string {
 				? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
 				: "Not found. Check the credential's Region or Base URL.";
 		case 429:
-			return "StepFun's rate limit for your account was hit. Lower the Concurrency option, raise Max Retries, or try later.";
+			return "StepFun's rate limit for your account was hit. Lower the Concurrency or Requests per Minute option, raise Max Retries, or try later.";
 		case 451:
 			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
 		case 500:
@@ -226,6 +226,8 @@ export function networkError(
 		attempts: number;
 		/** What n8n said, for a failure before sending. */
 		message?: string;
+		/** Whether a request that may be billed was allowed to be resent. */
+		resent?: boolean;
 	},
 ): NodeApiError {
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
@@ -258,7 +260,9 @@ export function networkError(
 		ctx,
 		{
 			message: what,
-			description: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. Raise the Timeout option, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
+			description: context.resent
+				? `The request was sent, so StepFun may have made (and billed) it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
+				: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
 		},
 		context.itemIndex,
 	);

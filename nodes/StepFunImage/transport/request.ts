@@ -174,23 +174,41 @@ function rateLimitWaitError(
 	);
 }
 
+/** A request the run gave up before it was sent: another item failed, and the run stops. */
+function runStopped(ctx: IExecuteFunctions, itemIndex: number): NodeOperationError {
+	const error = new NodeOperationError(ctx.getNode(), 'Not sent: the run stopped at a failure', {
+		itemIndex,
+	});
+	error.context.notSent = 'runStopped';
+	return error;
+}
+
+/** Whether a request was given up because the run stopped (so it has nothing to report). */
+export function isRunStopped(error: unknown): boolean {
+	return error instanceof NodeOperationError && error.context.notSent === 'runStopped';
+}
+
 async function waitForTurn(
 	ctx: IExecuteFunctions,
 	pace: AccountPace,
-	settings: RequestSettings,
-	itemIndex: number,
+	context: { settings: RequestSettings; itemIndex: number; stop?: AbortSignal },
 	pausedMs: number | undefined,
 ): Promise<Turn> {
+	const { settings, itemIndex, stop } = context;
+	if (stop?.aborted) throw runStopped(ctx, itemIndex);
+	const cancel = ctx.getExecutionCancelSignal?.();
+	const signals = [cancel, stop].filter((signal): signal is AbortSignal => signal !== undefined);
 	try {
 		return await pace.take({
 			timeoutMs: settings.timeoutMs,
 			pausedMs,
-			signal: ctx.getExecutionCancelSignal?.(),
+			signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
 		});
 	} catch (error) {
 		if (error instanceof RateLimitWaitExpired) {
 			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
 		}
+		if (stop?.aborted && !cancel?.aborted) throw runStopped(ctx, itemIndex);
 		// The execution was cancelled while this request waited.
 		throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
 			itemIndex,
@@ -209,14 +227,20 @@ export async function sendRequest(
 	ctx: IExecuteFunctions,
 	connection: Connection,
 	request: PlainRequest,
-	context: { itemIndex: number; settings: RequestSettings; pace: AccountPace },
+	context: {
+		itemIndex: number;
+		settings: RequestSettings;
+		pace: AccountPace;
+		/** Aborted when the run stops: a request still waiting for its turn is not sent. */
+		stop?: AbortSignal;
+	},
 ): Promise<ApiResponse> {
 	const { settings, itemIndex, pace } = context;
 	const { body, headers } = httpBody(request.body);
 	let pausedMs: number | undefined;
 	for (let attempt = 0; ; attempt++) {
 		const attemptsLeft = attempt < settings.maxRetries;
-		const turn = await waitForTurn(ctx, pace, settings, itemIndex, pausedMs);
+		const turn = await waitForTurn(ctx, pace, context, pausedMs);
 		pausedMs = undefined;
 		const options: IHttpRequestOptions = {
 			method: request.method,
@@ -260,6 +284,7 @@ export async function sendRequest(
 				itemIndex,
 				attempts: attempt + 1,
 				message: error instanceof Error ? error.message : undefined,
+				resent: settings.retryAfterTimeout,
 			});
 		}
 

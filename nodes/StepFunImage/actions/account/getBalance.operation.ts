@@ -58,6 +58,12 @@ const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer
 
 export const getBalance: Operation = {
 	name: 'getBalance',
+	resource: 'account',
+	choice: {
+		name: 'Get Balance',
+		action: 'Get the account balance',
+		description: 'What the StepFun account can spend (free)',
+	},
 	description: operationProperties('account', 'getBalance', properties),
 	prepare,
 	toItems,

@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ImageAcceptance, InputImage, InputSource } from '../../binary';
 import {
 	binaryFieldSource,
+	checkImageCount,
 	dataSource,
 	imageDataProperty,
 	imageSourceProperty,
@@ -158,9 +159,13 @@ function imagesOf(
 	}
 	if (source === 'url') {
 		const { field, value } = parameter('imageUrls', 'Image URLs');
-		const urls = listOf(value, /[\s,]+/).map((url) => urlSource(field, url));
+		// Links hold no white space, but may hold commas (…/w_400,h_300/photo.jpg): a comma only
+		// separates where the next link starts.
+		const urls = listOf(value, /\s*,\s*(?=https?:\/\/)|\s+/i).map((url) => urlSource(field, url));
 		if (urls.length === 0) throw none(field, 'Enter one or more links starting with https://.');
 		if (readParameter(ctx, 'imageUrlMode', itemIndex, 'download') === 'link') {
+			// StepFun downloads these itself, so their number is checked here.
+			checkImageCount(ctx, itemIndex, 'Image URLs', urls.length, ANALYZE_ACCEPTS);
 			return { sources: [], links: urls.map(({ url }) => url) };
 		}
 		return { sources: urls, links: [] };
@@ -314,6 +319,12 @@ const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer
 
 export const analyze: Operation = {
 	name: 'analyze',
+	resource: 'image',
+	choice: {
+		name: 'Analyze',
+		action: 'Analyze an image',
+		description: 'Ask a vision model about one or more images',
+	},
 	description: operationProperties('image', 'analyze', properties),
 	prepare,
 	withInputs,

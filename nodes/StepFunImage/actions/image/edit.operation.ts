@@ -118,6 +118,12 @@ function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
 
 export const edit: Operation = {
 	name: 'edit',
+	resource: 'image',
+	choice: {
+		name: 'Edit',
+		action: 'Edit an image',
+		description: 'Change an image from an earlier node as a prompt describes',
+	},
 	description: operationProperties('image', 'edit', properties),
 	prepare,
 	// StepFun takes the image as the multipart file part "image".

@@ -67,6 +67,12 @@ function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
 
 export const generate: Operation = {
 	name: 'generate',
+	resource: 'image',
+	choice: {
+		name: 'Generate',
+		action: 'Generate an image',
+		description: 'Create an image from a text prompt',
+	},
 	description: operationProperties('image', 'generate', properties),
 	prepare,
 	toItems: imageItems,
