@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Scale-out test (`npm run test:scale`, issue 7): the packed node in n8n 2.41's queue
+// Scale-out test (`npm run test:scale`): the packed node in n8n 2.41's queue
 // mode on loopback — Redis and PostgreSQL from Debian's packages (apt-get installs them
 // when missing), n8n main (EXECUTIONS_MODE=queue, DB_TYPE=postgresdb, binary data mode
 // `database`) taking webhooks, and two `n8n worker` processes, each with its own user

@@ -188,6 +188,12 @@ describe('Analyze: the answer', () => {
 		expect((items[0].json.parsed as IDataObject).caption).toBe('Stand-in caption for "Caption and tags"');
 	});
 
+	it('JSON Output with the JSON in a Markdown code fence: parsed all the same', async () => {
+		stepfun.standIn.fault(CHAT, { transform: (json: IDataObject) => ({ ...json, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '```json\n{"caption": "A mug", "tags": ["mug"]}\n```' } }] }) });
+		const { items } = await stepfun.run(analyze('Caption', { jsonOutput: true }), { items: [photos] });
+		expect(items[0].json.parsed).toEqual({ caption: 'A mug', tags: ['mug'] });
+	});
+
 	it('JSON Output with an answer that is not JSON: a clear error', async () => {
 		stepfun.standIn.fault(CHAT, { transform: (json: IDataObject) => ({ ...json, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Sure! Here it is: caption' } }] }) });
 		const { error } = await stepfun.run(analyze('Caption', { jsonOutput: true }), { items: [photos] });

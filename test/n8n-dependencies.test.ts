@@ -4,10 +4,11 @@
  */
 import { ExecuteContext, SupplyDataContext } from 'n8n-core';
 import type { INode } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { BINARY_IN_JSON_PROPERTY, NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { nodeApiErrorWithMessage } from '../nodes/StepFunImage/n8n-dependencies';
+import { FILES_IN_JSON, nodeApiErrorWithMessage } from '../nodes/StepFunImage/n8n-dependencies';
+
 
 const node: INode = {
 	id: 'n',
@@ -40,4 +41,9 @@ describe('n8n behaviour the node works around', () => {
 		expect(typeof SupplyDataContext.prototype.isToolExecution).toBe('function');
 		expect(ExecuteContext.prototype.isToolExecution.call({})).toBe(false);
 	});
+
+	it('n8n 2.x keeps files in the JSON under the name the node looks for', () => {
+		expect(FILES_IN_JSON).toBe(BINARY_IN_JSON_PROPERTY);
+	});
 });
+

@@ -10,7 +10,8 @@ import { StepFunApi } from '../credentials/StepFunApi.credentials';
 import { OPTIONS } from '../nodes/StepFunImage/options';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { runNode } from './helpers/run-node';
-import { API_KEY, generate, useStandIn } from './helpers/stepfun';
+import { readFixture } from './fixtures/index.mjs';
+import { API_KEY, edit, generate, useStandIn } from './helpers/stepfun';
 import type { ScriptedResponse } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
@@ -72,6 +73,23 @@ describe('retry and billing: one rule per failure', () => {
 		stepfun.standIn.fault('/v1/images/generations', { reset: true });
 		const { error } = await stepfun.run(generate('A fox'));
 		expect((error as { description?: string }).description).toContain('it was not resent automatically. Run again, or turn on "Retry Possibly Billed Requests"');
+	});
+
+	it.each([
+		['off', false, [0]],
+		['on', true, [0, 200]],
+	] as const)('a reset before StepFun read the request body follows the same rule (option %s)', async (_, retryAfterTimeout, statuses) => {
+		// A large upload, dropped as soon as its headers arrive: the node cannot tell this reset
+		// from one after StepFun had the whole request.
+		stepfun.standIn.resetOnArrival = 1;
+		const big = Buffer.concat([readFixture('jpeg-baseline.jpg'), Buffer.alloc(8 * 1024 * 1024)]);
+		const { error, standIn } = await stepfun.run(edit('Add a hat', { retryAfterTimeout }), {
+			items: [{ binary: { data: { bytes: big, fileName: 'big.jpg', mimeType: 'image/jpeg' } } }],
+		});
+		expect(standIn.requests.map((request) => request.status)).toEqual(statuses);
+		expect(standIn.requests[0].bodyRead).toBe(false);
+		if (retryAfterTimeout) expect(error).toBeUndefined();
+		else expect(error?.message).toMatch(/^The connection to StepFun broke before an answer arrived \(E[A-Z]+\)$/);
 	});
 
 	it('a connection that never opened (nothing sent) is retried up to Max Retries', async () => {

@@ -1425,3 +1425,27 @@ describe('latency jitter', () => {
 		expect(s.delayMs).toBe(0);
 	});
 });
+
+describe('resetOnArrival', () => {
+	it('drops the connection before reading the body, records it, and then answers normally', async () => {
+		const standIn = await startStandIn({ apiKey: 'sk-arrival' });
+		try {
+			standIn.resetOnArrival = 1;
+			const post = () =>
+				fetch(`${standIn.baseUrl}/v1/images/generations`, {
+					method: 'POST',
+					headers: { authorization: 'Bearer sk-arrival', 'content-type': 'application/json' },
+					body: JSON.stringify({ model: 'step-image-edit-2', prompt: 'x' }),
+				});
+			await expect(post()).rejects.toThrow();
+			expect((await post()).status).toBe(200);
+			expect(standIn.requests.map((request) => [request.status, request.bodyRead])).toEqual([
+				[0, false],
+				[200, undefined],
+			]);
+		} finally {
+			await standIn.close();
+		}
+	});
+});
+

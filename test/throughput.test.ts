@@ -120,9 +120,10 @@ describe('pacing to the account', () => {
 				return false;
 			},
 		});
-		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts('strict', 4) });
+		// A high rate, so that only Concurrency shapes what is in flight.
+		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 4) });
 		await arrived;
-		const relaxed = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 4 }), { items: prompts('relaxed', 16) });
+		const relaxed = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 4, requestsPerMinute: 1000 }), { items: prompts('relaxed', 16) });
 		const [strictRun, relaxedRun] = await Promise.all([strict, relaxed]);
 		expect(strictRun.error).toBeUndefined();
 		expect(relaxedRun.error).toBeUndefined();

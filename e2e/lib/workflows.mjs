@@ -110,7 +110,7 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 }
 
 /**
- * Scenario 6 (issue 6): Manual Trigger -> Set (a photo URL and an email) -> StepFun Image Edit
+ * Scenario 6: Manual Trigger -> Set (a photo URL and an email) -> StepFun Image Edit
  * with Image Source URL and Include Input Fields.
  */
 export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields' }) {

@@ -513,12 +513,23 @@ function place(target: Record<string, Record<string, unknown>>, to: Destination,
 	target[group][key] = value;
 }
 
+/** The item's Options collection; an expression that fails there is named by its option. */
+function readOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	try {
+		return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	} catch {
+		const added = (ctx.getNode().parameters.options ?? {}) as IDataObject;
+		// Each option on its own: the one whose expression fails throws, naming itself.
+		for (const key of Object.keys(added)) readParameter(ctx, `options.${key}`, itemIndex, null);
+		return readParameter(ctx, 'options', itemIndex, {}) as IDataObject;
+	}
+}
+
 function readDeclared(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	declarations: readonly OptionDeclaration[],
 ): Record<string, Record<string, unknown>> {
-	const given = readParameter(ctx, 'options', itemIndex, {}) as IDataObject;
 	const read: Record<string, Record<string, unknown>> = {
 		body: {},
 		request: {},
@@ -527,6 +538,7 @@ function readDeclared(
 		output: {},
 		run: {},
 	};
+	const given = readOptions(ctx, itemIndex);
 	for (const option of declarations) {
 		const { name: key, displayName, default: fallback } = option.property;
 		const value = given[key];

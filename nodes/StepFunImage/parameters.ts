@@ -1,13 +1,14 @@
 import type { IExecuteFunctions, NodeParameterValueType } from 'n8n-workflow';
-import { ExpressionError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { characterCount } from './limits';
 import { describeValue, invalidField } from './errors';
 
 /**
- * A node parameter of one item, as n8n resolves it (expressions evaluated). When n8n cannot
- * evaluate its expression, the error names the parameter and the item instead of surfacing
- * n8n's bare message ("invalid syntax", "Referenced node doesn't exist").
+ * A node parameter of one item, as n8n resolves it (expressions evaluated); `name` may be a
+ * path such as `options.seed`. When n8n cannot evaluate its expression, the error names the
+ * parameter and the item instead of surfacing n8n's bare message ("invalid syntax",
+ * "Referenced node doesn't exist").
  */
 export function readParameter(
 	ctx: IExecuteFunctions,
@@ -19,11 +20,8 @@ export function readParameter(
 	try {
 		return ctx.getNodeParameter(name, itemIndex, fallback, options);
 	} catch (error) {
-		// An expression inside a collection names its own parameter, e.g. "seed" within "options".
-		const inner = error instanceof ExpressionError ? error.context.parameter : undefined;
-		const parameter = typeof inner === 'string' ? inner : name;
 		const message = error instanceof Error ? error.message : String(error);
-		return failExpression(ctx, itemIndex, parameter, message);
+		return failExpression(ctx, itemIndex, name, message);
 	}
 }
 

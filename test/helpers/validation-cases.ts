@@ -163,6 +163,14 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			itemIndex: 0,
 			hint: /Fix the expression of "prompt"; open it to see what it gives for item 0/,
 		},
+		{
+			name: 'seed option expression referring to a node that does not exist',
+			parameters: generate('A fox', { seed: '={{ $("Nowhere").item.json.seed }}' }),
+			message: 'Parameter "options.seed": its expression failed: Referenced node doesn\'t exist (item 0)',
+			field: 'Parameter "options.seed"',
+			itemIndex: 0,
+			hint: /Fix the expression of "options\.seed"; open it to see what it gives for item 0/,
+		},
 		// --- Negative prompt ----------------------------------------------------------------
 		{
 			name: 'negative prompt of 513 Chinese characters',

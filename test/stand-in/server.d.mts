@@ -60,6 +60,8 @@ export interface RecordedRequest {
 	traceId: string;
 	/** Whether a scripted fault was consumed by this request. */
 	faulted: boolean;
+	/** false for a request whose connection the stand-in dropped before reading its body. */
+	bodyRead?: boolean;
 	/** Answered 429 by `standIn.limits` (then no scripted fault was consumed). */
 	rateLimited: boolean;
 	/** The delay this request waited before its answer: a script's delayMs, or delayMs × jitter. */
@@ -186,6 +188,11 @@ export interface StandIn {
 	authorizationSeen: boolean;
 	/** Current delay of normal answers (see setDelay). */
 	delayMs: number;
+	/**
+	 * How many of the next API requests lose their connection as soon as their headers are in,
+	 * before their body is read (recorded with status 0 and `bodyRead: false`). reset(): 0.
+	 */
+	resetOnArrival: number;
 	/**
 	 * Most API requests handled at the same time since the last reset (all of them, 429s of
 	 * `limits` included; `limitStats.peakInFlight` counts only the admitted ones).

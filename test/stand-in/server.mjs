@@ -195,6 +195,17 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		inFlight.add(res);
 		standIn.maxInFlight = Math.max(standIn.maxInFlight, inFlight.size);
 		res.on('close', () => inFlight.delete(res));
+		if (standIn.resetOnArrival > 0) {
+			// The connection drops as soon as the request line and headers are in, before the body
+			// is read: StepFun never had the whole request.
+			standIn.resetOnArrival--;
+			const record = newRecord(req, url, traceId, Buffer.alloc(0));
+			record.status = 0;
+			record.bodyRead = false;
+			standIn.requests.push(record);
+			req.socket.destroy();
+			return;
+		}
 		let rawBody;
 		try {
 			rawBody = await readBody(req);
@@ -304,6 +315,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		urlMode: 'direct',
 		authorizationSeen: false,
 		delayMs: 0,
+		resetOnArrival: 0,
 		maxInFlight: 0,
 		account: { ...DEFAULT_ACCOUNT },
 		chat: { ...DEFAULT_CHAT_SETTINGS },
@@ -340,6 +352,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			imageScripts.length = 0;
 			store.clear();
 			standIn.delayMs = 0;
+			standIn.resetOnArrival = 0;
 			standIn.apiKey = originalKey;
 			standIn.models = DEFAULT_MODELS.map((m) => ({ ...m }));
 			standIn.acceptedModels = null;

@@ -299,7 +299,9 @@ const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer
 	if (options.analysis.jsonOutput) {
 		let parsed: unknown;
 		try {
-			parsed = JSON.parse(answerText);
+			// Models sometimes wrap JSON in a Markdown code fence despite JSON mode.
+			const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/i.exec(answerText);
+			parsed = JSON.parse(fenced ? fenced[1] : answerText);
 		} catch {
 			parsed = undefined;
 		}
