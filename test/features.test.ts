@@ -2,7 +2,7 @@ import type { ILoadOptionsFunctions, INodeTypeDescription } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { listModels } from '../nodes/StepFunImage/models';
+import { listModels } from '../nodes/StepFunImage/methods/listSearch';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { makePng } from './stand-in/server.mjs';
 import { API_KEY, edit, generate, useStandIn } from './helpers/stepfun';

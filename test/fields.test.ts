@@ -6,7 +6,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { OPTIONS } from '../nodes/StepFunImage/options';
+import { OPTIONS } from '../nodes/StepFunImage/descriptions/options';
 import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';

@@ -13,9 +13,9 @@ import { getBalance } from './actions/account/getBalance.operation';
 import { analyze } from './actions/image/analyze.operation';
 import { edit } from './actions/image/edit.operation';
 import { generate } from './actions/image/generate.operation';
-import { listModels } from './models';
-import type { Operation } from './runner';
-import { runOperation } from './runner';
+import { listModels } from './methods/listSearch';
+import type { Operation } from './helpers/runner';
+import { runOperation } from './helpers/runner';
 
 /** Every operation, listed in this order under its resource. */
 const OPERATION_LIST: Operation[] = [generate, edit, analyze, getBalance];

@@ -3,8 +3,8 @@
 // holds the key.
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
-import { RETRY_AFTER_MAX_MS } from '../limits';
-import { nodeApiErrorWithMessage } from '../n8n-dependencies';
+import { RETRY_AFTER_MAX_MS } from '../helpers/limits';
+import { nodeApiErrorWithMessage } from '../helpers/n8n-dependencies';
 
 export type Headers = Record<string, string | string[] | undefined>;
 

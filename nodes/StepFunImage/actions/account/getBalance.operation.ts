@@ -1,10 +1,10 @@
 // Account → Get Balance: what the account can spend, GET /accounts (free).
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { optionsCollection, readItemOptions } from '../../options';
-import { outputItem } from '../../output';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+import { optionsCollection, readItemOptions } from '../../descriptions/options';
+import { outputItem } from '../../helpers/output';
+import type { Operation, PreparedItem } from '../../helpers/runner';
+import { operationProperties } from '../../helpers/runner';
 import { stepFunApiError } from '../../transport/errors';
 
 const properties: INodeProperties[] = [

@@ -1,7 +1,7 @@
 // Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputImage, InputSource } from '../../binary';
+import type { ImageAcceptance, InputImage, InputSource } from '../../helpers/binary';
 import {
 	binaryFieldSource,
 	checkImageCount,
@@ -10,19 +10,19 @@ import {
 	imageSourceProperty,
 	imageFilesOf,
 	urlSource,
-} from '../../binary';
-import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
+} from '../../helpers/binary';
+import { modelProperty, promptProperty, readModel, readPrompt } from '../../descriptions/fields';
 import {
 	ANALYZE_MAX_IMAGES,
 	ANALYZE_MAX_SIDE,
 	ANALYZE_MAX_TOTAL_BYTES,
 	DEFAULT_VISION_MODEL,
-} from '../../limits';
-import { optionsCollection, readItemOptions } from '../../options';
-import { outputItem } from '../../output';
-import { FieldCheck, readParameter } from '../../parameters';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+} from '../../helpers/limits';
+import { optionsCollection, readItemOptions } from '../../descriptions/options';
+import { outputItem } from '../../helpers/output';
+import { FieldCheck, readParameter } from '../../helpers/parameters';
+import type { Operation, PreparedItem } from '../../helpers/runner';
+import { operationProperties } from '../../helpers/runner';
 import { stepFunApiError } from '../../transport/errors';
 
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */

@@ -1,21 +1,21 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputSource } from '../../binary';
+import type { ImageAcceptance, InputSource } from '../../helpers/binary';
 import {
 	binaryFieldSource,
 	dataSource,
 	imageDataProperty,
 	imageSourceProperty,
 	urlSource,
-} from '../../binary';
-import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
-import { DEFAULT_MODEL, EDIT_MAX_SIDE, PROMPT_MAX_CHARACTERS } from '../../limits';
-import { optionsCollection, readItemOptions } from '../../options';
-import { imageItems } from '../../output';
-import { FieldCheck, readParameter } from '../../parameters';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+} from '../../helpers/binary';
+import { modelProperty, promptProperty, readModel, readPrompt } from '../../descriptions/fields';
+import { DEFAULT_MODEL, EDIT_MAX_SIDE, PROMPT_MAX_CHARACTERS } from '../../helpers/limits';
+import { optionsCollection, readItemOptions } from '../../descriptions/options';
+import { imageItems } from '../../helpers/output';
+import { FieldCheck, readParameter } from '../../helpers/parameters';
+import type { Operation, PreparedItem } from '../../helpers/runner';
+import { operationProperties } from '../../helpers/runner';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {

@@ -1,19 +1,19 @@
 // Image → Generate: a text prompt to an image, POST /images/generations (JSON).
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
+import { modelProperty, promptProperty, readModel, readPrompt } from '../../descriptions/fields';
 import {
 	DEFAULT_MODEL,
 	DEFAULT_SIZE,
 	GENERATION_SIZES,
 	PROMPT_MAX_CHARACTERS,
 	sizeLabel,
-} from '../../limits';
-import { optionsCollection, readItemOptions } from '../../options';
-import { imageItems } from '../../output';
-import { FieldCheck, readParameter } from '../../parameters';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+} from '../../helpers/limits';
+import { optionsCollection, readItemOptions } from '../../descriptions/options';
+import { imageItems } from '../../helpers/output';
+import { FieldCheck, readParameter } from '../../helpers/parameters';
+import type { Operation, PreparedItem } from '../../helpers/runner';
+import { operationProperties } from '../../helpers/runner';
 
 const SIZE_VALUES = GENERATION_SIZES.map((size) => size.value);
 

@@ -1,7 +1,7 @@
 // The fields several operations show, Model and Prompt: their UI and how an item's value is read.
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { FieldCheck, readParameter } from './parameters';
+import { FieldCheck, readParameter } from '../helpers/parameters';
 
 export function modelProperty(defaultModel: string, description: string): INodeProperties {
 	return {

@@ -4,7 +4,7 @@
 // from these declarations.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { Range } from './limits';
+import type { Range } from '../helpers/limits';
 import {
 	CFG_SCALE,
 	CONCURRENCY,
@@ -19,9 +19,9 @@ import {
 	SEED,
 	STEPS,
 	TIMEOUT_SECONDS,
-} from './limits';
-import { FieldCheck, readParameter } from './parameters';
-import type { RequestSettings } from './transport/request';
+} from '../helpers/limits';
+import { FieldCheck, readParameter } from '../helpers/parameters';
+import type { RequestSettings } from '../transport/request';
 
 export type OperationName = 'generate' | 'edit' | 'analyze' | 'getBalance';
 

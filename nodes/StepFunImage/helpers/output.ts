@@ -4,10 +4,10 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { ImageInfo } from './image';
 import { formatName, inspectImage } from './image';
 import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
-import type { ItemOptions, OutputSettings } from './options';
+import type { ItemOptions, OutputSettings } from '../descriptions/options';
 import type { Answer, PreparedItem } from './runner';
-import { download, downloadError } from './transport/download';
-import { stepFunApiError } from './transport/errors';
+import { download, downloadError } from '../transport/download';
+import { stepFunApiError } from '../transport/errors';
 
 /** One entry of StepFun's answer, read but its URL not yet downloaded. */
 interface ResultEntry {

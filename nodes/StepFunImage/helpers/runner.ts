@@ -11,12 +11,12 @@ import { readInputImages } from './binary';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
 import { CONCURRENCY, REQUESTS_PER_MINUTE } from './limits';
-import type { ItemOptions, OperationName } from './options';
-import { readRunOptions } from './options';
-import type { AccountPace } from './transport/limiter';
-import { accountLimiter, RunSlots } from './transport/limiter';
-import type { ApiResponse, Connection, PlainRequest } from './transport/request';
-import { isRunStopped, readConnection, sendRequest } from './transport/request';
+import type { ItemOptions, OperationName } from '../descriptions/options';
+import { readRunOptions } from '../descriptions/options';
+import type { AccountPace } from '../transport/limiter';
+import { accountLimiter, RunSlots } from '../transport/limiter';
+import type { ApiResponse, Connection, PlainRequest } from '../transport/request';
+import { isRunStopped, readConnection, sendRequest } from '../transport/request';
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
 export interface PreparedItem {

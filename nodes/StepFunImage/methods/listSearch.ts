@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { apiBaseUrl, DEFAULT_MODEL, DEFAULT_VISION_MODEL, MODEL_LIST_TIMEOUT_MS } from './limits';
-import { CREDENTIAL_TYPE } from './transport/request';
+import { apiBaseUrl, DEFAULT_MODEL, DEFAULT_VISION_MODEL, MODEL_LIST_TIMEOUT_MS } from '../helpers/limits';
+import { CREDENTIAL_TYPE } from '../transport/request';
 
 /** What the picker puts first for an operation, how it labels it, and the model always offered. */
 const KINDS = {

@@ -7,8 +7,8 @@ import { describeValue, invalidField } from './errors';
 import type { FieldCheck } from './parameters';
 import type { ImageInfo, ImageType } from './image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from './image';
-import type { FilePart } from './transport/request';
-import { download, downloadError } from './transport/download';
+import type { FilePart } from '../transport/request';
+import { download, downloadError } from '../transport/download';
 
 /**
  * Where an input image comes from: plain data, read and checked before anything is sent. A
