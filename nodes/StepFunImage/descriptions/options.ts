@@ -421,7 +421,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		name: 'retryAfterTimeout',
 		displayName: 'Retry Possibly Billed Requests',
 		operations: IMAGE_RESOURCE,
-		to: 'request.retryAfterTimeout',
+		to: 'request.retryPossiblyBilled',
 		description:
 			'Whether to resend (up to Max Retries) a request StepFun may already have made and billed: it timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504. A resend can charge twice.',
 	}),

@@ -23,8 +23,12 @@ export const CREDENTIAL_TYPE = 'stepFunApi';
 export interface RequestSettings {
 	timeoutMs: number;
 	maxRetries: number;
-	/** Resend a request whose outcome is unknown (timeout, reset). It may be billed twice. */
-	retryAfterTimeout: boolean;
+	/**
+	 * Resend a request StepFun may already have made and billed: a timeout, a connection broken
+	 * after sending, or a 500, 502 or 504 (the option "Retry Possibly Billed Requests",
+	 * parameter `retryAfterTimeout`). It may be billed twice.
+	 */
+	retryPossiblyBilled: boolean;
 }
 
 /** A file part of a multipart request. */
@@ -274,7 +278,7 @@ export async function sendRequest(
 		} catch (error) {
 			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
-			if (attemptsLeft && (failure === 'not-sent' || settings.retryAfterTimeout)) {
+			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
 				await sleep(backoffMs(attempt));
 				continue;
 			}
@@ -284,7 +288,7 @@ export async function sendRequest(
 				itemIndex,
 				attempts: attempt + 1,
 				message: error instanceof Error ? error.message : undefined,
-				resent: settings.retryAfterTimeout,
+				resent: settings.retryPossiblyBilled,
 			});
 		}
 
@@ -310,7 +314,7 @@ export async function sendRequest(
 		let refusedWaitMs: number | undefined;
 		const resendable =
 			REFUSED_STATUS.has(status) ||
-			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryAfterTimeout);
+			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryPossiblyBilled);
 		if (resendable) {
 			const requested = retryAfterMs(response.headers);
 			const refused = requested !== undefined && requested > RETRY_AFTER_MAX_MS;
@@ -337,7 +341,7 @@ export async function sendRequest(
 				attempts: attempt + 1,
 				secret: connection.secret,
 				refusedWaitMs,
-				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
+				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryPossiblyBilled,
 			},
 		);
 	}

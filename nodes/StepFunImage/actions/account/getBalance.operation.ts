@@ -22,7 +22,7 @@ function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
 	const options = readItemOptions(ctx, itemIndex, 'getBalance');
 	return {
 		// Reading the balance is free, so a request whose outcome is unknown can always be resent.
-		options: { ...options, request: { ...options.request, retryAfterTimeout: true } },
+		options: { ...options, request: { ...options.request, retryPossiblyBilled: true } },
 		request: { method: 'GET', path: '/accounts' },
 		requestCount: 1,
 	};
