@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { inspectImage, sniffImageType } from '../nodes/StepFunImage/helpers/image';
-import { apiBaseUrl, characterCount, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/helpers/limits';
+import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/helpers/limits';
+import { characterCount } from '../nodes/StepFunImage/helpers/parameters';
 import { makeJpeg, makePng, makeWebp } from './stand-in/server.mjs';
 
 describe('inspectImage', () => {

@@ -1,13 +1,12 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { Answer, ItemOptions, OutputSettings } from '../actions/types';
+import { download, downloadError } from '../transport/download';
+import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from './image';
 import { formatName, inspectImage } from './image';
 import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
-import type { ItemOptions, OutputSettings } from '../descriptions/options';
-import type { Answer, PreparedItem } from './runner';
-import { download, downloadError } from '../transport/download';
-import { stepFunApiError } from '../transport/errors';
 
 /** One entry of StepFun's answer, read but its URL not yet downloaded. */
 interface ResultEntry {
@@ -212,18 +211,19 @@ async function toOutputItem(
 	answer: Answer,
 	created: number | undefined,
 	image: ResultImage,
+	verb: string,
 ): Promise<INodeExecutionData> {
 	const { output } = options;
-	const fields = answer.request.body?.fields ?? {};
+	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
-	const seed = image.seed ?? (typeof fields.seed === 'number' ? fields.seed : undefined);
+	const seed = image.seed ?? facts.seed;
 	const json: IDataObject = {
 		seed,
 		finishReason: image.finishReason,
 		created,
 		createdAt: created === undefined ? undefined : new Date(created * 1000).toISOString(),
-		model: fields.model,
-		prompt: fields.prompt,
+		model: facts.model,
+		prompt: facts.prompt,
 		operation: answer.operation,
 	};
 	if (image.url !== undefined) json.url = image.url;
@@ -246,7 +246,7 @@ async function toOutputItem(
 	});
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, so say in one sentence what was made.
-		json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
 	}
 	const item = outputItem(ctx, itemIndex, output, json);
 	item.binary = {
@@ -256,19 +256,23 @@ async function toOutputItem(
 	return item;
 }
 
-/** StepFun's answer to one image request as output items: one per image kept. */
+/**
+ * StepFun's answer to one image request as output items: one per image kept. `verb` says what
+ * the operation did in an agent's summary ("Generated").
+ */
 export async function imageItems(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ options }: PreparedItem,
+	options: ItemOptions,
 	answer: Answer,
+	verb: string,
 ): Promise<INodeExecutionData[]> {
 	const { created, entries } = readEntries(ctx, itemIndex, answer);
 	const items: INodeExecutionData[] = [];
 	for (const entry of entries) {
 		const image = await resultImage(ctx, itemIndex, options, answer, entry);
 		if (image === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image));
+		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image, verb));
 	}
 	return items;
 }

@@ -16,48 +16,15 @@ import {
 } from './errors';
 import type { AccountPace, Turn } from './limiter';
 import { RateLimitWaitExpired } from './limiter';
+import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from './types';
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
-
-/** How one item's requests are sent; read from the node's options. */
-export interface RequestSettings {
-	timeoutMs: number;
-	maxRetries: number;
-	/**
-	 * Resend a request StepFun may already have made and billed: a timeout, a connection broken
-	 * after sending, or a 500, 502 or 504 (the option "Retry Possibly Billed Requests",
-	 * parameter `retryAfterTimeout`). It may be billed twice.
-	 */
-	retryPossiblyBilled: boolean;
-}
-
-/** A file part of a multipart request. */
-export interface FilePart {
-	bytes: Buffer;
-	mimeType: string;
-	fileName: string;
-}
-
-/** A request as plain data: what an operation asks StepFun. */
-export interface PlainRequest {
-	method: 'GET' | 'POST';
-	/** Below the API root, e.g. `/images/generations`. */
-	path: string;
-	/** JSON, or multipart/form-data: each field as a text part, each file as a file part. */
-	body?: { format: 'json' | 'multipart'; fields: IDataObject; files?: Record<string, FilePart> };
-}
 
 /** Where a run's requests go, read from the credential once per run. */
 export interface Connection {
 	baseUrl: string;
 	/** The API key, only to cut it out of error texts that echo it. */
 	secret?: string;
-}
-
-export interface ApiResponse {
-	body: unknown;
-	status: number;
-	traceId?: string;
 }
 
 export async function readConnection(ctx: IExecuteFunctions): Promise<Connection> {
