@@ -161,4 +161,3 @@ export function checkImageCount(
 		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
 	);
 }
-

@@ -249,6 +249,16 @@ export function declare<To extends string>(
 	};
 }
 
+/** The UI of a number within `range`, shown with `decimals` places. */
+function numberUi(range: Bounds, decimals: number): Parameters<typeof declare>[1] {
+	const { min, max } = range;
+	return {
+		type: 'number',
+		default: range.default,
+		typeOptions: { minValue: min, maxValue: max, numberPrecision: decimals },
+	};
+}
+
 /** A whole number; `scale` converts it for its destination (seconds to milliseconds). */
 export function integer<To extends string>(
 	spec: Common<To> & { range: Bounds; fix: string; scale?: number },
@@ -256,11 +266,7 @@ export function integer<To extends string>(
 	const { min, max } = spec.range;
 	return declare(
 		spec,
-		{
-			type: 'number',
-			default: spec.range.default,
-			typeOptions: { minValue: min, maxValue: max, numberPrecision: 0 },
-		},
+		numberUi(spec.range, 0),
 		(value, field) => field.integer(value, min, max, spec.fix) * (spec.scale ?? 1),
 	);
 }
@@ -269,14 +275,8 @@ export function decimal<To extends string>(
 	spec: Common<To> & { range: Bounds; decimals: number; fix: string },
 ): Declaration<To> {
 	const { min, max } = spec.range;
-	return declare(
-		spec,
-		{
-			type: 'number',
-			default: spec.range.default,
-			typeOptions: { minValue: min, maxValue: max, numberPrecision: spec.decimals },
-		},
-		(value, field) => field.decimal(value, min, max, spec.decimals, spec.fix),
+	return declare(spec, numberUi(spec.range, spec.decimals), (value, field) =>
+		field.decimal(value, min, max, spec.decimals, spec.fix),
 	);
 }
 

@@ -48,7 +48,14 @@ async function outputOf(
 	if (output.kind === 'images') {
 		return await imageItems(ctx, itemIndex, prepared.options, answer, output.verb);
 	}
-	return [outputItem(ctx, itemIndex, prepared.options.output, output.read(ctx, itemIndex, prepared, answer))];
+	return [
+		outputItem(
+			ctx,
+			itemIndex,
+			prepared.options.output,
+			output.read(ctx, itemIndex, prepared, answer),
+		),
+	];
 }
 
 /**

@@ -12,7 +12,11 @@ import {
 } from '../../descriptions/imageInputs';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
-import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../helpers/limits';
+import {
+	ANALYZE_MAX_IMAGES,
+	ANALYZE_MAX_SIDE,
+	ANALYZE_MAX_TOTAL_BYTES,
+} from '../../helpers/limits';
 import { FieldCheck, readParameter } from '../../helpers/parameters';
 import { stepFunApiError } from '../../transport/errors';
 import type {

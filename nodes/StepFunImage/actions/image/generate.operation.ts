@@ -4,12 +4,7 @@ import {
 	COMMON_OPTIONS,
 	IMAGE_MAKING_OPTIONS,
 } from '../../descriptions/options';
-import {
-	IMAGE_MODELS,
-	imagePromptField,
-	modelField,
-	SIZE_FIELD,
-} from '../../descriptions/fields';
+import { IMAGE_MODELS, imagePromptField, modelField, SIZE_FIELD } from '../../descriptions/fields';
 import type { Operation } from '../types';
 
 export const generate: Operation = {
