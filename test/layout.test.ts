@@ -3,24 +3,30 @@
  * below the node file, every HTTP call is in transport/, and the pure modules import nothing of
  * n8n. See docs/architecture.md.
  */
-import { readdirSync, readFileSync } from 'fs';
-import { dirname, join, relative, resolve } from 'path';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = resolve(__dirname, '../nodes/StepFunImage');
-const NODE_FILE = join(ROOT, 'StepFunImage.node.ts');
+import { listPackageFiles, readPackageFile } from './helpers/package-files.mjs';
 
-function sourceFiles(dir = ROOT): string[] {
-	return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-		entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
-	);
+const ROOT = 'nodes/StepFunImage';
+const NODE_FILE = `${ROOT}/StepFunImage.node.ts`;
+const FILES = listPackageFiles(ROOT).filter((file) => file.endsWith('.ts'));
+
+const inNode = (file: string) => file.slice(ROOT.length + 1);
+const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
+
+/** A relative import specifier of `file` as a path from the repository root. */
+function resolveImport(file: string, specifier: string): string {
+	const parts = folderOf(file).split('/');
+	for (const part of specifier.split('/')) {
+		if (part === '..') parts.pop();
+		else if (part !== '.') parts.push(part);
+	}
+	return `${parts.join('/')}.ts`;
 }
-
-const source = (file: string) => readFileSync(file, 'utf8');
 
 /** The node's own files a file imports, type imports included. */
 function importsOf(file: string): string[] {
-	return [...source(file).matchAll(/^import\s+(?:type\s+)?[^;]*?from\s+'(\.[^']+)'/gms)].map((match) => `${resolve(dirname(file), match[1])}.ts`);
+	return [...readPackageFile(file).matchAll(/^import\s+(?:type\s+)?[^;]*?from\s+'(\.[^']+)'/gms)].map((match) => resolveImport(file, match[1]));
 }
 
 /**
@@ -28,7 +34,7 @@ function importsOf(file: string): string[] {
  * ones at the bottom: limits, image, parameters, types) ends a chain without adding a level.
  */
 function longestChain(file: string, seen: string[] = []): string[] {
-	if (seen.includes(file)) throw new Error(`import cycle: ${[...seen, file].map((f) => relative(ROOT, f)).join(' → ')}`);
+	if (seen.includes(file)) throw new Error(`import cycle: ${[...seen, file].map(inNode).join(' → ')}`);
 	let longest: string[] = [];
 	for (const imported of importsOf(file)) {
 		if (importsOf(imported).length === 0) continue;
@@ -40,26 +46,26 @@ function longestChain(file: string, seen: string[] = []): string[] {
 
 describe('the layout of the node folder', () => {
 	it('has no import cycle, and at most four levels of imports below the node file', () => {
-		const chain = longestChain(NODE_FILE).map((file) => relative(ROOT, file));
+		const chain = longestChain(NODE_FILE).map(inNode);
 		expect(chain.length - 1, chain.join(' → ')).toBeLessThanOrEqual(4);
 	});
 
-	it('keeps the node file thin, operations in actions/, shared fields in descriptions/, helpers in helpers/', () => {
-		const folders = new Set(sourceFiles().map((file) => relative(ROOT, dirname(file))));
-		expect([...folders].sort()).toEqual(['', 'actions', 'actions/account', 'actions/image', 'descriptions', 'helpers', 'methods', 'transport']);
-		expect(sourceFiles().filter((file) => dirname(file) === ROOT).map((file) => relative(ROOT, file))).toEqual(['StepFunImage.node.ts']);
+	it('keeps the node file alone at the top, operations in actions/, shared fields in descriptions/, helpers in helpers/', () => {
+		const folders = new Set(FILES.filter((file) => file !== NODE_FILE).map((file) => inNode(folderOf(file))));
+		expect([...folders].sort()).toEqual(['actions', 'actions/account', 'actions/image', 'descriptions', 'helpers', 'methods', 'transport']);
+		expect(FILES.filter((file) => folderOf(file) === ROOT)).toEqual([NODE_FILE]);
 	});
 
 	it('makes every HTTP call in transport/', () => {
 		const http = /helpers\.(httpRequest|httpRequestWithAuthentication|request|requestWithAuthentication)\b/;
-		const outside = sourceFiles().filter((file) => !relative(ROOT, file).startsWith('transport/') && http.test(source(file)));
-		expect(outside.map((file) => relative(ROOT, file))).toEqual([]);
-		expect(sourceFiles().filter((file) => http.test(source(file))).length).toBeGreaterThan(0);
+		const calling = FILES.filter((file) => http.test(readPackageFile(file))).map(inNode);
+		expect(calling.length).toBeGreaterThan(0);
+		expect(calling.filter((file) => !file.startsWith('transport/'))).toEqual([]);
 	});
 
 	it('keeps the pure modules free of n8n and of the rest of the node', () => {
 		for (const pure of ['helpers/image.ts', 'helpers/limits.ts']) {
-			expect(source(join(ROOT, pure)), pure).not.toMatch(/from '(n8n-workflow|\.)/);
+			expect(readPackageFile(`${ROOT}/${pure}`), pure).not.toMatch(/from '(n8n-workflow|\.)/);
 		}
 	});
 });
