@@ -40,6 +40,31 @@ export function createNodeTypes(types: Record<string, INodeType | IVersionedNode
 	};
 }
 
+/**
+ * A test node's description: one main input and output unless given, version 1. Every node class
+ * says `usableAsTool` (the package's lint asks for it); the harness derives no tool of these.
+ */
+export function testNodeDescription(
+	displayName: string,
+	name: string,
+	description: string,
+	defaultName: string,
+	node: Pick<INodeTypeDescription, 'properties'> & Partial<Pick<INodeTypeDescription, 'group' | 'inputs'>>,
+): INodeTypeDescription {
+	return {
+		displayName,
+		name,
+		description,
+		defaults: { name: defaultName },
+		group: ['transform'],
+		version: 1,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		...node,
+	};
+}
+
 export function latestVersion(description: INodeTypeDescription): number {
 	return Array.isArray(description.version)
 		? Math.max(...description.version)
@@ -95,18 +120,9 @@ function setAtPath(target: IDataObject, path: string, value: unknown): void {
 
 /** Emits the items a test gives it, storing files with `prepareBinaryData` as n8n nodes do. */
 class EmitItems implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Emit Items',
-		name: 'test.emitItems',
-		group: ['transform'],
-		version: 1,
-		description: 'Emits the items a test gives it',
-		defaults: { name: 'Upstream' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+	description = testNodeDescription('Emit Items', 'test.emitItems', 'Emits the items a test gives it', 'Upstream', {
 		properties: [{ displayName: 'Run ID', name: 'runId', type: 'string', default: '' }],
-	};
+	});
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const runId = this.getNodeParameter('runId', 0) as string;
@@ -145,20 +161,9 @@ export const emitItems = new EmitItems();
  * the JSON it received and the file it read (bytes in base64).
  */
 class ReadFiles implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Read Files',
-		name: 'test.readFiles',
-		group: ['transform'],
-		version: 1,
-		description: 'Reads the file of every input item',
-		defaults: { name: 'Next' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
-		properties: [
-			{ displayName: 'Binary Field', name: 'binaryField', type: 'string', default: 'data' },
-		],
-	};
+	description = testNodeDescription('Read Files', 'test.readFiles', 'Reads the file of every input item', 'Next', {
+		properties: [{ displayName: 'Binary Field', name: 'binaryField', type: 'string', default: 'data' }],
+	});
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const out: INodeExecutionData[] = [];
@@ -331,20 +336,11 @@ function observationOf(task: ITaskData | undefined): string {
  * `invoke` path, `thrown` when `tool.invoke` threw (name, message, description).
  */
 class TestAgent implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Test Agent',
-		name: 'test.agent',
-		group: ['transform'],
-		version: 1,
-		description: 'Calls its tool once with the arguments a model would send',
-		defaults: { name: 'Agent' },
+	description = testNodeDescription('Test Agent', 'test.agent', 'Calls its tool once with the arguments a model would send', 'Agent', {
 		inputs: [
 			NodeConnectionTypes.Main,
 			{ type: NodeConnectionTypes.AiTool, displayName: 'Tool', required: true },
 		],
-		outputs: [NodeConnectionTypes.Main],
-		// The package's lint asks every node class for it; the harness never derives this one's tool.
-		usableAsTool: true,
 		properties: [
 			{
 				displayName: 'Path',
@@ -358,7 +354,7 @@ class TestAgent implements INodeType {
 			},
 			{ displayName: 'Tool Arguments', name: 'toolArguments', type: 'json', default: '{}' },
 		],
-	};
+	});
 
 	async execute(this: IExecuteFunctions, response?: EngineResponse): Promise<NodeOutput> {
 		const connected = await this.getInputConnectionData(NodeConnectionTypes.AiTool, 0);
