@@ -1,5 +1,5 @@
 /**
- * StepFun Image as an AI Agent tool, run the way n8n 2.41 runs tools (test/helpers/run-node.ts, test/helpers/node-types.ts): an
+ * StepFun Image as an AI Agent tool, run the way n8n 2.41 runs tools (test/helpers/run-node.ts): an
  * agent calls the node's tool variant with the arguments a model sends, and the tests check
  * what reached StepFun and what text the agent gets back for its model.
  */
