@@ -362,7 +362,7 @@ describe.each(PATHS)('Analyze as a tool, %s', (_name, path) => {
 			agentInput: { binary: { data: { bytes: jpeg, fileName: 'photo.jpg', mimeType: 'image/jpeg' } } },
 		});
 		expect(run.standIn.requests).toEqual([]);
-		const message = 'Input Binary Field: the item has no binary field "data" (item 0)';
+		const message = 'Input Binary Fields: the item has no binary field "data" (item 0)';
 		if (path === 'engine') expect(itemsOf(run)).toEqual([{ error: message }]);
 		else expect(run.thrown?.message).toMatch(new RegExp(`^${message.replace(/[()]/g, '\\$&')}\\n\\nDetails: `));
 	});
