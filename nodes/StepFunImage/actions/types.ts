@@ -93,7 +93,14 @@ export interface ModelKind {
  * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
 export type InputSource =
-	| { kind: 'binary'; field: string | IDataObject; label?: string }
+	| {
+			kind: 'binary';
+			field: string | IDataObject;
+			/** The field as the operation's UI names it, e.g. "Input Binary Fields" for Analyze. */
+			fieldLabel: string;
+			/** This file in errors, when the field's value does not say it, e.g. a path found. */
+			label?: string;
+	  }
 	| { kind: 'url'; url: string }
 	| { kind: 'base64'; data: string; mimeType?: string };
 
@@ -104,7 +111,11 @@ export interface ImageAcceptance {
 	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
-	/** How many images one request takes, and how many bytes all of them together. */
+	/**
+	 * How many images one request takes, and how many bytes all of them together, counted as
+	 * sent: base64 text in data URLs, a third larger than the files. StepFun does not say which
+	 * of the two its limit counts, so the larger one is checked.
+	 */
 	maxImages: number;
 	maxTotalBytes?: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
@@ -155,6 +166,8 @@ export interface Answer {
 	inputs: InputImage[];
 	/** The operation's facts for this request (its seed counted on from the item's). */
 	facts: OutputFacts;
+	/** The API root the request went to (which region answered). */
+	baseUrl: string;
 }
 
 /** What an operation shows and reads of one item: its declared fields and its options. */

@@ -81,14 +81,14 @@ export function dataSource(field: FieldCheck, given: unknown): InputSource {
 export function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
 	// n8n's helpers take a file object as it is.
 	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-		return { kind: 'binary', field: value as IDataObject };
+		return { kind: 'binary', field: value as IDataObject, fieldLabel: field.label };
 	}
 	const name = field.name(
 		value,
 		'a field name',
 		'Enter the name of the binary field that holds the image, e.g. data.',
 	);
-	return { kind: 'binary', field: name };
+	return { kind: 'binary', field: name, fieldLabel: field.label };
 }
 
 /** A file object as n8n keeps it; used only to say where an item's files are. */
@@ -132,15 +132,21 @@ export function filesOfItem(
 
 /**
  * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
- * next to the photos of a form is left out). Their bytes are checked when read.
+ * next to the photos of a form is left out). Their bytes are checked when read; errors name
+ * `fieldLabel` (the choice the user made) and the file's place in the item.
  */
-export function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number): InputSource[] {
+export function imageFilesOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fieldLabel: string,
+): InputSource[] {
 	return filesOfItem(ctx, itemIndex)
 		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
 		.map(({ path, file }) => ({
 			kind: 'binary' as const,
 			field: file,
-			label: `Input Binary Field "${path}"`,
+			fieldLabel,
+			label: `${fieldLabel} "${path}"`,
 		}));
 }
 

@@ -26,6 +26,7 @@ import {
 	TIMEOUT_SECONDS,
 	TOP_P,
 } from '../helpers/limits';
+import { isAgentToolRun } from '../helpers/n8n-dependencies';
 import {
 	choice,
 	decimal,
@@ -217,7 +218,10 @@ export const OPTION = {
 		// The node's default differs from StepFun's (url), so it is always sent.
 		alwaysSent: true,
 		default: 'b64_json',
-		description: 'How StepFun hands over the image. Either way the node outputs the image file.',
+		// An AI Agent's chat cannot show a tool's file, only a link: so a tool run asks for one.
+		toolRunDefault: 'url',
+		description:
+			'How StepFun hands over the image. Either way the node outputs the image file. Left out, an AI Agent tool run uses URL, so the chat can show the image by its link.',
 		choices: [
 			{
 				name: 'Base64 (in the Response)',
@@ -228,7 +232,7 @@ export const OPTION = {
 				name: 'URL (Downloaded by the Node)',
 				value: 'url',
 				description:
-					'StepFun returns a link (valid about 2 hours) which the node downloads at once; the link is also output',
+					'StepFun returns a link which the node downloads at once; the link and until when it works are also output',
 			},
 		],
 		fix: 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
@@ -343,10 +347,12 @@ export function readItemValues(
 	operation: Pick<Operation, 'fields' | 'options'>,
 ): ItemValues {
 	const fields = operation.fields.filter((field): field is OptionDeclaration => 'to' in field);
-	const read = readDeclared(ctx, itemIndex, {
-		fields,
-		options: operation.options.filter((option) => !isRunWide(option)),
-	});
+	const read = readDeclared(
+		ctx,
+		itemIndex,
+		{ fields, options: operation.options.filter((option) => !isRunWide(option)) },
+		{ toolRun: isAgentToolRun(ctx) },
+	);
 	const options = {
 		body: {},
 		request: {},
@@ -372,5 +378,6 @@ export function readRunOptions(
 	operation: Pick<Operation, 'options'>,
 ): RunSettings {
 	const options = operation.options.filter(isRunWide);
-	return (readDeclared(ctx, 0, { fields: [], options }).run ?? {}) as RunSettings;
+	const toolRun = isAgentToolRun(ctx);
+	return (readDeclared(ctx, 0, { fields: [], options }, { toolRun }).run ?? {}) as RunSettings;
 }

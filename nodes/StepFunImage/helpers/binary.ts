@@ -28,12 +28,13 @@ function noFileThere(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	field: string | IDataObject,
+	fieldLabel: string,
 ): Error {
 	if (typeof field !== 'string') {
 		return invalidField(
 			ctx,
 			itemIndex,
-			'Input Binary Field',
+			fieldLabel,
 			`expected a field name or a file, got ${describeValue(field)}`,
 			'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
 		);
@@ -44,7 +45,7 @@ function noFileThere(
 	return invalidField(
 		ctx,
 		itemIndex,
-		'Input Binary Field',
+		fieldLabel,
 		`the item has no binary field "${field}"`,
 		present.length > 0
 			? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
@@ -55,8 +56,7 @@ function noFileThere(
 async function fromBinaryField(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	field: string | IDataObject,
-	label?: string,
+	{ field, fieldLabel, label }: Extract<InputSource, { kind: 'binary' }>,
 ): Promise<RawImage> {
 	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
 	// JSON in combined mode, or the file object itself.
@@ -64,12 +64,11 @@ async function fromBinaryField(
 	try {
 		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
 	} catch {
-		throw noFileThere(ctx, itemIndex, field);
+		throw noFileThere(ctx, itemIndex, field, fieldLabel);
 	}
 	return {
 		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, file),
-		label:
-			label ?? (typeof field === 'string' ? `Input Binary Field "${field}"` : 'Input Binary Field'),
+		label: label ?? (typeof field === 'string' ? `${fieldLabel} "${field}"` : fieldLabel),
 		mimeType: file.mimeType,
 		fileName: file.fileName,
 	};
@@ -186,8 +185,7 @@ async function readInputImage(
 ): Promise<InputImage> {
 	let raw: RawImage;
 	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source.url, timeoutMs);
-	else if (source.kind === 'binary')
-		raw = await fromBinaryField(ctx, itemIndex, source.field, source.label);
+	else if (source.kind === 'binary') raw = await fromBinaryField(ctx, itemIndex, source);
 	else
 		raw = {
 			bytes: Buffer.from(source.data, 'base64'),
@@ -199,8 +197,9 @@ async function readInputImage(
 
 /** Where an item's images come from, as its error messages name it. */
 function sourcesLabel(sources: InputSource[]): string {
-	const kind = sources[0]?.kind;
-	return kind === 'url' ? 'Image URLs' : kind === 'base64' ? 'Image Data' : 'Input Binary Fields';
+	const first = sources[0];
+	if (first?.kind === 'binary') return first.fieldLabel;
+	return first?.kind === 'url' ? 'Image URLs' : 'Image Data';
 }
 
 /**
@@ -216,18 +215,19 @@ export async function readInputImages(
 ): Promise<InputImage[]> {
 	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
 	const images: InputImage[] = [];
+	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
 	for (const source of sources) {
 		const image = await readInputImage(ctx, itemIndex, source, accept, timeoutMs);
-		total += image.bytes.length;
+		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 			throw invalidField(
 				ctx,
 				itemIndex,
 				sourcesLabel(sources),
-				`the images add up to more than ${mb(accept.maxTotalBytes)} (${mb(total)} after ${images.length + 1} of ${sources.length})`,
-				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
+				`the images add up to more than ${mb(accept.maxTotalBytes)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
+				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((accept.maxTotalBytes / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
 			);
 		}
 		images.push(image);

@@ -213,6 +213,8 @@ export interface Declaration<To extends string = string> {
 	alwaysSent?: boolean;
 	/** A setting (not a body field) left undefined when the user did not add the option. */
 	onlyWhenAdded?: boolean;
+	/** The value used when the user did not add the option and an AI Agent runs the node. */
+	toolRunDefault?: string;
 	/** Checks one item's value (the default when the option was not added). */
 	check: (value: unknown, field: FieldCheck) => unknown;
 }
@@ -331,16 +333,18 @@ export function choice<To extends string>(
 		/** Name the values in the error: for options whose values an expression must give. */
 		listedInError?: boolean;
 		alwaysSent?: boolean;
+		toolRunDefault?: string;
 	},
 ): Declaration<To> {
 	const values = spec.choices.map((option) => option.value);
-	return declare(
+	const declaration = declare(
 		spec,
 		{ type: 'options', default: spec.default, options: spec.choices },
 		(value, field) =>
 			field.choice(value, values, spec.fix, { listed: spec.listedInError === true }),
 		spec.alwaysSent,
 	);
+	return { ...declaration, toolRunDefault: spec.toolRunDefault };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,12 +379,14 @@ function readOptionsCollection(ctx: IExecuteFunctions, itemIndex: number): IData
 
 /**
  * Reads and checks one item's declared fields (top-level parameters) and options (in the
- * Options collection), each placed by its `to`: `{ group: { key: value } }`.
+ * Options collection), each placed by its `to`: `{ group: { key: value } }`. In an AI Agent's
+ * tool run (`toolRun`) an option left out takes its `toolRunDefault`, if it has one.
  */
 export function readDeclared(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	declarations: { fields: readonly Declaration[]; options: readonly Declaration[] },
+	{ toolRun }: { toolRun: boolean },
 ): Record<string, Record<string, unknown>> {
 	const read: Record<string, Record<string, unknown>> = {};
 	const place = (to: string, value: unknown) => {
@@ -405,7 +411,7 @@ export function readDeclared(
 	const given = readOptionsCollection(ctx, itemIndex);
 	for (const option of declarations.options) {
 		const { name: key, displayName, default: fallback } = option.property;
-		const value = given[key];
+		const value = given[key] ?? (toolRun ? option.toolRunDefault : undefined);
 		const omitted = option.to.startsWith('body.') ? !option.alwaysSent : option.onlyWhenAdded;
 		if (value === undefined && omitted) continue;
 		place(option.to, option.check(value ?? fallback, new FieldCheck(ctx, itemIndex, displayName)));

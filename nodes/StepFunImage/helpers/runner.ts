@@ -204,6 +204,7 @@ async function runItems(
 								requestIndex,
 								inputs,
 								facts: sent.facts,
+								baseUrl: connection.baseUrl,
 							}),
 					)
 					.then(
