@@ -348,7 +348,8 @@ const PNG_BIT_DEPTHS = new Map([
 const PNG_CHECKED_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT']);
 
 const PNG_DAMAGED_HEADER = 'its header holds values no PNG can have';
-const PNG_DAMAGED_CHECKSUM = 'a checksum inside it does not match, so its data was changed on the way';
+const PNG_DAMAGED_CHECKSUM =
+	'a checksum inside it does not match, so its data was changed on the way';
 
 function pngInfo(bytes: Uint8Array): Header | undefined {
 	// IHDR must be the first chunk: length 13 at offset 8, type at 12, data at 16.
@@ -377,7 +378,10 @@ function pngInfo(bytes: Uint8Array): Header | undefined {
 		const chunkEnd = dataStart + length + 4;
 		if (chunkEnd > bytes.length) return undefined;
 		const type = ascii(bytes, at + 4, 4);
-		if (PNG_CHECKED_CHUNKS.has(type) && crc32(bytes, at + 4, chunkEnd - 4) !== u32be(bytes, chunkEnd - 4))
+		if (
+			PNG_CHECKED_CHUNKS.has(type) &&
+			crc32(bytes, at + 4, chunkEnd - 4) !== u32be(bytes, chunkEnd - 4)
+		)
 			return { ...header, damage: PNG_DAMAGED_CHECKSUM };
 		if (type === 'IDAT') {
 			// An indexed-colour image cannot be drawn without its palette.
@@ -880,7 +884,13 @@ export function inspectImage(bytes: Uint8Array): ImageInspection {
 	const format = { mimeType: FORMATS[type].mimeType, extension: FORMATS[type].extension };
 	const header = READERS[type](bytes);
 	if (header?.damage !== undefined)
-		return { ok: false, problem: 'corrupt', detected: format.mimeType, type, damage: header.damage };
+		return {
+			ok: false,
+			problem: 'corrupt',
+			detected: format.mimeType,
+			type,
+			damage: header.damage,
+		};
 	// An SVG may leave its size to the page that shows it; every other format must have one.
 	if (!header || (type !== 'svg' && (header.width === 0 || header.height === 0))) {
 		return { ok: false, problem: 'corrupt', detected: format.mimeType, type };
