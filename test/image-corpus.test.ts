@@ -155,10 +155,12 @@ describe('inspectImage on files made by real encoders', () => {
 	});
 });
 
-describe('inspectImage on public test suites (Debian packages of Go, GDK-Pixbuf, SDL2_image)', () => {
+describe('inspectImage on public test suites (from Debian packages)', () => {
 	it.each(SUITE_FILES.map((file) => [file.name, file] as const))('%s', (name, file) => {
 		const inspection = inspectImage(readSuiteFile(name));
-		if (file.notAnImage) {
+		if (file.empty) {
+			expect(inspection).toStrictEqual({ ok: false, problem: 'empty' });
+		} else if (file.notAnImage) {
 			expect(inspection).toMatchObject({ ok: false, problem: 'not-an-image' });
 		} else if (file.damaged) {
 			expect(inspection).toStrictEqual({
@@ -178,6 +180,8 @@ describe('inspectImage on public test suites (Debian packages of Go, GDK-Pixbuf,
 					...(file.frames === undefined ? {} : { animated: true, frames: file.frames }),
 				},
 			});
+			// The EXIF orientation as exiftool reads it, and none where it reads none.
+			expect(inspection.ok && inspection.info.orientation).toBe(file.orientation ?? undefined);
 			if (file.frames === undefined) expect(inspection.ok && inspection.info.animated).toBeFalsy();
 		}
 	});

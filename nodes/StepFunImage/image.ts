@@ -280,7 +280,7 @@ const TIFF_TYPE_SIZES = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
 
 /**
  * IFD0 of a TIFF structure between start and end (offsets inside it count from start): the
- * SHORT and LONG values of its entries, and whether every entry's values lie before end.
+ * integer (SHORT, LONG, SSHORT, SLONG) values of its entries, and whether every entry's values lie before end.
  * Undefined when it is not one or IFD0 itself runs past end.
  */
 function tiffIfd0(
@@ -311,7 +311,8 @@ function tiffIfd0(
 			valuesInside = false;
 			continue;
 		}
-		if (type !== 3 && type !== 4) continue;
+		// SHORT and LONG, and their signed twins some cameras write (a Panasonic's Orientation is SLONG).
+		if (type !== 3 && type !== 4 && type !== 8 && type !== 9) continue;
 		const list: number[] = [];
 		for (let v = 0; v < values; v++) list.push(size === 2 ? u16(at + v * 2) : u32(at + v * 4));
 		entries.set(u16(entry), list);
