@@ -291,9 +291,22 @@ describe('Analyze: refused before sending', () => {
 	});
 
 	it('a HEIC photo, with how to convert it', async () => {
-		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-photo.heic'), 'IMG_1.heic', 'image/heic') } }]);
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-iphone.heic'), 'IMG_1.heic', 'image/heic') } }]);
 		expect(error.message).toBe('Input Binary Fields "data": "IMG_1.heic" is a HEIC image (item 0)');
 		expect(error.description).toMatch(/^StepFun's vision models read JPEG, PNG, WebP and still GIF images\. iPhones save HEIC/);
+	});
+
+	it('a HEIC photo from another phone: general advice, no iPhone settings', async () => {
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-android.heic'), '20260101_120000.heic', 'image/heic') } }]);
+		expect(error.message).toBe('Input Binary Fields "data": "20260101_120000.heic" is a HEIC image (item 0)');
+		expect(error.description).toMatch(/^StepFun's vision models read JPEG, PNG, WebP and still GIF images\. Save or export it as JPEG where it was made/);
+		expect(error.description).not.toMatch(/iPhone/);
+	});
+
+	it('a 12-bit JPEG, by name, with how to convert it', async () => {
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('jpeg-12-bit.jpg'), 'scan.jpg', 'image/jpeg') } }]);
+		expect(error.message).toBe('Input Binary Fields "data": "scan.jpg" is a 12-bit JPEG (item 0)');
+		expect(error.description).toMatch(/reads only 8-bit JPEG\. Export it again as an ordinary \(8-bit\) JPEG or as PNG/);
 	});
 
 	it('a side longer than 4096', async () => {
@@ -343,7 +356,7 @@ describe('Analyze: refused before sending', () => {
 		expect(missing.description).toBe("This item's binary fields are: data. Enter one of them.");
 		const notAFile = await refused(analyze('What is this?', {}, { binaryPropertyName: '={{ [{ "a": 1 }] }}' }), [photos]);
 		expect(notAFile.message).toBe('Input Binary Fields: expected a field name or a file, got an object (item 0)');
-		const heic = upload(readFixture('heic-photo.heic'), 'IMG_1.heic', 'image/heic');
+		const heic = upload(readFixture('heic-iphone.heic'), 'IMG_1.heic', 'image/heic');
 		const found = await refused(analyze('What is this?', {}, { imageSource: 'allFiles' }), [{ binary: { photo_0: upload(jpeg, 'a.jpg', 'image/jpeg'), photo_1: heic } }]);
 		expect(found.message).toBe('All Image Files of the Item "photo_1": "IMG_1.heic" is a HEIC image (item 0)');
 	});

@@ -107,8 +107,14 @@ async function fromUrl(
 function conversionHint(info: ImageInfo, accept: ImageAcceptance): string {
 	switch (info.type) {
 		case 'heic':
-		case 'heif':
-			return `${accept.refusal} iPhones save HEIC unless Settings → Camera → Formats is set to Most Compatible (JPEG). Otherwise convert it to JPEG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads HEIC, or with heif-convert from libheif.`;
+		case 'heif': {
+			// The iPhone setting helps only who took the photo with an iPhone; its EXIF says Apple.
+			const where =
+				info.cameraMake === 'Apple'
+					? 'iPhones save HEIC unless Settings → Camera → Formats is set to Most Compatible (JPEG). Otherwise convert'
+					: 'Save or export it as JPEG where it was made (phones and cameras that write HEIF have a JPEG setting), or convert';
+			return `${accept.refusal} ${where} it to JPEG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads ${formatName(info.type)}, or with heif-convert from libheif.`;
+		}
 		case 'avif':
 			return `${accept.refusal} Convert it to JPEG or PNG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads AVIF, or ask the source for JPEG.`;
 		case 'svg':
@@ -134,7 +140,9 @@ function checkImage(
 			inspection.problem === 'empty'
 				? `${fileText} is empty (0 bytes)`
 				: inspection.problem === 'corrupt'
-					? `${fileText} is a truncated or corrupt ${inspection.detected ?? 'image'}`
+					? inspection.damage === undefined
+						? `${fileText} is a damaged or incomplete ${formatName(inspection.type)}`
+						: `${fileText} is a damaged ${formatName(inspection.type)}: ${inspection.damage}`
 					: inspection.detected
 						? `${fileText} is ${inspection.detected}, not an image`
 						: `${fileText} is not an image (${raw.mimeType ?? 'unknown type'})`;
@@ -144,9 +152,20 @@ function checkImage(
 				: source.kind === 'base64'
 					? 'Check that Image Data holds the whole image, base64-encoded.'
 					: 'Check that the node before this one really outputs the image file.';
-		throw refuse(problem, `Send a complete ${accept.formats} image. ${check}`);
+		const damaged =
+			inspection.problem === 'corrupt' && inspection.damage !== undefined
+				? ' Download or export it again from where it came from; a file sent by FTP or e-mail must go as binary, not as text.'
+				: '';
+		throw refuse(problem, `Send a complete ${accept.formats} image.${damaged} ${check}`);
 	}
 	const { info } = inspection;
+	if (info.animated && !accept.types.includes(info.type)) {
+		const frames = info.frames === undefined ? '' : ` (${info.frames} frames)`;
+		throw refuse(
+			`${fileText} is an animated ${formatName(info.type)}${frames}`,
+			`${accept.refusal} StepFun reads one still image: save a single frame as ${accept.formats} first, e.g. with the Edit Image node (Options → Format: png).`,
+		);
+	}
 	if (!accept.types.includes(info.type)) {
 		throw refuse(
 			`${fileText} is ${formatNameWithArticle(info.type)} image`,
@@ -158,6 +177,12 @@ function checkImage(
 		throw refuse(
 			`${fileText} is an animated ${formatName(info.type)}${frames}`,
 			`StepFun reads one still image. Send a single frame instead, as ${accept.formats}.`,
+		);
+	}
+	if (info.precision !== undefined) {
+		throw refuse(
+			`${fileText} is a ${info.precision}-bit JPEG`,
+			`StepFun, like browsers and most image programs, reads only 8-bit JPEG. Export it again as an ordinary (8-bit) JPEG or as PNG from the program that made it (medical, scientific and raw-photo software write ${info.precision}-bit JPEG), or convert it with a tool that reads it, e.g. GDAL: gdal_translate -of PNG -ot UInt16 in.jpg out.png.`,
 		);
 	}
 	if (info.width > accept.maxSide || info.height > accept.maxSide) {
