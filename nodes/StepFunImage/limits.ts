@@ -61,8 +61,6 @@ export const ANALYZE_MAX_SIDE = 4096;
 /** Exponential backoff between retries: 0.5 s, 1 s, 2 s, … capped, with jitter. */
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
-/** A Retry-After longer than this is not waited for: the run would look hung. */
-export const RETRY_AFTER_MAX_MS = 60_000;
 
 /** Far above any image StepFun takes or returns; stops a wrong URL from filling memory. */
 export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
