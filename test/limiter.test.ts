@@ -166,11 +166,14 @@ function tokenBucket(time: VirtualTime, limits: { burst: number; perMinute: numb
 	};
 }
 
-/** An account allowing `perMinute` admitted in any sliding minute, and at most `maxInFlight`. */
-function slidingMinute(time: VirtualTime, limits: { perMinute: number; maxInFlight: number }) {
+/**
+ * An account allowing `perMinute` admitted in any sliding minute (of `minuteMs`, default a
+ * minute), and at most `maxInFlight`.
+ */
+function slidingMinute(time: VirtualTime, limits: { perMinute: number; maxInFlight: number; minuteMs?: number }) {
 	const admitted: number[] = [];
 	return (inFlight: number): TurnOutcome => {
-		while (admitted.length > 0 && admitted[0] <= time.now - MINUTE) admitted.shift();
+		while (admitted.length > 0 && admitted[0] <= time.now - (limits.minuteMs ?? MINUTE)) admitted.shift();
 		if (inFlight > limits.maxInFlight || admitted.length >= limits.perMinute) return 'rateLimited';
 		admitted.push(time.now);
 		return 'ok';
@@ -370,6 +373,23 @@ describe('learning how the account counts: 429s teach a stricter pace, sustained
 		expect(stepfun.peak).toBeLessThanOrEqual(5);
 		// The rate bound of the bucket: 10 at once, then 190 at 100 a minute; within 15 % of it.
 		expect(time.now).toBeLessThan(1.15 * ((190 / 100) * MINUTE + 1500));
+	});
+
+	it("a 429 at the end of the minute's budget (StepFun's minute ends later than the node's): no halving and no spacing, one more start kept free per window for each, up to Concurrency; every request gets through", async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		// The account's minute is 3 % longer: a little more than the node's 2 % margin covers.
+		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: slidingMinute(time, { perMinute: 100, maxInFlight: 5, minuteMs: 1.03 * MINUTE }) });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		await time.run(Promise.all(Array.from({ length: 300 }, (_, i) => stepfun.request(pace, `r${i}`))));
+		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 5, requestsPerMinute: 100 });
+		pace.leave();
+		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(300);
+		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
+		// A few 429s at the first window ends (five start at once there), then none.
+		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.03 * stepfun.outcomes.length);
+		// Still at the account's rate: within 10 % of 300 at 100 a minute.
+		expect(time.now).toBeLessThan(1.1 * 3 * MINUTE);
 	});
 
 	it('a lower rate than configured (30 a minute, the pace set to 100): the pace falls to spaced starts at a rate the account takes, and every request gets through', async () => {

@@ -147,6 +147,12 @@ export class AccountLimiter {
 	 */
 	private spaced = false;
 
+	/**
+	 * Starts kept free in every window: one more per 429 met at the end of the minute's budget
+	 * (StepFun's minute ended a little later than the node's).
+	 */
+	private spareStarts = 0;
+
 	/** Counts the lessons, so one burst of 429s lowers the pace only once. */
 	private epoch = 0;
 
@@ -236,6 +242,7 @@ export class AccountLimiter {
 	private forgetLessons(): void {
 		this.share = 1;
 		this.spaced = false;
+		this.spareStarts = 0;
 		this.successes = 0;
 		this.epoch++;
 	}
@@ -281,7 +288,7 @@ export class AccountLimiter {
 		if (this.inFlight >= pace.concurrency) return Infinity;
 		let at = Math.max(now, this.pausedUntil);
 		// Never more than R in any window, whatever else: the oldest start must leave it first.
-		const perWindow = this.configured().requestsPerMinute;
+		const perWindow = this.perWindow();
 		if (this.starts.length >= perWindow) {
 			at = Math.max(at, this.starts[this.starts.length - perWindow] + this.windowMs());
 		}
@@ -289,6 +296,11 @@ export class AccountLimiter {
 			at = Math.max(at, this.lastStartAt + this.timing.minuteMs / pace.requestsPerMinute);
 		}
 		return at;
+	}
+
+	/** How many may start in one window: R, less the starts learned to keep free. */
+	private perWindow(): number {
+		return Math.max(1, this.configured().requestsPerMinute - this.spareStarts);
 	}
 
 	private pump(): void {
@@ -338,7 +350,13 @@ export class AccountLimiter {
 			}
 			this.lastRateLimitedAt = now;
 			// Requests started before the last lesson reflect the old pace: no second lowering.
-			if (epoch === this.epoch) {
+			if (epoch === this.epoch && !this.spaced && this.atBudgetEnd(now)) {
+				// Refused with the minute's budget (nearly) spent: the account counts the minute as
+				// the node does, only its minute ended a little later. Keep one more start free.
+				this.spareStarts = Math.min(this.configured().requestsPerMinute - 1, this.spareStarts + 1);
+				this.epoch++;
+			} else if (epoch === this.epoch) {
+				// Refused with budget left: the account counts more strictly than R a minute.
 				this.spaced = true;
 				this.share = Math.max(PACING.minShare, this.share / 2);
 				this.epoch++;
@@ -357,6 +375,18 @@ export class AccountLimiter {
 			}
 		}
 		this.pump();
+	}
+
+	/**
+	 * Whether the window holds so many starts that the next Concurrency could not all fit (and
+	 * fewer than Concurrency starts are kept free yet: beyond that, 429s teach the stricter pace).
+	 */
+	private atBudgetEnd(now: number): boolean {
+		this.slide(now);
+		const { concurrency } = this.configured();
+		return (
+			this.spareStarts < concurrency && this.starts.length > this.perWindow() - concurrency
+		);
 	}
 
 	private remove(waiter: Waiter): void {
