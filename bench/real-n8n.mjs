@@ -18,15 +18,17 @@
 // Uses the e2e install (`node e2e/prepare.mjs`, not run from here: another job may be using it)
 // and e2e/lib (n8n instance, CLI import/execute, npm pack). On a 2-core machine run one real-n8n
 // job at a time: this waits while another n8n 2.41 process is running.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { N8n, nodeOutput } from '../e2e/lib/n8n.mjs';
+import { N8n, nodeOutput, parseRun } from '../e2e/lib/n8n.mjs';
 import { build, pack } from '../e2e/lib/pack.mjs';
 import { credential, MODEL, NODE_TYPE } from '../e2e/lib/workflows.mjs';
-import { isLineReady, LINES } from '../e2e/prepare.mjs';
+import { isLineReady, LINES, n8nEntry, nodeBinFor } from '../e2e/prepare.mjs';
 import { startStandIn } from '../test/stand-in/server.mjs';
 
 const { values: args } = parseArgs({
@@ -216,6 +218,36 @@ async function waitForIdleMachine() {
 
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * `n8n execute --rawOutput` with its output written to a file: the run data holds every image's
+ * base64 (the HTTP Request rows), and n8n exits before a pipe has taken all of it.
+ */
+async function execute(n8n, id) {
+	const dir = mkdtempSync(join(tmpdir(), 'stepfun-bench-run-'));
+	const file = join(dir, 'out.json');
+	const out = openSync(file, 'w');
+	try {
+		const code = await new Promise((resolve, reject) => {
+			const child = spawn(nodeBinFor(line), [n8nEntry(line), 'execute', `--id=${id}`, '--rawOutput'], {
+				env: n8n.env(),
+				cwd: n8n.userFolder,
+				stdio: ['ignore', out, out],
+			});
+			const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+			child.on('error', reject);
+			child.on('close', (exitCode) => {
+				clearTimeout(timer);
+				resolve(exitCode);
+			});
+		});
+		const text = readFileSync(file, 'utf8');
+		return { ok: code === 0, run: parseRun(text), stdout: text, stderr: '' };
+	} finally {
+		closeSync(out);
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
 async function main() {
 	if (!line || !isLineReady(line)) {
 		console.error(`n8n ${line?.version ?? '2.41'} is not installed for the e2e tests: run \`node e2e/prepare.mjs\` first (when no other job uses it).`);
@@ -247,7 +279,7 @@ async function main() {
 				standIn.setDelay(latency.answerMs);
 				standIn.limits = LIMITS;
 				standIn.jitter = latency.jitter;
-				const r = await n8n.execute(entry.workflow.id);
+				const r = await execute(n8n, entry.workflow.id);
 				if (!r.run) throw new Error(`${entry.key}: n8n execute gave no run\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
 				const out = nodeOutput(r.run, entry.last) ?? [];
 				const delivered = out.filter((item) => item.binary && Object.keys(item.binary).length > 0).length;
