@@ -69,6 +69,27 @@ export const ANALYZE_MAX_SIDE = 4096;
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
 
+/**
+ * How long a result link of a Response Format URL answer works: the international docs say
+ * 2 hours, the China docs 30 days. A Base URL on neither host gets the shorter, so the time
+ * the node states is never later than the real one.
+ */
+export const RESULT_LINK_LIFETIME_MS = {
+	international: 2 * 60 * 60 * 1000,
+	china: 30 * 24 * 60 * 60 * 1000,
+} as const;
+
+export function resultLinkLifetimeMs(baseUrl: string): number {
+	let host = '';
+	try {
+		host = new URL(baseUrl).hostname.toLowerCase();
+	} catch {
+		// Not a URL: the shorter lifetime.
+	}
+	const china = host === 'stepfun.com' || host.endsWith('.stepfun.com');
+	return china ? RESULT_LINK_LIFETIME_MS.china : RESULT_LINK_LIFETIME_MS.international;
+}
+
 /** Far above any image StepFun takes or returns; stops a wrong URL from filling memory. */
 export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 /** The model list is a convenience in the editor; it must not hang the panel. */

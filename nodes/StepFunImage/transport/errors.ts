@@ -153,8 +153,20 @@ function hintForStatus(status: number, path: string): string {
 	}
 }
 
-const POSSIBLY_BILLED =
-	'It was not resent automatically: StepFun may already have made (and billed) the image. Turn on "Retry Possibly Billed Requests" to resend it anyway.';
+/**
+ * What StepFun may already have done with a request that got no clear answer, in words for the
+ * endpoint: an image request makes an image, a vision chat answers.
+ */
+function possiblyDone(path: string): { done: string; what: string } {
+	return path.startsWith('/images')
+		? { done: 'made (and billed)', what: 'the image' }
+		: { done: 'answered (and billed)', what: 'the request' };
+}
+
+function possiblyBilledText(path: string): string {
+	const { done, what } = possiblyDone(path);
+	return `It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`;
+}
 
 /** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
 function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
@@ -177,7 +189,7 @@ export function httpError(
 		refusedWaitMs?: number;
 		/** The request's Timeout, the longest a Retry-After is waited for. */
 		timeoutMs?: number;
-		/** Not resent because StepFun may already have made (and billed) the image. */
+		/** Not resent because StepFun may already have made (and billed) the image or answer. */
 		possiblyBilled?: boolean;
 	},
 ): NodeApiError {
@@ -205,7 +217,7 @@ export function httpError(
 			message: message ? `StepFun error ${status}: ${message}` : said,
 			description:
 				hintForStatus(status, context.path) +
-				(context.possiblyBilled ? ` ${POSSIBLY_BILLED}` : '') +
+				(context.possiblyBilled ? ` ${possiblyBilledText(context.path)}` : '') +
 				tries,
 			status,
 			traceId,
@@ -222,6 +234,8 @@ export function networkError(
 	code: string,
 	context: {
 		baseUrl: string;
+		/** Below the API root, e.g. `/images/generations`: says what StepFun may have done. */
+		path: string;
 		timeoutMs: number;
 		itemIndex: number;
 		attempts: number;
@@ -257,13 +271,14 @@ export function networkError(
 		failure === 'timeout'
 			? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
 			: `The connection to StepFun broke before an answer arrived (${code})`;
+	const { done, what: result } = possiblyDone(context.path);
 	return stepFunApiError(
 		ctx,
 		{
 			message: what,
 			description: context.resent
-				? `The request was sent, so StepFun may have made (and billed) it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
-				: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
+				? `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
+				: `The request was sent, so StepFun may still have ${done} ${result}; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
 		},
 		context.itemIndex,
 	);

@@ -306,6 +306,7 @@ export async function sendRequest(
 			}
 			throw networkError(ctx, failure, code, {
 				baseUrl: connection.baseUrl,
+				path: request.path,
 				timeoutMs: settings.timeoutMs,
 				itemIndex,
 				attempts: attempt + 1,
