@@ -12,7 +12,9 @@
 //   StepFun does not say how it counts, and an account may count more strictly (a bucket with a
 //   small burst, a lower rate). A 429 shows that: the key then spaces its starts evenly at a
 //   rate halved per lesson, with fewer in flight; sustained success raises it back, and a full
-//   minute without a 429 at the configured rate returns it to counting by the minute.
+//   minute without a 429 at the configured rate returns it to counting by the minute. A 429 met
+//   with the minute's budget nearly spent teaches less: StepFun's minute ended a little later
+//   than the node's, so one more start is kept free per window.
 //
 // No timers (not allowed in nodes): waiting is n8n's `sleep`, and the clock and the sleep can be
 // replaced, so tests run the limiter without real waiting.
