@@ -208,7 +208,7 @@ export const OPTION = {
 		displayName: 'Requests per Minute',
 		to: 'run.requestsPerMinute',
 		range: REQUESTS_PER_MINUTE,
-		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about 100 per account; the default leaves room for other uses of the key.`,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency; after a 429 the node spaces them out until StepFun accepts them again. StepFun's lowest tier allows about ${REQUESTS_PER_MINUTE.default} per account, the default.`,
 		fix: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	responseFormat: choice({

@@ -3,7 +3,6 @@
 // holds the key.
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
-import { RETRY_AFTER_MAX_MS } from '../helpers/limits';
 import { nodeApiErrorWithMessage } from '../helpers/n8n-dependencies';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -177,7 +176,7 @@ function withoutSecret(text: string | undefined, secret: string | undefined): st
 
 /**
  * A non-2xx answer from StepFun. `secret` is the API key, only to hide it; `refusedWaitMs` is a
- * Retry-After the node would not wait for.
+ * Retry-After longer than the request's Timeout, `timeoutMs`.
  */
 export function httpError(
 	ctx: IExecuteFunctions,
@@ -188,6 +187,8 @@ export function httpError(
 		attempts: number;
 		secret?: string;
 		refusedWaitMs?: number;
+		/** The request's Timeout, the longest a Retry-After is waited for. */
+		timeoutMs?: number;
 		/** Not resent because StepFun may already have made (and billed) the image or answer. */
 		possiblyBilled?: boolean;
 	},
@@ -206,7 +207,7 @@ export function httpError(
 	const refused = context.refusedWaitMs;
 	const tries =
 		refused !== undefined
-			? ` StepFun asked to wait ${secondsText(refused)} before trying again, longer than the node waits (${secondsText(RETRY_AFTER_MAX_MS)}), so it was not retried.`
+			? ` StepFun asked to wait ${secondsText(refused)} before trying again, longer than this request's Timeout (${secondsText(context.timeoutMs ?? 0)}), so it was not retried; other requests with this key pause meanwhile (up to their Timeout). Raise Timeout (Seconds) to wait that long, or run later.`
 			: context.attempts > 1
 				? ` Gave up after ${context.attempts} attempts.`
 				: '';
