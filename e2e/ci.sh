@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests on a bare CI machine, called by .ci/run after `npm ci && npm test`.
 # Installs what it needs by itself: Debian's Chromium (apt) for the browser test, and
-# through e2e/prepare.mjs, from the npm registry only, Node 24 + n8n 2.41.1 and n8n
-# 1.123.50 on the machine's Node 20 (cached in $E2E_CACHE, default
+# through e2e/prepare.mjs, from the npm registry only, Node 24 with n8n 2.41.1 and n8n
+# 1.123.81 (cached in $E2E_CACHE, default
 # ~/.cache/n8n-nodes-stepfun-e2e; a warm cache makes this step take seconds).
 # Then runs every scenario (node e2e/run.mjs); exits non-zero on any failure.
 #
