@@ -180,13 +180,15 @@ export async function takeScreenshots(n8n, { workflowId, outDir = DOCS, execute 
 				if (await tableTab.count()) {
 					await tableTab.click({ timeout: 5000 });
 					// The JSON view renders after the click; on a busy machine that takes a while.
-					const lacking = () =>
-						panel.innerText().then((t) => OUTPUT_FIELDS[name].filter((f) => !t.includes(f)));
-					let fields = await lacking();
-					for (let tries = 0; fields.length && tries < 30; tries++) {
-						await page.waitForTimeout(1000);
-						fields = await lacking();
-					}
+					await page
+						.waitForFunction(
+							([el, wanted]) => wanted.every((f) => el.innerText.includes(f)),
+							[await panel.elementHandle(), OUTPUT_FIELDS[name]],
+							{ timeout: 30_000 },
+						)
+						.catch(() => {});
+					const after = await panel.innerText();
+					const fields = OUTPUT_FIELDS[name].filter((f) => !after.includes(f));
 					if (fields.length)
 						throw new Error(`the output JSON of "${name}" lacks ${fields.join(', ')}`);
 				}
