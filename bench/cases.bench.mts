@@ -39,7 +39,7 @@ const CONTROL_URL = env('BENCH_CONTROL_URL');
 /** How the stand-in answers during a case: its delay, and optionally an account's limits and latency jitter. */
 interface StandInSettings {
 	delayMs: number;
-	limits?: { maxInFlight: number; requestsPerWindow: number; windowMs: number } | null;
+	limits?: { maxInFlight: number; requestsPerWindow: number; windowMs: number; counting?: string; burst?: number } | null;
 	jitter?: { min: number; max: number } | null;
 }
 
@@ -367,20 +367,45 @@ async function b3() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// B4 at the account's limits: the stand-in enforces in-flight and per-window caps (429 beyond)
+// B4 at the account's limits: the stand-in enforces in-flight and per-window caps (429 beyond),
+// counting the window three ways, since StepFun does not say how it counts
+
+/** How the stand-in's account counts its per-minute limit. */
+const B4_MODELS = [
+	{ name: 'sliding', counting: 'sliding' },
+	{ name: 'fixed', counting: 'fixed' },
+	{ name: 'bucket', counting: 'bucket', burst: 10 },
+] as const;
 
 /**
- * StepFun's lowest tier: 5 in flight, 100 per minute, and answers in about 1.5 s. Time runs
- * `scale` times faster here: the minute (the stand-in's window and the node's) and the answer.
+ * StepFun's lowest tier: 5 in flight, 100 per minute. The 24-item jobs run in real time: they fit
+ * in the minute, and scaled down, a 40 ms answer would mostly measure the stand-in making PNGs.
+ * The large jobs (minutes of work) run `scale` times faster: the minute (the stand-in's window
+ * and the node's) and the answer.
  */
 const B4 = QUICK
-	? { scale: 60, perWindow: 40, inFlight: 5, answerMs: 25, items: 40, executions: 3, itemsEach: 12 }
-	: { scale: 10, perWindow: 100, inFlight: 5, answerMs: 150, items: 200, executions: 3, itemsEach: 50 };
+	? {
+			inFlight: 5,
+			perWindow: 20,
+			jobs: [
+				{ name: 'small', items: 12, executions: 1, answerMs: 1500, jitter: null, scale: 60 },
+				{ name: 'over', items: 25, executions: 1, answerMs: 1500, jitter: null, scale: 60 },
+			],
+		}
+	: {
+			inFlight: 5,
+			perWindow: 100,
+			jobs: [
+				{ name: 'fast', items: 24, executions: 1, answerMs: 400, jitter: null, scale: 1 },
+				{ name: 'slow', items: 24, executions: 1, answerMs: 1500, jitter: null, scale: 1 },
+				{ name: 'jitter', items: 24, executions: 1, answerMs: 1500, jitter: { min: 0.5, max: 3 }, scale: 1 },
+				{ name: 'large', items: 200, executions: 1, answerMs: 1500, jitter: null, scale: 10 },
+				{ name: 'parallel', items: 50, executions: 3, answerMs: 1500, jitter: null, scale: 10 },
+			],
+		};
 
 async function b4() {
-	const windowMs = 60_000 / B4.scale;
-	const limits = { maxInFlight: B4.inFlight, requestsPerWindow: B4.perWindow, windowMs };
-	// The node set to the tier: Concurrency 5, Requests per Minute 100 (the minute scaled too).
+	// The node set to the tier: Concurrency 5, Requests per Minute 100 (the minute scaled with the job).
 	const parameters: INodeParameters = {
 		operation: 'generate',
 		prompt: '={{ $json.prompt }}',
@@ -388,53 +413,75 @@ async function b4() {
 	};
 	const items = (label: string, count: number): InputItem[] =>
 		Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
-	const idealMs = (count: number) => (count / B4.perWindow) * windowMs;
 
-	// Warm-up without limits, then each run starts afresh: a new limiter and a new window.
-	await startCase('B4:warmup', { delayMs: B4.answerMs });
-	resetAccountLimiters({ minuteMs: windowMs });
+	// Warm-up without limits; then each run starts afresh: a new limiter and a new window.
+	await startCase('B4:warmup', { delayMs: 50 });
+	resetAccountLimiters({ minuteMs: 1000 });
 	expectImages(await runStepFun(parameters, items('warm-up', 5)), 5, 1024, 1024);
 
 	const runs = [];
-	for (const run of [
-		{ name: 'single', executions: 1, each: B4.items, jitter: null },
-		{ name: 'parallel', executions: B4.executions, each: B4.itemsEach, jitter: null },
-		{ name: 'jitter', executions: 1, each: B4.items, jitter: { min: 0.5, max: 3 } },
-	]) {
-		resetAccountLimiters({ minuteMs: windowMs });
-		await startCase(`B4:${run.name}`, { delayMs: B4.answerMs, limits, jitter: run.jitter });
-		const { ms, value } = await timed(() =>
-			Promise.all(
-				Array.from({ length: run.executions }, (_, execution) =>
-					runNode({
-						nodeType: new StepFunImage(),
-						credentialType: new StepFunApi(),
-						credentials: { apiKey: API_KEY, region: 'custom', baseUrl: BASE_URL },
-						parameters: { resource: 'image', ...parameters },
-						items: items(`${run.name} ${execution}`, run.each),
-						binaryMode: 'filesystem',
-						// Failures become error items, so they are counted instead of stopping the run.
-						continueOnFail: true,
-					}),
+	for (const model of B4_MODELS) {
+		for (const job of B4.jobs) {
+			const windowMs = 60_000 / job.scale;
+			const answerMs = job.answerMs / job.scale;
+			const limits = {
+				maxInFlight: B4.inFlight,
+				requestsPerWindow: B4.perWindow,
+				windowMs,
+				counting: model.counting,
+				...('burst' in model ? { burst: model.burst } : {}),
+			};
+			resetAccountLimiters({ minuteMs: windowMs });
+			await startCase(`B4:${model.name}-${job.name}`, { delayMs: answerMs, limits, jitter: job.jitter });
+			const { ms, value } = await timed(() =>
+				Promise.all(
+					Array.from({ length: job.executions }, (_, execution) =>
+						runNode({
+							nodeType: new StepFunImage(),
+							credentialType: new StepFunApi(),
+							credentials: { apiKey: API_KEY, region: 'custom', baseUrl: BASE_URL },
+							parameters: { resource: 'image', ...parameters },
+							items: items(`${model.name} ${job.name} ${execution}`, job.items),
+							binaryMode: 'filesystem',
+							// Failures become error items, so they are counted instead of stopping the run.
+							continueOnFail: true,
+						}),
+					),
 				),
-			),
-		);
-		let delivered = 0;
-		let failed = 0;
-		for (const result of value) {
-			expect(result.error).toBeUndefined();
-			expect(result.items).toHaveLength(run.each);
-			result.items.forEach((item, index) => {
-				expect(item.pairedItem).toEqual({ item: index });
-				if (item.json.error !== undefined) failed++;
-				else delivered++;
+			);
+			let delivered = 0;
+			let failed = 0;
+			for (const result of value) {
+				expect(result.error).toBeUndefined();
+				expect(result.items).toHaveLength(job.items);
+				result.items.forEach((item, index) => {
+					expect(item.pairedItem).toEqual({ item: index });
+					if (item.json.error !== undefined) failed++;
+					else {
+						expect(item.json.prompt).toBe(`${model.name} ${job.name} ${value.indexOf(result)} ${index}`);
+						delivered++;
+					}
+				});
+			}
+			runs.push({
+				name: `${model.name}-${job.name}`,
+				model: model.name,
+				burst: 'burst' in model ? model.burst : undefined,
+				job: job.name,
+				executions: job.executions,
+				items: job.items * job.executions,
+				answerMs,
+				jittered: job.jitter !== null,
+				scale: job.scale,
+				windowMs,
+				ms,
+				delivered,
+				failed,
 			});
 		}
-		const count = run.executions * run.each;
-		runs.push({ ...run, items: count, ms, idealMs: idealMs(count), delivered, failed });
 	}
 	resetAccountLimiters();
-	return { ...B4, windowMs, runs };
+	return { inFlight: B4.inFlight, perWindow: B4.perWindow, runs };
 }
 
 // ---------------------------------------------------------------------------------------------

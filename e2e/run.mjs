@@ -11,6 +11,7 @@
 //
 // Options:  --line current|older|<version>   (repeatable; default: all lines)
 //           --mode filesystem|default|database (repeatable; default: filesystem, default)
+//           --only <text>     (repeatable) only the scenarios whose title contains it, e.g. 19d
 //           --no-build        use dist/ as it is (default: `npm run build` first)
 //           --no-prepare      fail instead of installing n8n if it is not prepared
 //           --no-screenshots  skip the browser test
@@ -40,6 +41,7 @@ const multi = (flag) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : [])
 const opt = {
 	lines: multi('--line'),
 	modes: multi('--mode'),
+	only: multi('--only'),
 	build: !argv.includes('--no-build'),
 	prepare: !argv.includes('--no-prepare'),
 	screenshots: !argv.includes('--no-screenshots'),
@@ -57,7 +59,9 @@ const { scenario, skip, run } = createReport();
  * (nothing, one scenario or several), in the order listed.
  */
 function scenariosFor(ctx) {
-	return SCENARIOS.flatMap((make) => [make(ctx)].flat()).filter(Boolean);
+	const all = SCENARIOS.flatMap((make) => [make(ctx)].flat()).filter(Boolean);
+	if (!opt.only.length) return all;
+	return all.filter((s) => opt.only.some((text) => s.title.includes(text)));
 }
 
 /** Each object once, in the order first listed (scenarios may share a credential or workflow). */

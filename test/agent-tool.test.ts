@@ -11,7 +11,7 @@ import type { ToolCallPath } from './helpers/agent';
 import { startLoopbackServer } from './helpers/loopback-server.mjs';
 import type { LoopbackServer } from './helpers/loopback-server.mjs';
 import type { StepFunToolRun } from './helpers/stepfun';
-import { API_KEY, analyze, generate, useStandIn } from './helpers/stepfun';
+import { API_KEY, analyze, edit, generate, useStandIn } from './helpers/stepfun';
 
 const stepfun = useStandIn();
 const GENERATIONS = '/v1/images/generations';
@@ -30,6 +30,22 @@ const PATHS: Array<[string, ToolCallPath]> = [
 function itemsOf(run: StepFunToolRun): Array<Record<string, unknown>> {
 	expect(run.observation).toBeTypeOf('string');
 	return JSON.parse(run.observation ?? '') as Array<Record<string, unknown>>;
+}
+
+/** StepFun's answer to the n-th request the stand-in received: its link and when it made the image. */
+function resultOf(run: StepFunToolRun, index = 0): { url: string; created: number } {
+	const answer = run.standIn.requests[index].responseJson;
+	expect(answer.data[0].url).toBeTypeOf('string');
+	return { url: answer.data[0].url, created: answer.created };
+}
+
+/** Two hours after StepFun made the image (the international docs; the stand-in is no China host). */
+const linkExpiry = (created: number) => new Date((created + 2 * 60 * 60) * 1000);
+
+/** What a tool run adds to the summary when StepFun gave a link: the Markdown image and its expiry. */
+function linkSentence(made: 'Generated' | 'Edited', { url, created }: { url: string; created: number }): string {
+	const until = `${linkExpiry(created).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+	return ` To show it in the chat, include this Markdown: ![${made} image](${url}) (the link works until ${until}; anyone with it can open the image until then).`;
 }
 
 /** Everything the agent got and n8n recorded for the tool, as text. */
@@ -55,7 +71,7 @@ describe.each(PATHS)('Generate as a tool, %s', (_name, path) => {
 		});
 	});
 
-	it("sends the model's argument as the prompt; the agent reads seed, size, file name and summary, never base64", async () => {
+	it("sends the model's argument as the prompt; the agent reads seed, size, file name, link and summary, never base64", async () => {
 		const run = await stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 99 }), {
 			path,
 			toolArguments: { prompt: 'A robot reading' },
@@ -65,8 +81,11 @@ describe.each(PATHS)('Generate as a tool, %s', (_name, path) => {
 		expect(run.standIn.requests.map((request) => [request.path, request.json.prompt, request.json.seed])).toEqual([
 			[GENERATIONS, 'A robot reading', 99],
 		]);
+		// Response Format left out: a tool run asks for a link, which the chat can show.
+		expect(run.standIn.requests[0].json.response_format).toBe('url');
 
-		const summary = 'Generated a 1024×1024 PNG image (seed 99) as file stepfun-99.png in binary field "data".';
+		const result = resultOf(run);
+		const summary = `Generated a 1024×1024 PNG image (seed 99) as file stepfun-99.png in binary field "data".${linkSentence('Generated', result)}`;
 		expect(itemsOf(run)).toEqual([
 			expect.objectContaining({
 				seed: 99,
@@ -75,9 +94,32 @@ describe.each(PATHS)('Generate as a tool, %s', (_name, path) => {
 				mimeType: 'image/png',
 				fileName: 'stepfun-99.png',
 				prompt: 'A robot reading',
+				url: result.url,
+				urlExpiresAt: linkExpiry(result.created).toISOString(),
 				summary,
 			}),
 		]);
+		// The node downloaded the link at once (without the key): the image is on the tool's item,
+		// as a file; the agent's text holds none of its data.
+		expect(run.standIn.imageRequests).toHaveLength(1);
+		expect(run.standIn.authorizationSeen).toBe(false);
+		const made = Buffer.from(await (await fetch(result.url)).arrayBuffer());
+		expect(run.toolRuns[0].items[0].binary?.data.bytes.equals(made)).toBe(true);
+		expect(run.observation?.length).toBeLessThan(900);
+		expect(run.observation).not.toMatch(BASE64_RUN);
+		expect(agentSide(run)).not.toContain(made.toString('base64').slice(0, 64));
+	});
+
+	it('Response Format set by the user wins: Base64 gives the file and a summary without a link', async () => {
+		const run = await stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 99, responseFormat: 'b64_json' }), {
+			path,
+			toolArguments: { prompt: 'A robot reading' },
+		});
+		expect(run.standIn.requests[0].json.response_format).toBe('b64_json');
+		const [item] = itemsOf(run);
+		expect(item.summary).toBe('Generated a 1024×1024 PNG image (seed 99) as file stepfun-99.png in binary field "data".');
+		expect(item).not.toHaveProperty('url');
+		expect(item).not.toHaveProperty('urlExpiresAt');
 		// What StepFun sent is on the tool's item, as a file; the agent's text holds none of it.
 		const sent = Buffer.from(run.standIn.requests[0].responseJson.data[0].b64_json, 'base64');
 		expect(run.toolRuns[0].items[0].binary?.data.bytes.equals(sent)).toBe(true);
@@ -86,15 +128,29 @@ describe.each(PATHS)('Generate as a tool, %s', (_name, path) => {
 		expect(agentSide(run)).not.toContain(sent.toString('base64').slice(0, 64));
 	});
 
+	it('Response Format URL set by the user: the same link in the summary', async () => {
+		const run = await stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 3, responseFormat: 'url' }), {
+			path,
+			toolArguments: { prompt: 'A robot reading' },
+		});
+		expect(run.standIn.requests[0].json.response_format).toBe('url');
+		expect(itemsOf(run)[0].summary).toBe(
+			`Generated a 1024×1024 PNG image (seed 3) as file stepfun-3.png in binary field "data".${linkSentence('Generated', resultOf(run))}`,
+		);
+	});
+
 	it('answers as many items as images, each with its own summary', async () => {
 		const run = await stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 5, numberOfImages: 3 }), {
 			path,
 			toolArguments: { prompt: 'Three owls' },
 		});
+		// Requests run side by side: each image's link is the one StepFun gave for its seed.
+		const linkOf = (seed: number) =>
+			resultOf(run, run.standIn.requests.findIndex((request) => request.json.seed === seed));
 		expect(itemsOf(run).map((item) => item.summary)).toEqual([5, 6, 7].map(
-			(seed) => `Generated a 1024×1024 PNG image (seed ${seed}) as file stepfun-${seed}.png in binary field "data".`,
+			(seed) => `Generated a 1024×1024 PNG image (seed ${seed}) as file stepfun-${seed}.png in binary field "data".${linkSentence('Generated', linkOf(seed))}`,
 		));
-		expect(run.observation?.length).toBeLessThan(1800);
+		expect(run.observation?.length).toBeLessThan(2700);
 		expect(run.observation).not.toMatch(BASE64_RUN);
 	});
 
@@ -141,6 +197,49 @@ describe.each(PATHS)('Generate as a tool, %s', (_name, path) => {
 	});
 });
 
+describe.each(PATHS)('Edit as a tool, %s', (_name, path) => {
+	let host: LoopbackServer;
+	beforeAll(async () => {
+		host = await startLoopbackServer(() => ({ headers: { 'content-type': 'image/jpeg' }, body: jpeg }));
+	});
+	afterAll(async () => await host.close());
+
+	it('edits the image at the link the model passes; the chat gets the result as a Markdown image', async () => {
+		const run = await stepfun.runAsTool(
+			edit(PROMPT_FROM_MODEL, { seed: 12 }, { imageSource: 'url', imageUrl: "={{ $fromAI('imageUrl', 'A link to the image to edit') }}" }),
+			{ path, toolArguments: { prompt: 'Make it night', imageUrl: `${host.url}/photo.jpg` } },
+		);
+		expect(run.error).toBeUndefined();
+		expect(run.standIn.requests[0].fields).toMatchObject({ prompt: 'Make it night', seed: '12', response_format: 'url' });
+		const result = resultOf(run);
+		const [item] = itemsOf(run);
+		expect(item).toMatchObject({
+			operation: 'edit',
+			url: result.url,
+			urlExpiresAt: linkExpiry(result.created).toISOString(),
+			summary: `Edited a 64×48 PNG image (seed 12) as file stepfun-12.png in binary field "data".${linkSentence('Edited', result)}`,
+		});
+		expect(run.toolRuns[0].items[0].binary?.data.mimeType).toBe('image/png');
+		expect(run.observation).not.toMatch(BASE64_RUN);
+	});
+});
+
+describe('The link in the summary', () => {
+	it('characters that would end a Markdown link are percent-encoded; the url field keeps the link as given', async () => {
+		stepfun.standIn.fault(GENERATIONS, {
+			transform: (json: { data: Array<{ url: string }> }) => ({
+				...json,
+				data: [{ ...json.data[0], url: `${json.data[0].url}?name=lake(1)<2>` }],
+			}),
+		});
+		const run = await stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 1 }), { toolArguments: { prompt: 'A lake' } });
+		expect(run.error).toBeUndefined();
+		const [item] = itemsOf(run);
+		expect(String(item.url)).toMatch(/\?name=lake\(1\)<2>$/);
+		expect(item.summary).toContain(`![Generated image](${String(item.url).replace('?name=lake(1)<2>', '?name=lake%281%29%3C2%3E')})`);
+	});
+});
+
 describe('What makes it a tool run', () => {
 	const run = (path: ToolCallPath, toolTypeName?: string) =>
 		stepfun.runAsTool(generate(PROMPT_FROM_MODEL, { seed: 7 }), {
@@ -148,27 +247,37 @@ describe('What makes it a tool run', () => {
 			toolArguments: { prompt: 'A lighthouse' },
 			...(toolTypeName ? { toolTypeName } : {}),
 		});
-	const summaryOf = (result: StepFunToolRun) => result.toolRuns[0].items[0].json.summary;
+	/**
+	 * The summary with its link as a placeholder: each run gets its own link. The runs of a test
+	 * share the stand-in, so its n-th request is the n-th run's.
+	 */
+	const withoutLink = (summary: unknown, result: StepFunToolRun, runIndex: number) =>
+		String(summary).replace(resultOf(result, runIndex).url, '<link>');
+	const summaryOf = (result: StepFunToolRun, runIndex: number) =>
+		withoutLink(result.toolRuns[0].items[0].json.summary, result, runIndex);
 
 	it('tool.invoke: isToolExecution() is true, and alone gives the summary (type not named …Tool)', async () => {
 		const named = await run('invoke');
 		expect(named.toolRuns[0]).toMatchObject({ isToolExecution: true, typeName: 'n8n-nodes-stepfun.stepFunImageTool' });
 		const unnamed = await run('invoke', 'n8n-nodes-stepfun.stepFunImage');
 		expect(unnamed.toolRuns[0]).toMatchObject({ isToolExecution: true, typeName: 'n8n-nodes-stepfun.stepFunImage' });
-		expect(summaryOf(unnamed)).toBe(summaryOf(named));
-		expect(itemsOf(unnamed)[0].summary).toBe(summaryOf(named));
+		expect(summaryOf(unnamed, 1)).toBe(summaryOf(named, 0));
+		expect(summaryOf(named, 0)).toContain('![Generated image](<link>)');
+		expect(withoutLink(itemsOf(unnamed)[0].summary, unnamed, 1)).toBe(summaryOf(named, 0));
 	});
 
 	it("the engine (n8n 2.41's default AI Agent): isToolExecution() is false; the type name …Tool gives the summary", async () => {
 		const named = await run('engine');
 		expect(named.toolRuns[0]).toMatchObject({ isToolExecution: false, typeName: 'n8n-nodes-stepfun.stepFunImageTool' });
 		expect(itemsOf(named)[0].summary).toBe(
-			'Generated a 1024×1024 PNG image (seed 7) as file stepfun-7.png in binary field "data".',
+			`Generated a 1024×1024 PNG image (seed 7) as file stepfun-7.png in binary field "data".${linkSentence('Generated', resultOf(named))}`,
 		);
-		// n8n always names the tool variant …Tool; without that name nothing tells the node.
+		// n8n always names the tool variant …Tool; without that name nothing tells the node, and
+		// it asks for what it asks outside a tool run (Base64).
 		const unnamed = await run('engine', 'n8n-nodes-stepfun.stepFunImage');
 		expect(unnamed.toolRuns[0].isToolExecution).toBe(false);
 		expect(itemsOf(unnamed)[0]).not.toHaveProperty('summary');
+		expect(unnamed.standIn.requests[1].json.response_format).toBe('b64_json');
 	});
 
 	it('the engine gives the tool node the agent\'s input item with the arguments and a toolCallId', async () => {
@@ -253,7 +362,7 @@ describe.each(PATHS)('Analyze as a tool, %s', (_name, path) => {
 			agentInput: { binary: { data: { bytes: jpeg, fileName: 'photo.jpg', mimeType: 'image/jpeg' } } },
 		});
 		expect(run.standIn.requests).toEqual([]);
-		const message = 'Input Binary Field: the item has no binary field "data" (item 0)';
+		const message = 'Input Binary Fields: the item has no binary field "data" (item 0)';
 		if (path === 'engine') expect(itemsOf(run)).toEqual([{ error: message }]);
 		else expect(run.thrown?.message).toMatch(new RegExp(`^${message.replace(/[()]/g, '\\$&')}\\n\\nDetails: `));
 	});

@@ -244,6 +244,33 @@ describe('Analyze: the answer', () => {
 	});
 });
 
+describe('Analyze: a request StepFun may have answered, in words for a chat', () => {
+	const ANSWERED = 'StepFun may already have answered (and billed) the request.';
+	it('500: not resent, and the hint speaks of the answer, not of an image', async () => {
+		stepfun.standIn.fault(CHAT, { status: 500, headers: { 'retry-after': '0' }, body: { error: { message: 'Internal server error', type: 'server_error' } } });
+		const { error, standIn } = await stepfun.run(analyze('What is this?'), { items: [photos] });
+		expect(standIn.requests).toHaveLength(1);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).description).toContain(`It was not resent automatically: ${ANSWERED} Turn on "Retry Possibly Billed Requests" to resend it anyway.`);
+		expect((error as NodeApiError).description).not.toMatch(/image/);
+	});
+
+	it('no answer within Timeout: not resent, may still have answered', async () => {
+		stepfun.standIn.fault(CHAT, { hang: true });
+		const { error } = await stepfun.run(analyze('What is this?', { timeout: 1 }), { items: [photos] });
+		expect(error?.message).toBe('StepFun did not answer within 1 second');
+		expect((error as NodeApiError).description).toMatch(/^The request was sent, so StepFun may still have answered \(and billed\) the request; it was not resent automatically\. Raise the Timeout option/);
+	});
+
+	it('no answer within Timeout, Retry Possibly Billed Requests on: resent, said so', async () => {
+		stepfun.standIn.fault(CHAT, { hang: true });
+		stepfun.standIn.fault(CHAT, { hang: true });
+		const { error, standIn } = await stepfun.run(analyze('What is this?', { timeout: 1, retryAfterTimeout: true, maxRetries: 1 }), { items: [photos] });
+		expect(standIn.requests).toHaveLength(2);
+		expect((error as NodeApiError).description).toMatch(/^The request was sent, so StepFun may have answered \(and billed\) it; it was resent, as Retry Possibly Billed Requests allows\./);
+	});
+});
+
 describe('Analyze: refused before sending', () => {
 	const refused = async (parameters: ReturnType<typeof analyze>, items: unknown[]) => {
 		const { error, standIn } = await stepfun.run(parameters, { items: items as never });
@@ -254,7 +281,7 @@ describe('Analyze: refused before sending', () => {
 
 	it('an animated GIF, with the reason', async () => {
 		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(makeGif(16, 16, { frames: 3 }), 'loop.gif', 'image/gif') } }]);
-		expect(error.message).toBe('Input Binary Field "data": "loop.gif" is an animated GIF (3 frames) (item 0)');
+		expect(error.message).toBe('Input Binary Fields "data": "loop.gif" is an animated GIF (3 frames) (item 0)');
 		expect(error.description).toMatch(/StepFun reads one still image/);
 	});
 
@@ -264,27 +291,74 @@ describe('Analyze: refused before sending', () => {
 	});
 
 	it('a HEIC photo, with how to convert it', async () => {
-		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-photo.heic'), 'IMG_1.heic', 'image/heic') } }]);
-		expect(error.message).toBe('Input Binary Field "data": "IMG_1.heic" is a HEIC image (item 0)');
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-iphone.heic'), 'IMG_1.heic', 'image/heic') } }]);
+		expect(error.message).toBe('Input Binary Fields "data": "IMG_1.heic" is a HEIC image (item 0)');
 		expect(error.description).toMatch(/^StepFun's vision models read JPEG, PNG, WebP and still GIF images\. iPhones save HEIC/);
+	});
+
+	it('a HEIC photo from another phone: general advice, no iPhone settings', async () => {
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('heic-android.heic'), '20260101_120000.heic', 'image/heic') } }]);
+		expect(error.message).toBe('Input Binary Fields "data": "20260101_120000.heic" is a HEIC image (item 0)');
+		expect(error.description).toMatch(/^StepFun's vision models read JPEG, PNG, WebP and still GIF images\. Save or export it as JPEG where it was made/);
+		expect(error.description).not.toMatch(/iPhone/);
+	});
+
+	it('a 12-bit JPEG, by name, with how to convert it', async () => {
+		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(readFixture('jpeg-12-bit.jpg'), 'scan.jpg', 'image/jpeg') } }]);
+		expect(error.message).toBe('Input Binary Fields "data": "scan.jpg" is a 12-bit JPEG (item 0)');
+		expect(error.description).toMatch(/reads only 8-bit JPEG\. Export it again as an ordinary \(8-bit\) JPEG or as PNG/);
 	});
 
 	it('a side longer than 4096', async () => {
 		const error = await refused(analyze('What is this?'), [{ binary: { data: upload(makePng(4097, 8, 'wide'), 'wide.png', 'image/png') } }]);
-		expect(error.message).toBe('Input Binary Field "data": the image is 4097×8 pixels; StepFun accepts at most 4096×4096 (item 0)');
+		expect(error.message).toBe('Input Binary Fields "data": the image is 4097×8 pixels; StepFun accepts at most 4096×4096 (item 0)');
 	});
 
 	it('more than 60 images in one request', async () => {
 		const binary = Object.fromEntries(Array.from({ length: 61 }, (_, index) => [`photo_${index}`, upload(png, `${index}.png`, 'image/png')]));
 		const error = await refused(analyze('Compare', {}, { imageSource: 'allFiles' }), [{ binary }]);
-		expect(error.message).toBe('Input Binary Fields: 61 images in one request; StepFun reads at most 60 (item 0)');
+		expect(error.message).toBe('All Image Files of the Item: 61 images in one request; StepFun reads at most 60 (item 0)');
 	});
+
+	/** A complete JPEG padded (data after its end, as decoders ignore) to exactly `size` bytes. */
+	const jpegOfSize = (size: number) => Buffer.concat([jpeg, Buffer.alloc(size - jpeg.length)]);
+	const MiB = 1024 * 1024;
 
 	it('more than 20 MB of images in one request', async () => {
 		const padded = Buffer.concat([jpeg, Buffer.alloc(7 * 1024 * 1024)]);
 		const binary = Object.fromEntries(Array.from({ length: 3 }, (_, index) => [`photo_${index}`, upload(padded, `${index}.jpg`, 'image/jpeg')]));
 		const error = await refused(analyze('Compare', {}, { imageSource: 'allFiles' }), [{ binary }]);
-		expect(error.message).toMatch(/^Input Binary Fields: the images add up to more than 20\.0 MB \(21\.0 MB after 3 of 3\) \(item 0\)$/);
+		expect(error.message).toMatch(/^All Image Files of the Item: the images add up to more than 20\.0 MB as sent, base64-encoded \(28\.0 MB after 3 of 3\) \(item 0\)$/);
+	});
+
+	it('20 MB counted as sent (base64, a third larger): 16 MB of files are refused, and the message says why', async () => {
+		const binary = { photo_0: upload(jpegOfSize(8 * MiB), 'a.jpg', 'image/jpeg'), photo_1: upload(jpegOfSize(8 * MiB), 'b.jpg', 'image/jpeg') };
+		const error = await refused(analyze('Compare', {}, { binaryPropertyName: 'photo_0, photo_1' }), [{ binary }]);
+		expect(error.message).toBe('Input Binary Fields: the images add up to more than 20.0 MB as sent, base64-encoded (21.3 MB after 2 of 2) (item 0)');
+		expect(error.description).toBe(
+			'StepFun reads at most 20.0 MB of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about 15.0 MB. Send fewer or smaller images per item, e.g. resized with the Edit Image node.',
+		);
+	});
+
+	it('exactly 20 MB as sent (15 MB of files) is taken, and arrives whole', async () => {
+		const files = [jpegOfSize(7.5 * MiB), jpegOfSize(7.5 * MiB)];
+		const { error, standIn } = await stepfun.run(analyze('Compare', {}, { binaryPropertyName: 'photo_0, photo_1' }), {
+			items: [{ binary: { photo_0: upload(files[0], 'a.jpg', 'image/jpeg'), photo_1: upload(files[1], 'b.jpg', 'image/jpeg') } }],
+		});
+		expect(error).toBeUndefined();
+		const sent = standIn.requests[0].json.messages[0].content.slice(1).map((part: IDataObject) => (part.image_url as IDataObject).url);
+		expect(sent.map((url: string) => url.length - 'data:image/jpeg;base64,'.length)).toEqual([10 * MiB, 10 * MiB]);
+	});
+
+	it('errors name the field as Analyze shows it: Input Binary Fields, or the file All Image Files found', async () => {
+		const missing = await refused(analyze('What is this?', {}, { binaryPropertyName: 'photo_0, photo_1' }), [photos]);
+		expect(missing.message).toBe('Input Binary Fields: the item has no binary field "photo_0" (item 0)');
+		expect(missing.description).toBe("This item's binary fields are: data. Enter one of them.");
+		const notAFile = await refused(analyze('What is this?', {}, { binaryPropertyName: '={{ [{ "a": 1 }] }}' }), [photos]);
+		expect(notAFile.message).toBe('Input Binary Fields: expected a field name or a file, got an object (item 0)');
+		const heic = upload(readFixture('heic-iphone.heic'), 'IMG_1.heic', 'image/heic');
+		const found = await refused(analyze('What is this?', {}, { imageSource: 'allFiles' }), [{ binary: { photo_0: upload(jpeg, 'a.jpg', 'image/jpeg'), photo_1: heic } }]);
+		expect(found.message).toBe('All Image Files of the Item "photo_1": "IMG_1.heic" is a HEIC image (item 0)');
 	});
 
 	it('an item without image files for All Image Files', async () => {

@@ -132,12 +132,13 @@ const cases: FaultCase[] = [
 		trace: true,
 	},
 	{
-		name: '429 asking to wait an hour: not waited for, says why',
+		name: '429 asking to wait an hour, longer than the Timeout: not waited for, says why',
 		faults: [stepFunError(429, 'Rate limit reached', 'rate_limit_exceeded', { 'retry-after': '3600' })],
 		statuses: [429],
 		message: 'StepFun error 429: Rate limit reached',
 		description: [
-			'StepFun asked to wait 3600 seconds before trying again, longer than the node waits (60 seconds), so it was not retried.',
+			"StepFun asked to wait 3600 seconds before trying again, longer than this request's Timeout (120 seconds), so it was not retried",
+			'Raise Timeout (Seconds) to wait that long, or run later.',
 		],
 		httpCode: '429',
 		trace: true,

@@ -98,27 +98,29 @@ describe('AI Agent tool', () => {
 		expect(describe('edit')).toBe('Edit an image in StepFun Image');
 	});
 
-	it('gives the agent a one-sentence summary and no image data, while the binary stays on the item', async () => {
-		const { items, error } = await stepfun.run(generate('A robot', { seed: 99 }, { size: '768x1360' }), {
+	/** The summary of the seed-99 image, with the link StepFun gave and its expiry (2 hours here). */
+	function summaryWithLink(answer: { created: number; data: Array<{ url: string }> }): string {
+		const until = new Date((answer.created + 2 * 60 * 60) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+		return `Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data". To show it in the chat, include this Markdown: ![Generated image](${answer.data[0].url}) (the link works until ${until} UTC; anyone with it can open the image until then).`;
+	}
+
+	it('gives the agent a summary with the link to show and no image data, while the binary stays on the item', async () => {
+		const { items, error, standIn } = await stepfun.run(generate('A robot', { seed: 99 }, { size: '768x1360' }), {
 			nodeType: new StepFunImageTool(),
 		});
 		expect(error).toBeUndefined();
-		expect(items[0].json.summary).toBe(
-			'Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data".',
-		);
+		expect(items[0].json.summary).toBe(summaryWithLink(standIn.requests[0].responseJson));
 		const forAgent = JSON.stringify(items.map((i) => i.json));
 		expect(forAgent.length).toBeLessThan(1000);
 		expect(items[0].binary?.data.mimeType).toBe('image/png');
 	});
 
 	it.each(['engine', 'invoke'] as const)('through an agent (%s): the text the agent gets holds the same summary', async (path) => {
-		const { observation } = await stepfun.runAsTool(
+		const { observation, standIn } = await stepfun.runAsTool(
 			generate("={{ $fromAI('prompt', 'What the image should show') }}", { seed: 99 }, { size: '768x1360' }),
 			{ path, toolArguments: { prompt: 'A robot' } },
 		);
-		expect(JSON.parse(observation ?? '[]')[0].summary).toBe(
-			'Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data".',
-		);
+		expect(JSON.parse(observation ?? '[]')[0].summary).toBe(summaryWithLink(standIn.requests[0].responseJson));
 		expect(observation?.length).toBeLessThan(1000);
 	});
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { decodePng, imageSize } from './stand-in/server.mjs';
 import { API_KEY, generate, useStandIn } from './helpers/stepfun';
+import { resultLinkLifetimeMs } from '../nodes/StepFunImage/limits';
 
 const stepfun = useStandIn();
 
@@ -115,12 +116,16 @@ describe('Generate', () => {
 		]);
 	});
 
-	it('in URL mode downloads the image at once, without the API key, and outputs the URL too', async () => {
+	it('in URL mode downloads the image at once, without the API key, and outputs the URL and until when it works', async () => {
 		const { items, error, standIn } = await stepfun.run(generate('A lighthouse', { responseFormat: 'url' }));
 		expect(error).toBeUndefined();
 		expect(standIn.requests[0].json.response_format).toBe('url');
 		const answer = standIn.requests[0].responseJson;
 		expect(items[0].json.url).toBe(answer.data[0].url);
+		// Two hours from when StepFun made it (a Base URL on no China host gets the shorter time).
+		expect(items[0].json.urlExpiresAt).toBe(new Date((answer.created + 2 * 60 * 60) * 1000).toISOString());
+		// Outside a tool run there is no summary to put the link in.
+		expect(items[0].json).not.toHaveProperty('summary');
 		expect(standIn.imageRequests).toHaveLength(1);
 		expect(standIn.imageRequests[0].headers.authorization).toBeUndefined();
 		expect(standIn.authorizationSeen).toBe(false);
@@ -145,5 +150,20 @@ describe('Generate', () => {
 		const { items, error } = await stepfun.run(generate('A boat'), { binaryMode: 'default' });
 		expect(error).toBeUndefined();
 		expect(imageSize(items[0].binary!.data.bytes)).toMatchObject({ width: 1024, height: 1024 });
+	});
+});
+
+describe('How long a result link works, by where the key belongs', () => {
+	const HOURS_2 = 2 * 60 * 60 * 1000;
+	const DAYS_30 = 30 * 24 * 60 * 60 * 1000;
+	it.each([
+		['International', 'https://api.stepfun.ai/v1', HOURS_2],
+		['China (the China docs say 30 days)', 'https://api.stepfun.com/v1', DAYS_30],
+		['Step Plan on the China host', 'https://api.stepfun.com/step_plan/v1', DAYS_30],
+		['Step Plan on the international host', 'https://api.stepfun.ai/step_plan/v1', HOURS_2],
+		['a proxy: the shorter time', 'https://gateway.example.com/v1', HOURS_2],
+		['a look-alike host is not StepFun China', 'https://api.notstepfun.com/v1', HOURS_2],
+	])('%s: %s', (_name, baseUrl, lifetime) => {
+		expect(resultLinkLifetimeMs(baseUrl)).toBe(lifetime);
 	});
 });

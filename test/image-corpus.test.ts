@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { formatName, inspectImage } from '../nodes/StepFunImage/image';
-import { FIXTURES, readFixture, type Fixture } from './fixtures/index.mjs';
+import {
+	FIXTURES,
+	readFixture,
+	readSuiteFile,
+	SUITE_FILES,
+	type Fixture,
+} from './fixtures/index.mjs';
 
 // What each format's files are called and labelled, independent of the code under test.
 const FORMAT = {
@@ -16,6 +22,13 @@ const FORMAT = {
 	svg: { mimeType: 'image/svg+xml', extension: 'svg', name: 'SVG' },
 } as const;
 
+/** Why a complete file is damaged, in the words the node's messages use. */
+const DAMAGE = {
+	header: 'its header holds values no PNG can have',
+	checksum: 'a checksum inside it does not match, so its data was changed on the way',
+	signature: 'its first bytes were changed, as a transfer in text mode does',
+} as const;
+
 /** What inspectImage must say about a fixture, built from the facts its encoder wrote. */
 function expectedInspection(fixture: Fixture) {
 	if (fixture.notAnImage === 'empty') return { ok: false, problem: 'empty' };
@@ -24,7 +37,16 @@ function expectedInspection(fixture: Fixture) {
 	if (fixture.notAnImage === 'video')
 		return { ok: false, problem: 'not-an-image', detected: 'an MP4 or MOV video' };
 	const format = FORMAT[fixture.format!];
-	if (!fixture.complete) return { ok: false, problem: 'corrupt', detected: format.mimeType };
+	if (fixture.damaged)
+		return {
+			ok: false,
+			problem: 'corrupt',
+			detected: format.mimeType,
+			type: fixture.format,
+			damage: DAMAGE[fixture.damaged],
+		};
+	if (!fixture.complete)
+		return { ok: false, problem: 'corrupt', detected: format.mimeType, type: fixture.format };
 	return {
 		ok: true,
 		info: {
@@ -41,6 +63,8 @@ function expectedInspection(fixture: Fixture) {
 			...(fixture.progressive ? { progressive: true } : {}),
 			...(fixture.interlaced ? { interlaced: true } : {}),
 			...(fixture.cmyk ? { cmyk: true } : {}),
+			...(fixture.precision === undefined ? {} : { precision: fixture.precision }),
+			...(fixture.cameraMake === undefined ? {} : { cameraMake: fixture.cameraMake }),
 		},
 	};
 }
@@ -128,5 +152,45 @@ describe('inspectImage on files made by real encoders', () => {
 			ok: true,
 			info: { width: 64, height: 48, trailingBytes: 2401 - 1000, trailingContent: 'video' },
 		});
+	});
+});
+
+describe('inspectImage on public test suites (from Debian packages)', () => {
+	it.each(SUITE_FILES.map((file) => [file.name, file] as const))('%s', (name, file) => {
+		const inspection = inspectImage(readSuiteFile(name));
+		if (file.empty) {
+			expect(inspection).toStrictEqual({ ok: false, problem: 'empty' });
+		} else if (file.notAnImage) {
+			expect(inspection).toMatchObject({ ok: false, problem: 'not-an-image' });
+		} else if (file.damaged) {
+			expect(inspection).toStrictEqual({
+				ok: false,
+				problem: 'corrupt',
+				detected: FORMAT[file.format!].mimeType,
+				type: file.format,
+				...(file.damaged === 'incomplete' ? {} : { damage: DAMAGE[file.damaged] }),
+			});
+		} else {
+			expect(inspection).toMatchObject({
+				ok: true,
+				info: {
+					type: file.format,
+					width: file.width,
+					height: file.height,
+					...(file.frames === undefined ? {} : { animated: true, frames: file.frames }),
+				},
+			});
+			// The EXIF orientation as exiftool reads it, and none where it reads none.
+			expect(inspection.ok && inspection.info.orientation).toBe(file.orientation ?? undefined);
+			if (file.frames === undefined) expect(inspection.ok && inspection.info.animated).toBeFalsy();
+		}
+	});
+
+	it('the committed files are the ones listed, byte for byte', async () => {
+		const { createHash } = await import('node:crypto');
+		const changed = SUITE_FILES.filter(
+			(file) => createHash('sha256').update(readSuiteFile(file.name)).digest('hex') !== file.sha256,
+		).map((file) => file.name);
+		expect(changed).toEqual([]);
 	});
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { inspectImage, sniffImageType } from '../nodes/StepFunImage/image';
 import { apiBaseUrl, characterCount, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/limits';
+import { readFixture } from './fixtures/index.mjs';
 import { makeJpeg, makePng, makeWebp } from './stand-in/server.mjs';
 
 describe('inspectImage', () => {
@@ -14,16 +15,20 @@ describe('inspectImage', () => {
 	});
 
 	it('reads a GIF header', () => {
+		expect(inspectImage(readFixture('gif-static.gif'))).toMatchObject({ ok: true, info: { type: 'gif', width: 64, height: 48 } });
+	});
+
+	it('refuses a GIF whose trailer comes before any picture: decoders have nothing to show', () => {
 		const gif = Buffer.from('GIF89a\x05\x00\x03\x00\x00\x00\x00;', 'latin1');
-		expect(inspectImage(gif)).toMatchObject({ ok: true, info: { type: 'gif', width: 5, height: 3 } });
+		expect(inspectImage(gif)).toEqual({ ok: false, problem: 'corrupt', detected: 'image/gif', type: 'gif' });
 	});
 
 	it.each([
 		['an empty file', Buffer.alloc(0), { ok: false, problem: 'empty' }],
 		['a PDF', Buffer.from('%PDF-1.7\n...'), { ok: false, problem: 'not-an-image', detected: 'a PDF document' }],
 		['text', Buffer.from('hello, world\n'), { ok: false, problem: 'not-an-image', detected: 'text' }],
-		['a truncated PNG', makePng(10, 10).subarray(0, 60), { ok: false, problem: 'corrupt', detected: 'image/png' }],
-		['a JPEG without its end marker', makeJpeg(10, 10).subarray(0, -2), { ok: false, problem: 'corrupt', detected: 'image/jpeg' }],
+		['a truncated PNG', makePng(10, 10).subarray(0, 60), { ok: false, problem: 'corrupt', detected: 'image/png', type: 'png' }],
+		['a JPEG without its end marker', makeJpeg(10, 10).subarray(0, -2), { ok: false, problem: 'corrupt', detected: 'image/jpeg', type: 'jpeg' }],
 	])('refuses %s', (_, bytes, expected) => {
 		expect(inspectImage(bytes)).toEqual(expected);
 	});

@@ -15,6 +15,8 @@ import {
 } from '../nodes/StepFunImage/transport/limiter';
 
 const MINUTE = 60_000;
+/** The node counts a minute 2 % long. */
+const WINDOW = MINUTE * (1 + PACING.windowSlack);
 
 /** A clock that only moves when told to, waking sleepers in time order. */
 class VirtualTime {
@@ -84,10 +86,19 @@ interface Started {
 	name: string;
 }
 
-/** A fake StepFun: each request takes `latencyMs`; `answer` decides 200 or 429. */
-function account(time: VirtualTime, options: { latencyMs: number; answer?: (inFlight: number) => TurnOutcome }) {
+/**
+ * A fake StepFun: each request takes `latencyMs`; `answer` decides 200 or 429 as it arrives,
+ * given how many would be in flight with it. A 429 is answered at once, holds no place and asks
+ * to wait `retryAfterMs`; the request is sent again until it succeeds.
+ */
+function account(
+	time: VirtualTime,
+	options: { latencyMs: number; answer?: (inFlight: number) => TurnOutcome; retryAfterMs?: number },
+) {
 	const started: Started[] = [];
 	const outcomes: TurnOutcome[] = [];
+	/** 429s per request name. */
+	const refusals = new Map<string, number>();
 	let inFlight = 0;
 	let peak = 0;
 	/** [time, in flight] after each start. */
@@ -96,21 +107,32 @@ function account(time: VirtualTime, options: { latencyMs: number; answer?: (inFl
 		for (;;) {
 			const turn: Turn = await pace.take({ timeoutMs });
 			started.push({ at: time.now, name });
+			const outcome = options.answer?.(inFlight + 1) ?? 'ok';
+			outcomes.push(outcome);
+			if (outcome === 'rateLimited') {
+				refusals.set(name, (refusals.get(name) ?? 0) + 1);
+				await time.sleep(1);
+				turn.end(outcome, options.retryAfterMs ?? 1000);
+				continue;
+			}
 			inFlight++;
 			peak = Math.max(peak, inFlight);
 			levels.push([time.now, inFlight]);
-			const outcome = options.answer?.(inFlight) ?? 'ok';
-			await time.sleep(outcome === 'rateLimited' ? 1 : options.latencyMs);
+			await time.sleep(options.latencyMs);
 			inFlight--;
-			outcomes.push(outcome);
-			turn.end(outcome, outcome === 'rateLimited' ? 1000 : undefined);
-			if (outcome === 'ok') return;
+			turn.end(outcome);
+			return;
 		}
 	}
 	return {
 		started,
 		outcomes,
+		refusals,
 		request,
+		/** How many were answered 429. */
+		get rateLimited() {
+			return outcomes.filter((o) => o === 'rateLimited').length;
+		},
 		get peak() {
 			return peak;
 		},
@@ -131,6 +153,33 @@ function account(time: VirtualTime, options: { latencyMs: number; answer?: (inFl
 	};
 }
 
+/** An account counting with a token bucket: `burst` at once, refilled at `perMinute`, and at most `maxInFlight`. */
+function tokenBucket(time: VirtualTime, limits: { burst: number; perMinute: number; maxInFlight: number }) {
+	let tokens = limits.burst;
+	let at = time.now;
+	return (inFlight: number): TurnOutcome => {
+		tokens = Math.min(limits.burst, tokens + ((time.now - at) * limits.perMinute) / MINUTE);
+		at = time.now;
+		if (inFlight > limits.maxInFlight || tokens < 1) return 'rateLimited';
+		tokens--;
+		return 'ok';
+	};
+}
+
+/**
+ * An account allowing `perMinute` admitted in any sliding minute (of `minuteMs`, default a
+ * minute), and at most `maxInFlight`.
+ */
+function slidingMinute(time: VirtualTime, limits: { perMinute: number; maxInFlight: number; minuteMs?: number }) {
+	const admitted: number[] = [];
+	return (inFlight: number): TurnOutcome => {
+		while (admitted.length > 0 && admitted[0] <= time.now - (limits.minuteMs ?? MINUTE)) admitted.shift();
+		if (inFlight > limits.maxInFlight || admitted.length >= limits.perMinute) return 'rateLimited';
+		admitted.push(time.now);
+		return 'ok';
+	};
+}
+
 describe('caps: at most Concurrency in flight and Requests per Minute started', () => {
 	it('200 requests at 5 in flight and 100 per minute: both caps hold, and it takes the rate ideal, not longer', async () => {
 		const time = new VirtualTime();
@@ -142,14 +191,48 @@ describe('caps: at most Concurrency in flight and Requests per Minute started', 
 
 		expect(stepfun.started).toHaveLength(200);
 		expect(stepfun.peak).toBe(5);
+		// Never more than 100 in any minute, counted 2 % long as the node counts it.
 		expect(stepfun.mostIn(MINUTE)).toBe(100);
-		// 100 per minute (counted over a window slightly longer than a minute): the last start is
-		// just under two minutes in, plus its 1.5 s answer.
+		expect(stepfun.mostIn(WINDOW)).toBe(100);
+		// The first 100 fit in the minute: they run at 5 at once from the first request, 20 waves
+		// of 1.5 s; the 101st waits until the first leaves the window.
+		expect(stepfun.started.slice(0, 100).map((s) => s.at)).toEqual(Array.from({ length: 100 }, (_, i) => Math.floor(i / 5) * 1500));
+		expect(stepfun.started[100].at).toBe(WINDOW);
+		// No longer than the rate ideal: 200 at 100 per minute.
 		const last = stepfun.started.at(-1)!.at;
-		expect(last).toBeGreaterThan(1.9 * MINUTE);
 		expect(last).toBeLessThan(2 * MINUTE * (1 + PACING.windowSlack));
-		// Evenly spread, not in bursts: no 10 s holds more than a first burst of 5 plus 100/6 starts.
-		expect(stepfun.mostIn(10_000)).toBeLessThanOrEqual(5 + Math.ceil(100 / 6));
+		expect(limiter.state().spaced).toBe(false);
+	});
+
+	it('a job that fits in the minute runs at Concurrency from its first request: 24 answers of 1.5 s take ceil(24 / 5) × 1.5 s', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { latencyMs: 1500 });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		await time.run(Promise.all(Array.from({ length: 24 }, (_, i) => stepfun.request(pace, `r${i}`))));
+		pace.leave();
+		expect(stepfun.started.map((s) => s.at)).toEqual(Array.from({ length: 24 }, (_, i) => Math.floor(i / 5) * 1500));
+		expect(time.now).toBe(Math.ceil(24 / 5) * 1500);
+		expect(stepfun.outcomes.every((o) => o === 'ok')).toBe(true);
+	});
+
+	it('what is left of the minute: a second job starts at once with the budget the first left, then waits for the oldest start to leave the window', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { latencyMs: 1000 });
+		const first = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
+		await time.run(Promise.all(Array.from({ length: 6 }, (_, i) => stepfun.request(first, `a${i}`))));
+		first.leave();
+		// 6 started at 0 and 1 s; 4 left in this window.
+		await time.advance(10_000);
+		const second = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
+		await time.run(Promise.all(Array.from({ length: 8 }, (_, i) => stepfun.request(second, `b${i}`))));
+		second.leave();
+		const b = stepfun.started.filter((s) => s.name.startsWith('b')).map((s) => s.at);
+		// Four at once (the budget left), then each when a start of the first job leaves the window.
+		expect(b.slice(0, 4)).toEqual([12_000, 12_000, 12_000, 12_000]);
+		expect(b.slice(4)).toEqual([WINDOW, WINDOW, WINDOW, WINDOW]);
+		expect(stepfun.mostIn(WINDOW)).toBe(10);
 	});
 
 	it('first come, first served: requests start in the order they asked', async () => {
@@ -264,6 +347,121 @@ describe('adaptive: a 429 lowers the pace, sustained success raises it back', ()
 	});
 });
 
+describe('learning how the account counts: 429s teach a stricter pace, sustained success undoes it', () => {
+	it('a token bucket (burst 10, 100 a minute, 5 at once) under a pace set to 5 and 100: after the first 429s starts are spaced evenly, every request gets through, 429s stay under 5 %', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 }) });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		const names = Array.from({ length: 200 }, (_, i) => `r${i}`);
+		let spacedAfterFirst429: boolean | undefined;
+		const work = Promise.all(names.map((name) => stepfun.request(pace, name)));
+		// Watch the first 429 land.
+		const watch = (async () => {
+			while (stepfun.rateLimited === 0) await time.sleep(100);
+			await time.sleep(2);
+			spacedAfterFirst429 = limiter.state().spaced;
+		})();
+		await time.run(Promise.all([work, watch]));
+		pace.leave();
+
+		expect(spacedAfterFirst429).toBe(true);
+		// Nothing lost: each of the 200 succeeded once, none needed more than Max Retries' default 2 resends.
+		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(200);
+		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
+		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.05 * stepfun.outcomes.length);
+		expect(stepfun.peak).toBeLessThanOrEqual(5);
+		// The rate bound of the bucket: 10 at once, then 190 at 100 a minute; within 15 % of it.
+		expect(time.now).toBeLessThan(1.15 * ((190 / 100) * MINUTE + 1500));
+	});
+
+	it("a 429 at the end of the minute's budget (StepFun's minute ends later than the node's): no halving and no spacing, one more start kept free per window for each, up to Concurrency; every request gets through", async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		// The account's minute is 3 % longer: a little more than the node's 2 % margin covers.
+		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: slidingMinute(time, { perMinute: 100, maxInFlight: 5, minuteMs: 1.03 * MINUTE }) });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		await time.run(Promise.all(Array.from({ length: 300 }, (_, i) => stepfun.request(pace, `r${i}`))));
+		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 5, requestsPerMinute: 100 });
+		pace.leave();
+		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(300);
+		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
+		// A few 429s at the first window ends (five start at once there), then none.
+		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.03 * stepfun.outcomes.length);
+		// Still at the account's rate: within 10 % of 300 at 100 a minute.
+		expect(time.now).toBeLessThan(1.1 * 3 * MINUTE);
+	});
+
+	it('a lower rate than configured (30 a minute, the pace set to 100): the pace falls to spaced starts at a rate the account takes, and every request gets through', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { latencyMs: 1000, retryAfterMs: 500, answer: slidingMinute(time, { perMinute: 30, maxInFlight: 5 }) });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		await time.run(Promise.all(Array.from({ length: 90 }, (_, i) => stepfun.request(pace, `r${i}`))));
+		expect(limiter.state()).toMatchObject({ spaced: true });
+		expect(limiter.state().requestsPerMinute).toBeLessThan(100);
+		pace.leave();
+		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(90);
+		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
+		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.25 * stepfun.outcomes.length);
+	});
+
+	it('order kept while the pace learns: requests start in the order they asked, also after a 429', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 0, answer: tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 }) });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		const names = Array.from({ length: 40 }, (_, i) => `r${i}`);
+		await time.run(Promise.all(names.map((name) => stepfun.request(pace, name))));
+		pace.leave();
+		// First starts in asking order; a refused one is sent again after those already waiting.
+		const firstStarts = names.map((name) => stepfun.started.findIndex((s) => s.name === name));
+		expect(firstStarts).toEqual([...firstStarts].sort((a, b) => a - b));
+		expect(stepfun.rateLimited).toBeGreaterThan(0);
+		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(40);
+	});
+
+	it('sustained success undoes the lesson: the share climbs back, and after a whole minute at the configured rate without a 429 the key counts by the minute again (bursts at Concurrency)', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		let strict = true;
+		const bucket = tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 });
+		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: (inFlight) => (strict ? bucket(inFlight) : 'ok') });
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+		await time.run(Promise.all(Array.from({ length: 30 }, (_, i) => stepfun.request(pace, `a${i}`))));
+		expect(limiter.state()).toMatchObject({ spaced: true });
+		expect(limiter.state().share).toBeLessThan(1);
+
+		// The account stops refusing; the same run keeps sending.
+		strict = false;
+		await time.run(Promise.all(Array.from({ length: 150 }, (_, i) => stepfun.request(pace, `b${i}`))));
+		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 5, requestsPerMinute: 100 });
+		// Half a minute later half the budget is free again: five start at once.
+		await time.advance(MINUTE / 2);
+		const before = stepfun.started.length;
+		await time.run(Promise.all(Array.from({ length: 5 }, (_, i) => stepfun.request(pace, `c${i}`))));
+		const c = stepfun.started.slice(before).map((s) => s.at);
+		expect(new Set(c).size).toBe(1);
+		pace.leave();
+	});
+
+	it('a key left alone for a whole window forgets its lessons: the next job bursts again', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
+		(await pace.take({ timeoutMs: 1000 })).end('rateLimited');
+		pace.leave();
+		expect(limiter.state()).toMatchObject({ spaced: true, share: 0.5 });
+		await time.advance(WINDOW + 1);
+		const next = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
+		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 4 });
+		const turns = await Promise.all([1, 2, 3, 4].map(() => next.take({ timeoutMs: 1000 })));
+		expect(limiter.state().inFlight).toBe(4);
+		for (const turn of turns) turn.end('ok');
+		next.leave();
+	});
+});
+
 describe('nothing waits forever', () => {
 	it('a request that gets no turn within its timeout fails with RateLimitWaitExpired, at its deadline; the queue moves on', async () => {
 		const time = new VirtualTime();
@@ -285,6 +483,27 @@ describe('nothing waits forever', () => {
 		holder.end('ok');
 		await time.run(after);
 		expect(limiter.state()).toMatchObject({ inFlight: 1, waiting: 0 });
+		pace.leave();
+	});
+
+	it('at the end of the minute budget, a request whose Timeout ends before the oldest start leaves the window fails at its deadline; nothing was started for it', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 3 });
+		for (let i = 0; i < 3; i++) (await pace.take({ timeoutMs: 1000 })).end('ok');
+		const failure = pace.take({ timeoutMs: 30_000 }).then(
+			() => undefined,
+			(error: unknown) => ({ error, at: time.now }),
+		);
+		await time.advance(30_000);
+		const { error, at } = (await failure)!;
+		expect(error).toBeInstanceOf(RateLimitWaitExpired);
+		expect(at).toBe(30_000);
+		expect(limiter.state()).toMatchObject({ inFlight: 0, waiting: 0 });
+		// One with a Timeout past the window's end gets its turn just then.
+		const later = pace.take({ timeoutMs: MINUTE });
+		await time.run(later);
+		expect(time.now).toBe(WINDOW);
 		pace.leave();
 	});
 

@@ -16,7 +16,8 @@ import { makePng } from './stand-in/server.mjs';
 const stepfun = useStandIn();
 const GENERATIONS = '/v1/images/generations';
 const photo = readFixture('jpeg-baseline.jpg');
-const heic = readFixture('heic-photo.heic');
+// An iPhone's photo: its EXIF names Apple, so the advice names the iPhone setting.
+const heic = readFixture('heic-iphone.heic');
 const upload = (bytes: Buffer, fileName: string, mimeType = 'image/jpeg') => ({ bytes, fileName, mimeType });
 
 describe('On Error: Continue (using error output)', () => {

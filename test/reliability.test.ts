@@ -7,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
+import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { generate, useStandIn } from './helpers/stepfun';
 import type { OutputItem } from './helpers/run-node';
 import type { RecordedRequest, ScriptedResponse } from './stand-in/server.mjs';
@@ -340,5 +341,69 @@ describe('Concurrency', () => {
 		expect(waited).toHaveLength(3);
 		for (const request of waited) expect(request.receivedAt).toBeGreaterThanOrEqual(pauseEnds - 5);
 		expect(standIn.requests).toHaveLength(5);
+	});
+});
+
+describe('a Retry-After longer than a minute', () => {
+	/**
+	 * The key's pause is waited in the pace, whose clock and sleep the test replaces: a sleep
+	 * moves the clock on at once, so a 90 s pause takes no real time and every wait is recorded.
+	 */
+	function jumpingClock() {
+		const clock = { now: 0, slept: [] as number[] };
+		resetAccountLimiters({
+			now: () => clock.now,
+			sleep: async (ms) => {
+				clock.slept.push(ms);
+				clock.now += ms;
+			},
+		});
+		return clock;
+	}
+
+	const rateLimited = (retryAfterSeconds: number): ScriptedResponse => ({
+		status: 429,
+		headers: { 'retry-after': String(retryAfterSeconds) },
+		body: { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } },
+	});
+
+	it('90 s within a Timeout of 120 s: the key pauses for the 90 s StepFun asked, then the request is sent again and succeeds', async () => {
+		const clock = jumpingClock();
+		const { standIn } = stepfun;
+		standIn.fault(GENERATIONS, forPrompt('item 0', rateLimited(90)));
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(2) });
+		expect(error).toBeUndefined();
+		expect(items.map(summary)).toEqual([
+			{ paired: { item: 0 }, prompt: 'item 0', seed: items[0].json.seed },
+			{ paired: { item: 1 }, prompt: 'item 1', seed: items[1].json.seed },
+		]);
+		expect(standIn.requests.map((request) => [sent(request).prompt, request.status])).toEqual([
+			['item 0', 429],
+			['item 0', 200],
+			['item 1', 200],
+		]);
+		// Nothing started before the 90 s were over (the pace's clock, not a backoff of a second or two).
+		expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(90_000);
+	});
+
+	it('longer than the Timeout: the request fails at once saying so, and the next item of the key waits out the pause (up to its Timeout) before it is sent', async () => {
+		const clock = jumpingClock();
+		const { standIn } = stepfun;
+		standIn.fault(GENERATIONS, forPrompt('item 0', rateLimited(150)));
+		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, timeout: 100 }), {
+			items: prompts(2),
+			continueOnFail: true,
+		});
+		expect(error).toBeUndefined();
+		expect(items[0].json.error).toBe('StepFun error 429: Rate limit reached');
+		expect(items[0].json.description).toContain(
+			"StepFun asked to wait 150 seconds before trying again, longer than this request's Timeout (100 seconds), so it was not retried",
+		);
+		expect(summary(items[1])).toEqual({ paired: { item: 1 }, prompt: 'item 1', seed: items[1].json.seed });
+		expect(standIn.requests.map((request) => [sent(request).prompt, request.status])).toEqual([
+			['item 0', 429],
+			['item 1', 200],
+		]);
+		expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(100_000);
 	});
 });

@@ -414,7 +414,7 @@ describe('a download larger than 64 MiB is an error, not an out-of-memory', () =
 			edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${bigHost!.url}/chunked/edge.png?bytes=${64 * MiB}` }),
 		);
 		expect(bigHost!.requests.slice(before)[0].completed).toBe(true);
-		expect(run.error?.message).toBe('Image URL: "edge.png" is a truncated or corrupt image/png (item 0)');
+		expect(run.error?.message).toBe('Image URL: "edge.png" is a damaged or incomplete PNG (item 0)');
 		expect(run.standIn.requests).toEqual([]);
 	});
 });

@@ -1301,6 +1301,78 @@ describe('rate limits', () => {
 		]);
 	});
 
+	it('a fixed calendar window: requestsPerWindow per window from one multiple of windowMs to the next, Retry-After until the next begins', async () => {
+		let now = 0;
+		s.limits = { requestsPerWindow: 2, windowMs: 10_000, counting: 'fixed', retryAfter: 'auto', clock: () => now };
+		const statuses: Array<[number, string | null]> = [];
+		const at = async (time: number) => {
+			now = time;
+			const res = await models();
+			statuses.push([res.status, res.headers.get('retry-after')]);
+			return res;
+		};
+		await at(8_000);
+		await at(9_000);
+		const limited = await at(9_500);
+		expect((await limited.json()).error.message).toBe('rate limit reached: at most 2 requests per 10000 ms (calendar window)');
+		// A new calendar window at 10 000: two more at once, though a sliding window would still hold two.
+		await at(10_000);
+		await at(10_001);
+		await at(10_002);
+		expect(statuses).toEqual([
+			[200, null],
+			[200, null],
+			[429, '1'],
+			[200, null],
+			[200, null],
+			[429, '10'],
+		]);
+		expect(s.limitStats).toMatchObject({ admitted: 4, rejected: 2, rejectedWindow: 2, peakInWindow: 4 });
+	});
+
+	it('a token bucket: a burst of `burst`, then one per windowMs / requestsPerWindow; Retry-After until the next token', async () => {
+		let now = 0;
+		s.limits = { requestsPerWindow: 6, windowMs: 60_000, counting: 'bucket', burst: 3, retryAfter: 'auto', clock: () => now };
+		const statuses: Array<[number, string | null]> = [];
+		const at = async (time: number) => {
+			now = time;
+			const res = await models();
+			statuses.push([res.status, res.headers.get('retry-after')]);
+			return res;
+		};
+		await at(0);
+		await at(0);
+		await at(0);
+		const limited = await at(1_000);
+		expect((await limited.json()).error.message).toBe('rate limit reached: at most 6 requests per 60000 ms (token bucket, burst 3)');
+		await at(10_000); // one token every 10 s
+		await at(10_001);
+		await at(60_000); // 5 tokens' worth of time, but the bucket holds 3
+		await at(60_000);
+		await at(60_000);
+		await at(60_000);
+		expect(statuses).toEqual([
+			[200, null],
+			[200, null],
+			[200, null],
+			[429, '9'],
+			[200, null],
+			[429, '10'],
+			[200, null],
+			[200, null],
+			[200, null],
+			[429, '10'],
+		]);
+		expect(s.limitStats).toMatchObject({ admitted: 7, rejected: 3, rejectedWindow: 3 });
+	});
+
+	it('checks the counting settings: an unknown counting, or a burst without the bucket, is refused where it is set', () => {
+		expect(() => (s.limits = { requestsPerWindow: 2, counting: 'calendar' as 'fixed' })).toThrow('standIn.limits.counting must be "sliding", "fixed" or "bucket"');
+		expect(() => (s.limits = { requestsPerWindow: 2, burst: 2 })).toThrow('standIn.limits.burst is for counting: "bucket" only');
+		expect(() => (s.limits = { requestsPerWindow: 2, counting: 'bucket', burst: 0 })).toThrow('standIn.limits.burst must be a positive integer');
+		s.limits = null;
+	});
+
 	it('an in-flight cap: 429 for the request beyond it, Retry-After when the soonest answer is due; a slot frees when an answer ends', async () => {
 		s.limits = { maxInFlight: 2, retryAfter: 'auto', clock: () => 0 };
 		s.fault(

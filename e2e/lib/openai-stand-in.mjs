@@ -16,7 +16,9 @@ const error = (status, message, type = 'invalid_request_error') => ({
 
 /**
  * One answer of the script, as the OpenAI API gives it: `{ toolCalls: [{ name, arguments,
- * id? }] }` (the model calls tools) or `{ content }` (the model's final text).
+ * id? }] }` (the model calls tools) or `{ content }` (the model's final text). `content` may
+ * be a function of the request's JSON, for a final text built from what the tools answered
+ * (as a model repeats a link a tool gave it).
  */
 function completion(request, answer, counter) {
 	const id = `chatcmpl-e2e-${counter}`;
@@ -57,7 +59,11 @@ function completion(request, answer, counter) {
 			choices: [
 				{
 					index: 0,
-					message: { role: 'assistant', content: answer.content },
+					message: {
+						role: 'assistant',
+						content:
+							typeof answer.content === 'function' ? answer.content(request) : answer.content,
+					},
 					finish_reason: 'stop',
 				},
 			],

@@ -243,3 +243,46 @@ export function analyzeShowcase({ cred, id = 'e2eScreenshot001' }) {
 		},
 	};
 }
+
+/**
+ * n8n's Chat Trigger (public, Embedded Chat: the webhook the chat widget posts to, answering
+ * with the last node's output) -> AI Agent (the chat message as its prompt) with n8n's OpenAI
+ * Chat Model and the StepFun Image tool: what a user builds to chat for pictures.
+ */
+export function chatAgentWithStepFunTool({
+	id,
+	name,
+	stepFunCred,
+	openAiCred,
+	versions,
+	toolParameters,
+	webhookId = randomUUID(),
+}) {
+	const base = agentWithStepFunTool({
+		id,
+		name,
+		stepFunCred,
+		openAiCred,
+		versions,
+		prompt: '',
+		toolParameters,
+	});
+	const trigger = node(
+		'When chat message received',
+		'@n8n/n8n-nodes-langchain.chatTrigger',
+		1.3,
+		[0, 0],
+		{ public: true, mode: 'webhook', options: { responseMode: 'lastNode' } },
+		{ webhookId },
+	);
+	const nodes = base.nodes.map((n) => {
+		if (n.name === 'Manual Trigger') return trigger;
+		if (n.name === 'AI Agent')
+			return { ...n, parameters: { promptType: 'auto', text: '={{ $json.chatInput }}', options: {} } };
+		return n;
+	});
+	const connections = { ...base.connections };
+	delete connections['Manual Trigger'];
+	Object.assign(connections, chain(trigger.name, 'AI Agent'));
+	return { ...workflow(id, name, nodes, connections), webhookId };
+}

@@ -7,8 +7,13 @@
 // 19b  the same with Analyze as the tool, the image a link the model passes (`$fromAI`): the
 //      node downloads it, and the model reads back StepFun's answer text.
 // 19c  n8n's credential test of that OpenAI credential (REST) passes against the stand-in.
+// 19d  what a user builds to chat for pictures: Chat Trigger (public, posted to as the chat
+//      widget posts) → AI Agent → StepFun Image tool (Generate, Response Format left out). The
+//      tool asks StepFun for a link, the model repeats the Markdown image of the tool's
+//      summary, and the chat's answer holds the link, which opens the image (without a key).
 import assert from 'node:assert/strict';
 
+import { imageSize } from '../../test/stand-in/server.mjs';
 import { onlyRequests, whyFailed } from '../lib/checks.mjs';
 import { assertDataUrlImages, chatAnswer } from '../lib/analyze-checks.mjs';
 import { photo } from '../lib/gallery.mjs';
@@ -63,6 +68,20 @@ export default function agentTool(ctx) {
 			options: {},
 		},
 	);
+	const chat = wfa.chatAgentWithStepFunTool({
+		id: 'e2eAgentChatLink',
+		name: 'E2E Chat Trigger → AI Agent with the StepFun Image tool: the chat shows the image link',
+		stepFunCred: creds.good,
+		openAiCred,
+		versions,
+		toolParameters: {
+			operation: 'generate',
+			model: MODEL,
+			prompt: "={{ $fromAI('prompt', 'What the image should show') }}",
+			size: '768x1360',
+			options: { seed: 7 },
+		},
+	});
 	const agent = `AI Agent ${versions.agentVersion}, OpenAI Chat Model ${versions.chatModelVersion}`;
 	return [
 		{
@@ -86,6 +105,14 @@ export default function agentTool(ctx) {
 			credentials: [openAiCred],
 			when: () => !!ctx.n8n.cookie,
 			run: () => openAiCredentialTest(ctx, openAiCred),
+		},
+		{
+			title: `19d Chat Trigger → ${agent} → StepFun Image tool (Generate): the chat's answer holds the image link, which opens the image`,
+			stage: 'server',
+			credentials: [creds.good, openAiCred],
+			workflows: [chat],
+			activate: [chat],
+			run: () => chatShowsTheImage(ctx, chat),
 		},
 	];
 }
@@ -167,8 +194,12 @@ async function agentGenerates(ctx, workflow) {
 	assert.equal(reqs[0].json.prompt, args.prompt, "the model's argument is the prompt");
 	assert.equal(reqs[0].json.seed, 99);
 	assert.equal(reqs[0].json.size, '768x1360');
-	const summary =
-		'Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data".';
+	// Response Format left out: a tool run asks StepFun for a link and gives it to the model.
+	assert.equal(reqs[0].json.response_format, 'url');
+	const { created } = reqs[0].responseJson;
+	const link = reqs[0].responseJson.data[0].url;
+	const until = new Date((created + 2 * 60 * 60) * 1000);
+	const summary = `Generated a 1360×768 PNG image (seed 99) as file stepfun-99.png in binary field "data". To show it in the chat, include this Markdown: ![Generated image](${link}) (the link works until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC; anyone with it can open the image until then).`;
 	assert.equal(items.length, 1);
 	assert.deepEqual(
 		{
@@ -177,6 +208,8 @@ async function agentGenerates(ctx, workflow) {
 			height: items[0].height,
 			fileName: items[0].fileName,
 			prompt: items[0].prompt,
+			url: items[0].url,
+			urlExpiresAt: items[0].urlExpiresAt,
 			summary: items[0].summary,
 		},
 		{
@@ -185,11 +218,15 @@ async function agentGenerates(ctx, workflow) {
 			height: 768,
 			fileName: 'stepfun-99.png',
 			prompt: args.prompt,
+			url: link,
+			urlExpiresAt: until.toISOString(),
 			summary,
 		},
 	);
-	const b64 = reqs[0].responseJson.data[0].b64_json;
-	assert.ok(!observation.includes(b64.slice(0, 64)), "the stand-in's image data reached the model");
+	// The node downloaded the link (without the key) for the file it outputs.
+	const downloads = standIn.imageRequests.filter((r) => link.endsWith(r.path));
+	assert.equal(downloads.length, 1, 'the node downloaded the result link once');
+	assert.equal(downloads[0].headers.authorization, undefined);
 	return `offered ${TOOL_NAME} ("${tool.function.description}", argument prompt); StepFun got prompt "${reqs[0].json.prompt}"; the model read back (${observation.length} characters): ${observation}`;
 }
 
@@ -236,4 +273,83 @@ async function openAiCredentialTest(ctx, cred) {
 	assert.equal(models.length, 1, 'the credential test asks GET /v1/models');
 	assert.equal(models[0].headers.authorization, `Bearer ${hosts.openAi.apiKey}`);
 	return `OK: "${ok.data.message}" (GET /v1/models with the key)`;
+}
+
+/**
+ * A chat message posted to the Chat Trigger as n8n's chat widget posts it; the model calls the
+ * StepFun tool, then answers with the Markdown image it finds in the tool's result (a model
+ * following the summary). The chat's answer must hold StepFun's link, and the link the image.
+ */
+async function chatShowsTheImage(ctx, workflow) {
+	const { n8n, standIn, hosts, keys } = ctx;
+	const openAi = hosts.openAi;
+	standIn.reset();
+	openAi.reset();
+	const callId = 'call_e2e_stepfun_chat';
+	const args = { prompt: 'A lighthouse at dusk, watercolor' };
+	const markdownImage = /!\[[^\]\n]*\]\([^)\s]+\)/;
+	openAi.script(
+		{ toolCalls: [{ id: callId, name: TOOL_NAME, arguments: args }] },
+		{
+			content: (request) => {
+				const result = request.messages.find((m) => m.role === 'tool');
+				const text = typeof result?.content === 'string' ? result.content : JSON.stringify(result);
+				const image = markdownImage.exec(text)?.[0];
+				return image ? `Here is your lighthouse:\n\n${image}` : 'The tool gave me no image to show.';
+			},
+		},
+	);
+	const chatInput = 'Draw a lighthouse at dusk as a watercolor';
+	const res = await fetch(`${n8n.baseUrl}/webhook/${workflow.webhookId}/chat`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ action: 'sendMessage', sessionId: 'e2e-chat-session-1', chatInput }),
+	});
+	const text = await res.text();
+	const chats = chatRequests(openAi);
+	assert.equal(
+		res.status,
+		200,
+		`the chat answered ${res.status}: ${text.slice(0, 500)}; OpenAI stand-in: ${chats.map((c) => `${c.status} ${JSON.stringify(c.answer).slice(0, 200)}`).join(' | ')}`,
+	);
+	const answer = JSON.parse(text).output;
+
+	// The chat message reached the model; the model's tool call reached StepFun as the prompt.
+	assert.equal(chats.length, 2, 'the agent asked its model twice: before and after the tool call');
+	assert.equal(chats[0].json.messages.find((m) => m.role === 'user')?.content, chatInput);
+	const reqs = onlyRequests(standIn, GENERATIONS);
+	assert.equal(reqs.length, 1, 'one generation request');
+	assert.equal(reqs[0].json.prompt, args.prompt);
+	assert.equal(reqs[0].json.response_format, 'url', 'a tool run asks StepFun for a link');
+	const link = reqs[0].responseJson.data[0].url;
+
+	// What the model read: the link and until when it works, no image data.
+	const result = chats[1].json.messages.find((m) => m.role === 'tool');
+	const observation =
+		typeof result?.content === 'string' ? result.content : JSON.stringify(result?.content);
+	assert.doesNotMatch(observation, BASE64_RUN, 'image data in what the model reads');
+	const [item] = JSON.parse(observation);
+	assert.equal(item.url, link);
+	assert.equal(
+		item.urlExpiresAt,
+		new Date((reqs[0].responseJson.created + 2 * 60 * 60) * 1000).toISOString(),
+	);
+	for (const key of [keys.good, keys.bad])
+		assert.ok(!JSON.stringify(openAi.requests).includes(key), 'a StepFun key reached the model');
+
+	// The chat's answer shows the image by StepFun's link, and the link opens it.
+	assert.equal(answer, `Here is your lighthouse:\n\n![Generated image](${link})`);
+	const before = standIn.imageRequests.length;
+	const opened = await fetch(link);
+	assert.equal(opened.status, 200);
+	const bytes = Buffer.from(await opened.arrayBuffer());
+	assert.deepEqual(
+		imageSize(bytes),
+		{ type: 'png', width: 1360, height: 768 },
+		'the link opens the 1360×768 PNG',
+	);
+	assert.equal(standIn.imageRequests.length, before + 1);
+	const [exec] = await n8n.executions(workflow.id);
+	assert.equal(exec?.status, 'success', `chat execution: ${exec?.status}`);
+	return `chat answer: ${JSON.stringify(answer)}; the link opens a 1360×768 PNG; the model read url, urlExpiresAt ${item.urlExpiresAt} and the summary`;
 }

@@ -16,7 +16,14 @@ import { download, downloadError } from './transport/download';
  * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
 export type InputSource =
-	| { kind: 'binary'; field: string | IDataObject; label?: string }
+	| {
+			kind: 'binary';
+			field: string | IDataObject;
+			/** The field as the operation's UI names it, e.g. "Input Binary Fields" for Analyze. */
+			fieldLabel: string;
+			/** This file in errors, when the field's value does not say it, e.g. a path found. */
+			label?: string;
+	  }
 	| { kind: 'url'; url: string }
 	| { kind: 'base64'; data: string; mimeType?: string };
 
@@ -27,7 +34,11 @@ export interface ImageAcceptance {
 	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
-	/** How many images one request takes, and how many bytes all of them together. */
+	/**
+	 * How many images one request takes, and how many bytes all of them together, counted as
+	 * sent: base64 text in data URLs, a third larger than the files. StepFun does not say which
+	 * of the two its limit counts, so the larger one is checked.
+	 */
 	maxImages: number;
 	maxTotalBytes?: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
@@ -131,14 +142,14 @@ export function dataSource(field: FieldCheck, given: unknown): InputSource {
 export function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
 	// n8n's helpers take a file object as it is.
 	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-		return { kind: 'binary', field: value as IDataObject };
+		return { kind: 'binary', field: value as IDataObject, fieldLabel: field.label };
 	}
 	const name = field.name(
 		value,
 		'a field name',
 		'Enter the name of the binary field that holds the image, e.g. data.',
 	);
-	return { kind: 'binary', field: name };
+	return { kind: 'binary', field: name, fieldLabel: field.label };
 }
 
 /** A file object as n8n keeps it; used only to say where an item's files are. */
@@ -182,15 +193,21 @@ function filesOfItem(
 
 /**
  * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
- * next to the photos of a form is left out). Their bytes are checked when read.
+ * next to the photos of a form is left out). Their bytes are checked when read; errors name
+ * `fieldLabel` (the choice the user made) and the file's place in the item.
  */
-export function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number): InputSource[] {
+export function imageFilesOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fieldLabel: string,
+): InputSource[] {
 	return filesOfItem(ctx, itemIndex)
 		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
 		.map(({ path, file }) => ({
 			kind: 'binary' as const,
 			field: file,
-			label: `Input Binary Field "${path}"`,
+			fieldLabel,
+			label: `${fieldLabel} "${path}"`,
 		}));
 }
 
@@ -198,12 +215,13 @@ function noFileThere(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	field: string | IDataObject,
+	fieldLabel: string,
 ): Error {
 	if (typeof field !== 'string') {
 		return invalidField(
 			ctx,
 			itemIndex,
-			'Input Binary Field',
+			fieldLabel,
 			`expected a field name or a file, got ${describeValue(field)}`,
 			'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
 		);
@@ -214,7 +232,7 @@ function noFileThere(
 	return invalidField(
 		ctx,
 		itemIndex,
-		'Input Binary Field',
+		fieldLabel,
 		`the item has no binary field "${field}"`,
 		present.length > 0
 			? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
@@ -225,8 +243,7 @@ function noFileThere(
 async function fromBinaryField(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	field: string | IDataObject,
-	label?: string,
+	{ field, fieldLabel, label }: Extract<InputSource, { kind: 'binary' }>,
 ): Promise<RawImage> {
 	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
 	// JSON in combined mode, or the file object itself.
@@ -234,12 +251,11 @@ async function fromBinaryField(
 	try {
 		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
 	} catch {
-		throw noFileThere(ctx, itemIndex, field);
+		throw noFileThere(ctx, itemIndex, field, fieldLabel);
 	}
 	return {
 		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, file),
-		label:
-			label ?? (typeof field === 'string' ? `Input Binary Field "${field}"` : 'Input Binary Field'),
+		label: label ?? (typeof field === 'string' ? `${fieldLabel} "${field}"` : fieldLabel),
 		mimeType: file.mimeType,
 		fileName: file.fileName,
 	};
@@ -278,8 +294,14 @@ async function fromUrl(
 function conversionHint(info: ImageInfo, accept: ImageAcceptance): string {
 	switch (info.type) {
 		case 'heic':
-		case 'heif':
-			return `${accept.refusal} iPhones save HEIC unless Settings → Camera → Formats is set to Most Compatible (JPEG). Otherwise convert it to JPEG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads HEIC, or with heif-convert from libheif.`;
+		case 'heif': {
+			// The iPhone setting helps only who took the photo with an iPhone; its EXIF says Apple.
+			const where =
+				info.cameraMake === 'Apple'
+					? 'iPhones save HEIC unless Settings → Camera → Formats is set to Most Compatible (JPEG). Otherwise convert'
+					: 'Save or export it as JPEG where it was made (phones and cameras that write HEIF have a JPEG setting), or convert';
+			return `${accept.refusal} ${where} it to JPEG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads ${formatName(info.type)}, or with heif-convert from libheif.`;
+		}
 		case 'avif':
 			return `${accept.refusal} Convert it to JPEG or PNG before this node, e.g. with the Edit Image node (Options → Format: jpeg) where n8n's GraphicsMagick reads AVIF, or ask the source for JPEG.`;
 		case 'svg':
@@ -305,7 +327,9 @@ function checkImage(
 			inspection.problem === 'empty'
 				? `${fileText} is empty (0 bytes)`
 				: inspection.problem === 'corrupt'
-					? `${fileText} is a truncated or corrupt ${inspection.detected ?? 'image'}`
+					? inspection.damage === undefined
+						? `${fileText} is a damaged or incomplete ${formatName(inspection.type)}`
+						: `${fileText} is a damaged ${formatName(inspection.type)}: ${inspection.damage}`
 					: inspection.detected
 						? `${fileText} is ${inspection.detected}, not an image`
 						: `${fileText} is not an image (${raw.mimeType ?? 'unknown type'})`;
@@ -315,9 +339,20 @@ function checkImage(
 				: source.kind === 'base64'
 					? 'Check that Image Data holds the whole image, base64-encoded.'
 					: 'Check that the node before this one really outputs the image file.';
-		throw refuse(problem, `Send a complete ${accept.formats} image. ${check}`);
+		const damaged =
+			inspection.problem === 'corrupt' && inspection.damage !== undefined
+				? ' Download or export it again from where it came from; a file sent by FTP or e-mail must go as binary, not as text.'
+				: '';
+		throw refuse(problem, `Send a complete ${accept.formats} image.${damaged} ${check}`);
 	}
 	const { info } = inspection;
+	if (info.animated && !accept.types.includes(info.type)) {
+		const frames = info.frames === undefined ? '' : ` (${info.frames} frames)`;
+		throw refuse(
+			`${fileText} is an animated ${formatName(info.type)}${frames}`,
+			`${accept.refusal} StepFun reads one still image: save a single frame as ${accept.formats} first, e.g. with the Edit Image node (Options → Format: png).`,
+		);
+	}
 	if (!accept.types.includes(info.type)) {
 		throw refuse(
 			`${fileText} is ${formatNameWithArticle(info.type)} image`,
@@ -329,6 +364,12 @@ function checkImage(
 		throw refuse(
 			`${fileText} is an animated ${formatName(info.type)}${frames}`,
 			`StepFun reads one still image. Send a single frame instead, as ${accept.formats}.`,
+		);
+	}
+	if (info.precision !== undefined) {
+		throw refuse(
+			`${fileText} is a ${info.precision}-bit JPEG`,
+			`StepFun, like browsers and most image programs, reads only 8-bit JPEG. Export it again as an ordinary (8-bit) JPEG or as PNG from the program that made it (medical, scientific and raw-photo software write ${info.precision}-bit JPEG), or convert it with a tool that reads it, e.g. GDAL: gdal_translate -of PNG -ot UInt16 in.jpg out.png.`,
 		);
 	}
 	if (info.width > accept.maxSide || info.height > accept.maxSide) {
@@ -356,8 +397,7 @@ async function readInputImage(
 ): Promise<InputImage> {
 	let raw: RawImage;
 	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source.url, timeoutMs);
-	else if (source.kind === 'binary')
-		raw = await fromBinaryField(ctx, itemIndex, source.field, source.label);
+	else if (source.kind === 'binary') raw = await fromBinaryField(ctx, itemIndex, source);
 	else
 		raw = {
 			bytes: Buffer.from(source.data, 'base64'),
@@ -369,8 +409,9 @@ async function readInputImage(
 
 /** Where an item's images come from, as its error messages name it. */
 function sourcesLabel(sources: InputSource[]): string {
-	const kind = sources[0]?.kind;
-	return kind === 'url' ? 'Image URLs' : kind === 'base64' ? 'Image Data' : 'Input Binary Fields';
+	const first = sources[0];
+	if (first?.kind === 'binary') return first.fieldLabel;
+	return first?.kind === 'url' ? 'Image URLs' : 'Image Data';
 }
 
 /** Refuses more images than one request takes. */
@@ -404,18 +445,19 @@ export async function readInputImages(
 ): Promise<InputImage[]> {
 	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
 	const images: InputImage[] = [];
+	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
 	for (const source of sources) {
 		const image = await readInputImage(ctx, itemIndex, source, accept, timeoutMs);
-		total += image.bytes.length;
+		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 			throw invalidField(
 				ctx,
 				itemIndex,
 				sourcesLabel(sources),
-				`the images add up to more than ${mb(accept.maxTotalBytes)} (${mb(total)} after ${images.length + 1} of ${sources.length})`,
-				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
+				`the images add up to more than ${mb(accept.maxTotalBytes)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
+				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((accept.maxTotalBytes / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
 			);
 		}
 		images.push(image);

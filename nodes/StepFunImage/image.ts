@@ -54,11 +54,24 @@ export interface ImageInfo {
 	interlaced?: true;
 	/** A JPEG with four colour components (CMYK or YCCK, as print workflows write them). */
 	cmyk?: true;
+	/** Bits per sample of a JPEG, set when not 8 (12-bit JPEG, which most decoders cannot read). */
+	precision?: number;
+	/** The camera maker from a HEIC/HEIF/AVIF file's EXIF (`Apple` for an iPhone), when it has one. */
+	cameraMake?: string;
 }
 
 export type ImageInspection =
 	| { ok: true; info: ImageInfo }
-	| { ok: false; problem: 'empty' | 'not-an-image' | 'corrupt'; detected?: string };
+	| { ok: false; problem: 'empty' | 'not-an-image'; detected?: string }
+	| {
+			ok: false;
+			problem: 'corrupt';
+			/** The MIME type of the format the bytes claim to be. */
+			detected: string;
+			type: ImageType;
+			/** What is wrong, in plain words, when it is more than a missing end. */
+			damage?: string;
+	  };
 
 const FORMATS: Record<
 	ImageType,
@@ -244,12 +257,16 @@ function describeNonImage(bytes: Uint8Array): string | undefined {
 	return undefined;
 }
 
-/** What a header walk found. `end`: where the image ends, when the format says (the rest is trailing). */
+/**
+ * What a header walk found. `end`: where the image ends, when the format says (the rest is
+ * trailing). `damage`: why the file is damaged although its parts are all there.
+ */
 type Header = Omit<
 	ImageInfo,
 	'type' | 'mimeType' | 'extension' | 'trailingBytes' | 'trailingContent'
 > & {
 	end?: number;
+	damage?: string;
 };
 
 /** The Orientation tag (0x0112) of IFD0 in a TIFF structure (EXIF is one), if valid. */
@@ -263,7 +280,7 @@ const TIFF_TYPE_SIZES = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
 
 /**
  * IFD0 of a TIFF structure between start and end (offsets inside it count from start): the
- * SHORT and LONG values of its entries, and whether every entry's values lie before end.
+ * integer (SHORT, LONG, SSHORT, SLONG) values of its entries, and whether every entry's values lie before end.
  * Undefined when it is not one or IFD0 itself runs past end.
  */
 function tiffIfd0(
@@ -294,7 +311,8 @@ function tiffIfd0(
 			valuesInside = false;
 			continue;
 		}
-		if (type !== 3 && type !== 4) continue;
+		// SHORT and LONG, and their signed twins some cameras write (a Panasonic's Orientation is SLONG).
+		if (type !== 3 && type !== 4 && type !== 8 && type !== 9) continue;
 		const list: number[] = [];
 		for (let v = 0; v < values; v++) list.push(size === 2 ? u16(at + v * 2) : u32(at + v * 4));
 		entries.set(u16(entry), list);
@@ -302,31 +320,111 @@ function tiffIfd0(
 	return { entries, valuesInside };
 }
 
+/** CRC-32 as PNG uses it (ISO 3309, polynomial 0xEDB88320), one table lookup per byte. */
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, index) => {
+	let crc = index;
+	for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+	return crc >>> 0;
+});
+
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+	let crc = 0xffffffff;
+	for (let at = start; at < end; at++) crc = CRC_TABLE[(crc ^ bytes[at]) & 0xff] ^ (crc >>> 8);
+	return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The bit depths each PNG colour type allows (gray, RGB, palette, gray+alpha, RGBA). */
+const PNG_BIT_DEPTHS = new Map([
+	[0, [1, 2, 4, 8, 16]],
+	[2, [8, 16]],
+	[3, [1, 2, 4, 8]],
+	[4, [8, 16]],
+	[6, [8, 16]],
+]);
+
+/**
+ * The chunks whose checksum decoders insist on: a mismatch there makes libpng, Pillow and
+ * ImageMagick refuse the file, while they pass over one in an ancillary chunk.
+ */
+const PNG_CHECKED_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT']);
+
+const PNG_DAMAGED_HEADER = 'its header holds values no PNG can have';
+const PNG_DAMAGED_CHECKSUM =
+	'a checksum inside it does not match, so its data was changed on the way';
+
 function pngInfo(bytes: Uint8Array): Header | undefined {
 	// IHDR must be the first chunk: length 13 at offset 8, type at 12, data at 16.
 	if (bytes.length < 33 || ascii(bytes, 12, 4) !== 'IHDR') return undefined;
 	const header: Header = { width: u32be(bytes, 16), height: u32be(bytes, 20) };
-	if (bytes[28] === 1) header.interlaced = true;
+	const [bitDepth, colourType, compression, filter, interlace] = bytes.subarray(24, 29);
+	if (
+		u32be(bytes, 8) !== 13 ||
+		header.width > 0x7fffffff ||
+		header.height > 0x7fffffff ||
+		!PNG_BIT_DEPTHS.get(colourType)?.includes(bitDepth) ||
+		compression !== 0 ||
+		filter !== 0 ||
+		interlace > 1
+	)
+		return { ...header, damage: PNG_DAMAGED_HEADER };
+	if (interlace === 1) header.interlaced = true;
 	let sawImageData = false;
+	let sawPalette = false;
+	let animationFrames = 0;
+	let frameControls = 0;
 	// Walk the chunks (length, type, data, CRC) to IEND: a PNG is complete when IEND is whole.
 	for (let at = 8; at + 12 <= bytes.length; ) {
 		const dataStart = at + 8;
-		const chunkEnd = dataStart + u32be(bytes, at) + 4;
+		const length = u32be(bytes, at);
+		const chunkEnd = dataStart + length + 4;
 		if (chunkEnd > bytes.length) return undefined;
 		const type = ascii(bytes, at + 4, 4);
-		if (type === 'IDAT') sawImageData = true;
-		else if (type === 'acTL' && !sawImageData && u32be(bytes, dataStart) > 1) {
-			header.animated = true;
-			header.frames = u32be(bytes, dataStart);
+		if (
+			PNG_CHECKED_CHUNKS.has(type) &&
+			crc32(bytes, at + 4, chunkEnd - 4) !== u32be(bytes, chunkEnd - 4)
+		)
+			return { ...header, damage: PNG_DAMAGED_CHECKSUM };
+		if (type === 'IDAT') {
+			// An indexed-colour image cannot be drawn without its palette.
+			if (colourType === 3 && !sawPalette) return { ...header, damage: PNG_DAMAGED_HEADER };
+			sawImageData = true;
+		} else if (type === 'PLTE') {
+			if (length === 0 || length % 3 !== 0 || length > 768)
+				return { ...header, damage: PNG_DAMAGED_HEADER };
+			sawPalette = true;
+		} else if (type === 'acTL' && !sawImageData) {
+			animationFrames = u32be(bytes, dataStart);
+		} else if (type === 'fcTL') {
+			frameControls++;
 		} else if (type === 'eXIf') {
 			const orientation = tiffOrientation(bytes, dataStart, chunkEnd - 4);
 			if (orientation) header.orientation = orientation;
 		} else if (type === 'IEND') {
-			return sawImageData ? { ...header, end: chunkEnd } : undefined;
+			if (!sawImageData) return undefined;
+			// The frames are the fcTL chunks really there: acTL's count is only a claim, and
+			// decoders show the still image when it does not hold.
+			if (animationFrames > 1 && frameControls > 1) {
+				header.animated = true;
+				header.frames = frameControls;
+			}
+			return { ...header, end: chunkEnd };
 		}
 		at = chunkEnd;
 	}
 	return undefined;
+}
+
+/**
+ * Whether the bytes are a PNG whose 8-byte signature was changed on the way: a text-mode transfer
+ * turns its line ends (bytes 4–7) into CRLF or LF, a 7-bit one clears the top bit of its first
+ * byte. "PNG" and the IHDR chunk right after still show what it was.
+ */
+function isDamagedPngSignature(bytes: Uint8Array): boolean {
+	return (
+		(bytes[0] & 0x7f) === 0x09 &&
+		ascii(bytes, 1, 3) === 'PNG' &&
+		ascii(bytes, 0, Math.min(bytes.length, 24)).includes('IHDR')
+	);
 }
 
 /**
@@ -386,6 +484,7 @@ function jpegInfo(bytes: Uint8Array): Header | undefined {
 			if (marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce)
 				header.progressive = true;
 			if (bytes[at + 9] === 4) header.cmyk = true;
+			if (bytes[at + 4] !== 8) header.precision = bytes[at + 4];
 		} else if (
 			marker === 0xe1 &&
 			orientation === undefined &&
@@ -406,20 +505,23 @@ function jpegInfo(bytes: Uint8Array): Header | undefined {
 }
 
 function webpInfo(bytes: Uint8Array): Header | undefined {
-	if (bytes.length < 30) return undefined;
+	// The shortest WebP is a lossless one: RIFF and VP8L headers (20 bytes), the 5-byte image
+	// header, then its data; a one-colour picture's whole file can be 26 to 30 bytes.
+	if (bytes.length < 25) return undefined;
 	// The RIFF size field counts everything after the first 8 bytes.
 	const riffEnd = 8 + u32le(bytes, 4);
 	if (riffEnd > bytes.length) return undefined;
 	let header: Header | undefined;
 	const chunk = ascii(bytes, 12, 4);
 	if (chunk === 'VP8X') {
+		if (bytes.length < 30) return undefined;
 		header = { width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1 };
 	} else if (chunk === 'VP8L') {
 		if (bytes[20] !== 0x2f) return undefined;
 		const bits = u32le(bytes, 21);
 		header = { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
 	} else if (chunk === 'VP8 ') {
-		if (!startsWith(bytes, [0x9d, 0x01, 0x2a], 23)) return undefined;
+		if (bytes.length < 30 || !startsWith(bytes, [0x9d, 0x01, 0x2a], 23)) return undefined;
 		header = { width: u16le(bytes, 26) & 0x3fff, height: u16le(bytes, 28) & 0x3fff };
 	} else {
 		return undefined;
@@ -472,6 +574,8 @@ function gifInfo(bytes: Uint8Array): Header | undefined {
 	while (at < bytes.length) {
 		const block = bytes[at];
 		if (block === 0x3b) {
+			// A trailer before any picture: nothing to show.
+			if (frames === 0) return undefined;
 			if (frames > 1) {
 				header.animated = true;
 				header.frames = frames;
@@ -528,11 +632,15 @@ function uSized(bytes: Uint8Array, at: number, size: number): number {
 	return 0;
 }
 
+/** Where an item's bytes lie in the file (construction method 0), by item ID, from the iloc box. */
+type ItemExtents = Map<number, Array<{ offset: number; length: number }>>;
+
 /**
  * Whether every item extent that the iloc box places in the file (construction method 0) ends
  * inside it: the coded pictures of HEIF/AVIF are found only this way, so a cut file fails here.
+ * Collects those extents in `found`.
  */
-function itemsInside(bytes: Uint8Array, iloc: IsoBox): boolean {
+function itemsInside(bytes: Uint8Array, iloc: IsoBox, found: ItemExtents): boolean {
 	const version = bytes[iloc.start];
 	if (version > 2) return false;
 	const offsetSize = bytes[iloc.start + 4] >> 4;
@@ -544,7 +652,8 @@ function itemsInside(bytes: Uint8Array, iloc: IsoBox): boolean {
 	at += version < 2 ? 2 : 4;
 	for (let item = 0; item < items; item++) {
 		if (at > iloc.end) return false;
-		at += version < 2 ? 2 : 4; // item ID
+		const itemId = version < 2 ? u16be(bytes, at) : u32be(bytes, at);
+		at += version < 2 ? 2 : 4;
 		const method = version === 0 ? 0 : u16be(bytes, at) & 15;
 		if (version > 0) at += 2;
 		at += 2; // data reference index
@@ -559,9 +668,50 @@ function itemsInside(bytes: Uint8Array, iloc: IsoBox): boolean {
 			at += offsetSize + lengthSize;
 			if (at > iloc.end) return false;
 			if (method === 0 && base + offset + length > bytes.length) return false;
+			if (method === 0) {
+				const list = found.get(itemId) ?? [];
+				list.push({ offset: base + offset, length });
+				found.set(itemId, list);
+			}
 		}
 	}
 	return at <= iloc.end;
+}
+
+/** The ID of the item of a type (e.g. `Exif`) listed in the iinf box, if there is one. */
+function itemOfType(bytes: Uint8Array, iinf: IsoBox, itemType: string): number | undefined {
+	const entriesAt = iinf.start + (bytes[iinf.start] === 0 ? 6 : 8);
+	for (const infe of isoBoxes(bytes, entriesAt, iinf.end) ?? []) {
+		// infe versions 2 and 3 (the ones HEIF uses): ID, protection index, then the type.
+		const version = bytes[infe.start];
+		if (infe.type !== 'infe' || version < 2) continue;
+		const idSize = version === 2 ? 2 : 4;
+		if (infe.start + 4 + idSize + 6 > infe.end) continue;
+		if (ascii(bytes, infe.start + 4 + idSize + 2, 4) !== itemType) continue;
+		return idSize === 2 ? u16be(bytes, infe.start + 4) : u32be(bytes, infe.start + 4);
+	}
+	return undefined;
+}
+
+/** The Make tag (0x010F) of IFD0 in a TIFF structure (EXIF is one), e.g. `Apple`. */
+function tiffMake(bytes: Uint8Array, start: number, end: number): string | undefined {
+	if (start + 8 > end) return undefined;
+	const little = ascii(bytes, start, 2) === 'II';
+	const u16 = (at: number) => (little ? u16le(bytes, at) : u16be(bytes, at));
+	const u32 = (at: number) => (little ? u32le(bytes, at) : u32be(bytes, at));
+	if (u16(start + 2) !== 42) return undefined;
+	const ifd = start + u32(start + 4);
+	if (ifd + 2 > end) return undefined;
+	for (let index = 0; index < u16(ifd) && ifd + 14 + index * 12 <= end; index++) {
+		const entry = ifd + 2 + index * 12;
+		if (u16(entry) !== 0x010f || u16(entry + 2) !== 2) continue;
+		const length = u32(entry + 4);
+		const at = length <= 4 ? entry + 8 : start + u32(entry + 8);
+		if (at + length > end) return undefined;
+		const make = ascii(bytes, at, Math.min(length, 64)).replace(/[\0\s]+$/, '');
+		return make === '' ? undefined : make;
+	}
+	return undefined;
 }
 
 /** HEIC, HEIF and AVIF: the primary item's `ispe` (image spatial extents) from the `meta` box. */
@@ -572,7 +722,8 @@ function isoImageInfo(bytes: Uint8Array): Header | undefined {
 	// meta, pitm, ipma and ispe are "full boxes": one byte version and three bytes flags first.
 	const children = isoBoxes(bytes, meta.start + 4, meta.end) ?? [];
 	const iloc = children.find((box) => box.type === 'iloc');
-	if (!iloc || !itemsInside(bytes, iloc)) return undefined;
+	const extentsOfItems: ItemExtents = new Map();
+	if (!iloc || !itemsInside(bytes, iloc, extentsOfItems)) return undefined;
 	const pitm = children.find((box) => box.type === 'pitm');
 	const primary =
 		pitm === undefined
@@ -618,6 +769,15 @@ function isoImageInfo(bytes: Uint8Array): Header | undefined {
 	if (!size) return undefined;
 	const header: Header = { ...size };
 	if (isoBrands(bytes).includes('avis')) header.animated = true;
+	// The camera maker from the EXIF item: its data starts with the offset of the TIFF header.
+	const iinf = children.find((box) => box.type === 'iinf');
+	const exifItem = iinf && itemOfType(bytes, iinf, 'Exif');
+	const exif = exifItem === undefined ? undefined : extentsOfItems.get(exifItem)?.[0];
+	if (exif && exif.length >= 4) {
+		const tiff = exif.offset + 4 + u32be(bytes, exif.offset);
+		const make = tiffMake(bytes, tiff, exif.offset + exif.length);
+		if (make) header.cameraMake = make;
+	}
 	return header;
 }
 
@@ -712,13 +872,29 @@ function trailingContent(trailing: Uint8Array): TrailingContent {
 export function inspectImage(bytes: Uint8Array): ImageInspection {
 	if (bytes.length === 0) return { ok: false, problem: 'empty' };
 	const type = sniffImageType(bytes);
+	if (type === undefined && isDamagedPngSignature(bytes))
+		return {
+			ok: false,
+			problem: 'corrupt',
+			detected: FORMATS.png.mimeType,
+			type: 'png',
+			damage: 'its first bytes were changed, as a transfer in text mode does',
+		};
 	if (type === undefined)
 		return { ok: false, problem: 'not-an-image', detected: describeNonImage(bytes) };
 	const format = { mimeType: FORMATS[type].mimeType, extension: FORMATS[type].extension };
 	const header = READERS[type](bytes);
+	if (header?.damage !== undefined)
+		return {
+			ok: false,
+			problem: 'corrupt',
+			detected: format.mimeType,
+			type,
+			damage: header.damage,
+		};
 	// An SVG may leave its size to the page that shows it; every other format must have one.
 	if (!header || (type !== 'svg' && (header.width === 0 || header.height === 0))) {
-		return { ok: false, problem: 'corrupt', detected: format.mimeType };
+		return { ok: false, problem: 'corrupt', detected: format.mimeType, type };
 	}
 	const { end, ...facts } = header;
 	const info: ImageInfo = { type, ...format, ...facts };

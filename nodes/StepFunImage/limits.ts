@@ -19,20 +19,27 @@ export const STEPS: Range = { min: 1, max: 50, default: 8 };
 export const CFG_SCALE: Range = { min: 1, max: 10, default: 1 };
 /**
  * StepFun's lowest tier allows about 5 concurrent requests per account; the default stays one
- * below, leaving a slot for other workflows sharing the key.
+ * below, leaving a slot for other uses of the key (the editor, a script, another instance).
  */
 export const CONCURRENCY: Range = { min: 1, max: 5, default: 4 };
 /**
- * StepFun's lowest tier allows about 100 requests per minute per account. The default keeps the
- * share Concurrency keeps (4 of 5): a fifth of the tier stays free for everything else using the
- * key (another n8n instance or worker, a script, the editor). Higher tiers may set more.
+ * StepFun's lowest tier allows about 100 requests per minute per account. The pace counts them as
+ * that limit reads (at most this many started in any minute), so the default is the tier's own
+ * figure: a job that fits in the minute is never slowed, a bigger one gets the whole budget, and
+ * if the account counts more strictly or something else uses the key, its 429s lower the pace.
  */
-export const REQUESTS_PER_MINUTE: Range = { min: 1, max: 1000, default: 80 };
+export const REQUESTS_PER_MINUTE: Range = { min: 1, max: 1000, default: 100 };
 /** How the shared limiter adapts to 429s and keeps a margin (transport/limiter.ts). */
 export const PACING = {
-	/** A 429 halves the pace of its key, down to this share of the configured caps. */
+	/**
+	 * A 429 spaces the key's starts evenly and halves its pace, down to this share of the
+	 * configured caps.
+	 */
 	minShare: 1 / 8,
-	/** After this many requests in a row without a 429 the pace rises by `raiseStep`. */
+	/**
+	 * After this many requests in a row without a 429 the pace rises by `raiseStep`; back at the
+	 * caps, a whole window without a 429 ends the even spacing.
+	 */
 	successesToRaise: 10,
 	raiseStep: 1 / 4,
 	/**
@@ -61,8 +68,27 @@ export const ANALYZE_MAX_SIDE = 4096;
 /** Exponential backoff between retries: 0.5 s, 1 s, 2 s, … capped, with jitter. */
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
-/** A Retry-After longer than this is not waited for: the run would look hung. */
-export const RETRY_AFTER_MAX_MS = 60_000;
+
+/**
+ * How long a result link of a Response Format URL answer works: the international docs say
+ * 2 hours, the China docs 30 days. A Base URL on neither host gets the shorter, so the time
+ * the node states is never later than the real one.
+ */
+export const RESULT_LINK_LIFETIME_MS = {
+	international: 2 * 60 * 60 * 1000,
+	china: 30 * 24 * 60 * 60 * 1000,
+} as const;
+
+export function resultLinkLifetimeMs(baseUrl: string): number {
+	let host = '';
+	try {
+		host = new URL(baseUrl).hostname.toLowerCase();
+	} catch {
+		// Not a URL: the shorter lifetime.
+	}
+	const china = host === 'stepfun.com' || host.endsWith('.stepfun.com');
+	return china ? RESULT_LINK_LIFETIME_MS.china : RESULT_LINK_LIFETIME_MS.international;
+}
 
 /** Far above any image StepFun takes or returns; stops a wrong URL from filling memory. */
 export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;

@@ -20,6 +20,7 @@ import {
 	STEPS,
 	TIMEOUT_SECONDS,
 } from './limits';
+import { isAgentToolRun } from './n8n-dependencies';
 import { FieldCheck, readParameter } from './parameters';
 import type { RequestSettings } from './transport/request';
 
@@ -86,6 +87,8 @@ interface OptionDeclaration {
 	alwaysSent?: boolean;
 	/** A setting (not a body field) left undefined when the user did not add the option. */
 	onlyWhenAdded?: boolean;
+	/** The value used when the user did not add the option and an AI Agent runs the node. */
+	toolRunDefault?: string;
 	/** Checks one item's value (the default when the option was not added). */
 	check: (value: unknown, field: FieldCheck) => unknown;
 }
@@ -188,16 +191,18 @@ function choice(
 		/** Name the values in the error: for options whose values an expression must give. */
 		listedInError?: boolean;
 		alwaysSent?: boolean;
+		toolRunDefault?: string;
 	},
 ): OptionDeclaration {
 	const values = spec.choices.map((option) => option.value);
-	return declare(
+	const declaration = declare(
 		spec,
 		{ type: 'options', default: spec.default, options: spec.choices },
 		(value, field) =>
 			field.choice(value, values, spec.fix, { listed: spec.listedInError === true }),
 		spec.alwaysSent,
 	);
+	return { ...declaration, toolRunDefault: spec.toolRunDefault };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +394,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		operations: IMAGE_RESOURCE,
 		to: 'run.requestsPerMinute',
 		range: REQUESTS_PER_MINUTE,
-		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about 100 per account; the default leaves room for other uses of the key.`,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency; after a 429 the node spaces them out until StepFun accepts them again. StepFun's lowest tier allows about ${REQUESTS_PER_MINUTE.default} per account, the default.`,
 		fix: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	choice({
@@ -400,7 +405,10 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 		// The node's default differs from StepFun's (url), so it is always sent.
 		alwaysSent: true,
 		default: 'b64_json',
-		description: 'How StepFun hands over the image. Either way the node outputs the image file.',
+		// An AI Agent's chat cannot show a tool's file, only a link: so a tool run asks for one.
+		toolRunDefault: 'url',
+		description:
+			'How StepFun hands over the image. Either way the node outputs the image file. Left out, an AI Agent tool run uses URL, so the chat can show the image by its link.',
 		choices: [
 			{
 				name: 'Base64 (in the Response)',
@@ -411,7 +419,7 @@ export const OPTIONS: readonly OptionDeclaration[] = [
 				name: 'URL (Downloaded by the Node)',
 				value: 'url',
 				description:
-					'StepFun returns a link (valid about 2 hours) which the node downloads at once; the link is also output',
+					'StepFun returns a link which the node downloads at once; the link and until when it works are also output',
 			},
 		],
 		fix: 'Pick "Base64 (in the Response)" or "URL (Downloaded by the Node)"; an expression must give b64_json or url.',
@@ -539,9 +547,10 @@ function readDeclared(
 		run: {},
 	};
 	const given = readOptions(ctx, itemIndex);
+	const toolRun = isAgentToolRun(ctx);
 	for (const option of declarations) {
 		const { name: key, displayName, default: fallback } = option.property;
-		const value = given[key];
+		const value = given[key] ?? (toolRun ? option.toolRunDefault : undefined);
 		const omitted = option.to.startsWith('body.') ? !option.alwaysSent : option.onlyWhenAdded;
 		if (value === undefined && omitted) continue;
 		const field = new FieldCheck(ctx, itemIndex, displayName);

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import type { ImageInfo } from './image';
 import { formatName, inspectImage } from './image';
+import { resultLinkLifetimeMs } from './limits';
 import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
 import type { ItemOptions, OutputSettings } from './options';
 import type { Answer, PreparedItem } from './runner';
@@ -47,6 +48,20 @@ export function fileNameFor(
 		.replace(/\{ext\}/g, values.extension)
 		.replace(/\{item\}/g, String(values.itemIndex))
 		.replace(/\{image\}/g, String(values.imageIndex));
+}
+
+/** A link as a Markdown image; characters that would end the link are percent-encoded. */
+function markdownImage(altText: string, url: string): string {
+	const safe = url.replace(
+		/[\s()<>]/g,
+		(c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+	);
+	return `![${altText}](${safe})`;
+}
+
+/** A time as a person reads it in a chat, e.g. 2026-12-02 07:30 UTC. */
+function utcText(date: Date): string {
+	return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** StepFun's answer as entries; refuses an answer that holds no image entries. */
@@ -226,7 +241,14 @@ async function toOutputItem(
 		prompt: fields.prompt,
 		operation: answer.operation,
 	};
-	if (image.url !== undefined) json.url = image.url;
+	// The link works for a limited time from when StepFun made the image; the output says until when.
+	let linkExpiresAt: Date | undefined;
+	if (image.url !== undefined) {
+		const madeAtMs = created === undefined ? Date.now() : created * 1000;
+		linkExpiresAt = new Date(madeAtMs + resultLinkLifetimeMs(answer.baseUrl));
+		json.url = image.url;
+		json.urlExpiresAt = linkExpiresAt.toISOString();
+	}
 	const inputFileName = answer.inputs[0]?.originalFileName;
 	if (inputFileName !== undefined) json.inputFileName = inputFileName;
 	if (!image.file) return outputItem(ctx, itemIndex, output, json);
@@ -245,8 +267,13 @@ async function toOutputItem(
 		fileName,
 	});
 	if (isAgentToolRun(ctx)) {
-		// n8n hands an agent only the JSON, so say in one sentence what was made.
-		json.summary = `${answer.operation === 'edit' ? 'Edited' : 'Generated'} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
+		// the link to show.
+		const made = answer.operation === 'edit' ? 'Edited' : 'Generated';
+		json.summary = `${made} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		if (image.url !== undefined && linkExpiresAt !== undefined) {
+			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${made} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
+		}
 	}
 	const item = outputItem(ctx, itemIndex, output, json);
 	item.binary = {

@@ -38,6 +38,8 @@ export interface Answer {
 	requestIndex: number;
 	/** The item's input images, as read and sent. */
 	inputs: InputImage[];
+	/** The API root the request went to (which region answered). */
+	baseUrl: string;
 }
 
 /** What an operation file provides; the node lists it and the runner does the rest. */
@@ -233,6 +235,7 @@ async function runItems(
 								response,
 								requestIndex,
 								inputs,
+								baseUrl: connection.baseUrl,
 							}),
 					)
 					.then(

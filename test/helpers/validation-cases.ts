@@ -4,6 +4,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { readFixture } from '../fixtures/index.mjs';
 import { makeJpeg, makePng, makeWebp } from '../stand-in/server.mjs';
 import type { InputItem } from './run-node';
 import { edit, generate } from './stepfun';
@@ -390,7 +391,7 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			name: 'edit of a truncated PNG',
 			parameters: edit('Add a hat'),
 			items: photo(PNG.subarray(0, PNG.length - 30), 'cut.png', 'image/png'),
-			message: 'Input Binary Field "data": "cut.png" is a truncated or corrupt image/png (item 0)',
+			message: 'Input Binary Field "data": "cut.png" is a damaged or incomplete PNG (item 0)',
 			field: 'Input Binary Field "data"',
 			itemIndex: 0,
 			hint: IMAGE_HINT,
@@ -399,7 +400,7 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			name: 'edit of a PNG signature followed by garbage',
 			parameters: edit('Add a hat'),
 			items: photo(Buffer.concat([PNG.subarray(0, 8), Buffer.alloc(64, 0x41)]), 'broken.png', 'image/png'),
-			message: 'Input Binary Field "data": "broken.png" is a truncated or corrupt image/png (item 0)',
+			message: 'Input Binary Field "data": "broken.png" is a damaged or incomplete PNG (item 0)',
 			field: 'Input Binary Field "data"',
 			itemIndex: 0,
 			hint: IMAGE_HINT,
@@ -408,7 +409,7 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			name: 'edit of a JPEG cut before its end marker',
 			parameters: edit('Add a hat'),
 			items: photo(makeJpeg(640, 480).subarray(0, -2), 'camera.jpg', 'image/jpeg'),
-			message: 'Input Binary Field "data": "camera.jpg" is a truncated or corrupt image/jpeg (item 0)',
+			message: 'Input Binary Field "data": "camera.jpg" is a damaged or incomplete JPEG (item 0)',
 			field: 'Input Binary Field "data"',
 			itemIndex: 0,
 			hint: IMAGE_HINT,
@@ -443,7 +444,8 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 		{
 			name: 'edit of a GIF',
 			parameters: edit('Add a hat'),
-			items: photo(Buffer.from('GIF89a\x05\x00\x03\x00\x00\x00\x00;', 'latin1'), 'anim.gif', 'image/gif'),
+			// A real one-frame GIF (a header without a picture is refused as incomplete).
+			items: photo(readFixture('gif-static.gif'), 'anim.gif', 'image/gif'),
 			message: 'Input Binary Field "data": "anim.gif" is a GIF image (item 0)',
 			field: 'Input Binary Field "data"',
 			itemIndex: 0,
@@ -553,7 +555,7 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 		{
 			name: 'Image Data holding a truncated PNG',
 			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: PNG.subarray(0, 100).toString('base64') }),
-			message: 'Image Data: the file is a truncated or corrupt image/png (item 0)',
+			message: 'Image Data: the file is a damaged or incomplete PNG (item 0)',
 			field: 'Image Data',
 			itemIndex: 0,
 			hint: DATA_IMAGE_HINT,

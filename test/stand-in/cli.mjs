@@ -4,7 +4,8 @@
 //   {"baseUrl":..., "imageBaseUrl":..., "apiKey":...}
 // Options: --port N (API port, 0 = free), --image-port N, --api-key K, --delay-ms N,
 // and the account's rate limits (off unless given): --max-in-flight N,
-// --requests-per-window N, --window-ms N (default 60000), --retry-after N|auto;
+// --requests-per-window N, --window-ms N (default 60000), --counting sliding|fixed|bucket,
+// --burst N (with bucket), --retry-after N|auto;
 // latency jitter: --jitter MIN,MAX (delay-ms times a random factor in [MIN, MAX]).
 // Stays up until SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
 		'max-in-flight': { type: 'string' },
 		'requests-per-window': { type: 'string' },
 		'window-ms': { type: 'string' },
+		counting: { type: 'string' },
+		burst: { type: 'string' },
 		'retry-after': { type: 'string' },
 		jitter: { type: 'string' },
 	},
@@ -56,6 +59,8 @@ try {
 			maxInFlight,
 			requestsPerWindow,
 			windowMs: optionalInt(values['window-ms'], 'window-ms'),
+			counting: /** @type {'sliding' | 'fixed' | 'bucket' | undefined} */ (values.counting),
+			burst: optionalInt(values.burst, 'burst'),
 			retryAfter:
 				retryAfter === undefined || retryAfter === 'auto' ? retryAfter : Number(retryAfter),
 		};

@@ -359,8 +359,9 @@ function sniffJpeg(buf) {
 /** @param {Buffer} buf */
 function sniffWebp(buf) {
 	// The RIFF size counts the bytes after the first 8; what follows the RIFF data is not WebP.
+	// A one-colour lossless WebP is a whole file in 26 to 30 bytes.
 	const riffEnd = 8 + buf.readUInt32LE(4);
-	if (riffEnd > buf.length || buf.length < 30) return undefined;
+	if (riffEnd > buf.length || buf.length < 25) return undefined;
 	const chunk = buf.toString('latin1', 12, 16);
 	const chunkLen = buf.readUInt32LE(16);
 	if (20 + chunkLen > riffEnd) return undefined;

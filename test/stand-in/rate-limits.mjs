@@ -1,8 +1,14 @@
 // The account's rate limits, opt-in: at most `maxInFlight` requests being answered at once and
-// at most `requestsPerWindow` admitted in any sliding window of `windowMs`. A request beyond
-// either gets a 429 at once; a 429 holds no slot and does not count toward the window.
+// at most `requestsPerWindow` admitted per `windowMs`, counted one of three ways (`counting`),
+// since StepFun does not say how it counts:
+//   - 'sliding' (default): in any window of `windowMs`;
+//   - 'fixed': in each calendar window, from one multiple of `windowMs` on the clock to the next;
+//   - 'bucket': a token bucket holding `burst` (default requestsPerWindow), refilled at
+//     `requestsPerWindow` per `windowMs`; each admitted request takes one token.
+// A request beyond a cap gets a 429 at once; a 429 holds no slot and counts toward nothing.
 
-const LIMIT_KEYS = new Set(['maxInFlight', 'requestsPerWindow', 'windowMs', 'retryAfter', 'clock']);
+const LIMIT_KEYS = new Set(['maxInFlight', 'requestsPerWindow', 'windowMs', 'counting', 'burst', 'retryAfter', 'clock']);
+const COUNTINGS = new Set(['sliding', 'fixed', 'bucket']);
 const DEFAULT_WINDOW_MS = 60_000;
 
 /**
@@ -29,6 +35,11 @@ export function checkLimits(value) {
 	};
 	positiveInt('maxInFlight');
 	positiveInt('requestsPerWindow');
+	positiveInt('burst');
+	if (v.counting !== undefined && !COUNTINGS.has(/** @type {string} */ (v.counting)))
+		throw new TypeError('standIn.limits.counting must be "sliding", "fixed" or "bucket"');
+	if (v.burst !== undefined && v.counting !== 'bucket')
+		throw new TypeError('standIn.limits.burst is for counting: "bucket" only');
 	if (
 		v.windowMs !== undefined &&
 		!(typeof v.windowMs === 'number' && v.windowMs > 0 && Number.isFinite(v.windowMs))
@@ -72,6 +83,10 @@ export function createRateLimiter() {
 	/** When the first admitted request arrived: fixed window 0 starts there. */
 	/** @type {number | undefined} */
 	let firstAt;
+	/** 'fixed': the calendar window counted, and how many it admitted. */
+	let calendar = { index: NaN, admitted: 0 };
+	/** 'bucket': tokens, as of `bucketAt`. */
+	let bucket = { tokens: 0, at: NaN };
 	/** Admitted requests not yet answered, with when each is expected to be answered. */
 	/** @type {Set<{ endsAt: number }>} */
 	const inFlight = new Set();
@@ -93,6 +108,8 @@ export function createRateLimiter() {
 			stats = freshStats();
 			recent = [];
 			firstAt = undefined;
+			calendar = { index: NaN, admitted: 0 };
+			bucket = { tokens: limits?.burst ?? limits?.requestsPerWindow ?? 0, at: NaN };
 		},
 		/** @returns {LimitStats} a copy of the counters since the limits were set */
 		get stats() {
@@ -112,18 +129,18 @@ export function createRateLimiter() {
 			const span = windowMs();
 			while (recent.length && recent[0] <= t - span) recent.shift();
 			const inFlightFull = limits.maxInFlight !== undefined && inFlight.size >= limits.maxInFlight;
-			const windowFull =
-				limits.requestsPerWindow !== undefined && recent.length >= limits.requestsPerWindow;
+			const windowFull = limits.requestsPerWindow !== undefined && !budgetLeft(t);
 			if (inFlightFull || windowFull) {
 				stats.rejected++;
 				if (inFlightFull) stats.rejectedInFlight++;
 				else stats.rejectedWindow++;
 				const message = inFlightFull
 					? `rate limit reached: at most ${limits.maxInFlight} requests in flight`
-					: `rate limit reached: at most ${limits.requestsPerWindow} requests per ${span} ms`;
+					: `rate limit reached: at most ${limits.requestsPerWindow} requests per ${span} ms${counting() === 'sliding' ? '' : ` (${counting() === 'fixed' ? 'calendar window' : `token bucket, burst ${burst()}`})`}`;
 				return { admitted: false, message, retryAfter: retryAfter(t, inFlightFull, windowFull) };
 			}
 			recent.push(t);
+			takeBudget(t);
 			firstAt ??= t;
 			const index = Math.floor((t - firstAt) / span);
 			while (stats.windows.length <= index) stats.windows.push(0);
@@ -145,6 +162,46 @@ export function createRateLimiter() {
 		},
 	};
 
+	function counting() {
+		return limits?.counting ?? 'sliding';
+	}
+
+	function burst() {
+		return limits?.burst ?? limits?.requestsPerWindow ?? 0;
+	}
+
+	/** Refills the bucket up to `t`. */
+	function refill(/** @type {number} */ t) {
+		const perMs = (limits?.requestsPerWindow ?? 0) / windowMs();
+		bucket.tokens = Number.isNaN(bucket.at) ? burst() : Math.min(burst(), bucket.tokens + (t - bucket.at) * perMs);
+		bucket.at = t;
+	}
+
+	/** Whether the window (as counted) admits one more at `t`. */
+	function budgetLeft(/** @type {number} */ t) {
+		const perWindow = limits?.requestsPerWindow ?? Infinity;
+		if (counting() === 'fixed') {
+			const index = Math.floor(t / windowMs());
+			if (index !== calendar.index) calendar = { index, admitted: 0 };
+			return calendar.admitted < perWindow;
+		}
+		if (counting() === 'bucket') {
+			refill(t);
+			return bucket.tokens >= 1;
+		}
+		return recent.length < perWindow;
+	}
+
+	function takeBudget(/** @type {number} */ t) {
+		if (counting() === 'fixed') {
+			budgetLeft(t);
+			calendar.admitted++;
+		} else if (counting() === 'bucket') {
+			refill(t);
+			bucket.tokens--;
+		}
+	}
+
 	/**
 	 * The Retry-After header: the configured seconds, or with "auto" the seconds until a slot
 	 * frees (rounded up, at least 1; 1 when no request in flight says when it ends).
@@ -156,7 +213,12 @@ export function createRateLimiter() {
 		if (limits?.retryAfter === undefined) return undefined;
 		if (limits.retryAfter !== 'auto') return String(limits.retryAfter);
 		let waitMs = 0;
-		if (windowFull) waitMs = recent[0] + windowMs() - t;
+		if (windowFull) {
+			if (counting() === 'fixed') waitMs = (calendar.index + 1) * windowMs() - t;
+			else if (counting() === 'bucket')
+				waitMs = ((1 - bucket.tokens) * windowMs()) / (limits?.requestsPerWindow ?? 1);
+			else waitMs = recent[0] + windowMs() - t;
+		}
 		if (inFlightFull) {
 			const soonest = Math.min(...[...inFlight].map((slot) => slot.endsAt));
 			waitMs = Math.max(waitMs, Number.isFinite(soonest) ? soonest - t : 0);

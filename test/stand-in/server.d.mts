@@ -132,10 +132,18 @@ export interface ChatSettings {
 export interface RateLimits {
 	/** At most this many requests being answered at once; the next one gets 429. */
 	maxInFlight?: number;
-	/** At most this many admitted requests in any sliding window of `windowMs`. */
+	/** At most this many admitted requests per `windowMs`, counted as `counting` says. */
 	requestsPerWindow?: number;
 	/** Default 60000. */
 	windowMs?: number;
+	/**
+	 * How the window is counted (StepFun does not say): 'sliding' (default) in any window of
+	 * `windowMs`; 'fixed' in each calendar window, from one multiple of `windowMs` on the clock to
+	 * the next; 'bucket' a token bucket holding `burst`, refilled at `requestsPerWindow` per `windowMs`.
+	 */
+	counting?: 'sliding' | 'fixed' | 'bucket';
+	/** With counting 'bucket': how many tokens it holds (default requestsPerWindow). */
+	burst?: number;
 	/**
 	 * Retry-After on a 429: these seconds as given, or 'auto' = seconds until a slot frees
 	 * (rounded up, at least 1). Omitted: no Retry-After header.

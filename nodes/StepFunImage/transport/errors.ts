@@ -3,7 +3,6 @@
 // holds the key.
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
-import { RETRY_AFTER_MAX_MS } from '../limits';
 import { nodeApiErrorWithMessage } from '../n8n-dependencies';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -154,8 +153,20 @@ function hintForStatus(status: number, path: string): string {
 	}
 }
 
-const POSSIBLY_BILLED =
-	'It was not resent automatically: StepFun may already have made (and billed) the image. Turn on "Retry Possibly Billed Requests" to resend it anyway.';
+/**
+ * What StepFun may already have done with a request that got no clear answer, in words for the
+ * endpoint: an image request makes an image, a vision chat answers.
+ */
+function possiblyDone(path: string): { done: string; what: string } {
+	return path.startsWith('/images')
+		? { done: 'made (and billed)', what: 'the image' }
+		: { done: 'answered (and billed)', what: 'the request' };
+}
+
+function possiblyBilledText(path: string): string {
+	const { done, what } = possiblyDone(path);
+	return `It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`;
+}
 
 /** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
 function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
@@ -165,7 +176,7 @@ function withoutSecret(text: string | undefined, secret: string | undefined): st
 
 /**
  * A non-2xx answer from StepFun. `secret` is the API key, only to hide it; `refusedWaitMs` is a
- * Retry-After the node would not wait for.
+ * Retry-After longer than the request's Timeout, `timeoutMs`.
  */
 export function httpError(
 	ctx: IExecuteFunctions,
@@ -176,7 +187,9 @@ export function httpError(
 		attempts: number;
 		secret?: string;
 		refusedWaitMs?: number;
-		/** Not resent because StepFun may already have made (and billed) the image. */
+		/** The request's Timeout, the longest a Retry-After is waited for. */
+		timeoutMs?: number;
+		/** Not resent because StepFun may already have made (and billed) the image or answer. */
 		possiblyBilled?: boolean;
 	},
 ): NodeApiError {
@@ -194,7 +207,7 @@ export function httpError(
 	const refused = context.refusedWaitMs;
 	const tries =
 		refused !== undefined
-			? ` StepFun asked to wait ${secondsText(refused)} before trying again, longer than the node waits (${secondsText(RETRY_AFTER_MAX_MS)}), so it was not retried.`
+			? ` StepFun asked to wait ${secondsText(refused)} before trying again, longer than this request's Timeout (${secondsText(context.timeoutMs ?? 0)}), so it was not retried; other requests with this key pause meanwhile (up to their Timeout). Raise Timeout (Seconds) to wait that long, or run later.`
 			: context.attempts > 1
 				? ` Gave up after ${context.attempts} attempts.`
 				: '';
@@ -204,7 +217,7 @@ export function httpError(
 			message: message ? `StepFun error ${status}: ${message}` : said,
 			description:
 				hintForStatus(status, context.path) +
-				(context.possiblyBilled ? ` ${POSSIBLY_BILLED}` : '') +
+				(context.possiblyBilled ? ` ${possiblyBilledText(context.path)}` : '') +
 				tries,
 			status,
 			traceId,
@@ -221,6 +234,8 @@ export function networkError(
 	code: string,
 	context: {
 		baseUrl: string;
+		/** Below the API root, e.g. `/images/generations`: says what StepFun may have done. */
+		path: string;
 		timeoutMs: number;
 		itemIndex: number;
 		attempts: number;
@@ -256,13 +271,14 @@ export function networkError(
 		failure === 'timeout'
 			? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
 			: `The connection to StepFun broke before an answer arrived (${code})`;
+	const { done, what: result } = possiblyDone(context.path);
 	return stepFunApiError(
 		ctx,
 		{
 			message: what,
 			description: context.resent
-				? `The request was sent, so StepFun may have made (and billed) it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
-				: `The request was sent, so StepFun may still have made (and billed) the image; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
+				? `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
+				: `The request was sent, so StepFun may still have ${done} ${result}; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
 		},
 		context.itemIndex,
 	);

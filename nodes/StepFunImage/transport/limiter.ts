@@ -4,10 +4,17 @@
 //   the images of only those items in memory, and the runner's order simple.
 // - AccountLimiter: one per credential (API key + base URL) in this n8n process, shared by every
 //   execution and every StepFun Image node using it. StepFun limits the account, not the
-//   workflow, so this is where its limits are kept: at most C requests in flight and at most R
-//   started per minute, C and R being the strictest Concurrency and Requests per Minute among the
-//   runs using the key right now. A 429 lowers that pace for the key; sustained success raises
-//   it back.
+//   workflow, so this is where its limits are kept, counted the way the limit reads: at most C
+//   requests in flight and at most R started in any minute, C and R being the strictest
+//   Concurrency and Requests per Minute among the runs using the key right now. A job that fits
+//   in what is left of the minute runs at C from its first request; once R have started, the
+//   next waits until the oldest leaves the minute.
+//   StepFun does not say how it counts, and an account may count more strictly (a bucket with a
+//   small burst, a lower rate). A 429 shows that: the key then spaces its starts evenly at a
+//   rate halved per lesson, with fewer in flight; sustained success raises it back, and a full
+//   minute without a 429 at the configured rate returns it to counting by the minute. A 429 met
+//   with the minute's budget nearly spent teaches less: StepFun's minute ended a little later
+//   than the node's, so one more start is kept free per window.
 //
 // No timers (not allowed in nodes): waiting is n8n's `sleep`, and the clock and the sleep can be
 // replaced, so tests run the limiter without real waiting.
@@ -129,19 +136,31 @@ export class AccountLimiter {
 	/** Start times inside the last window, oldest first: never more than R in any window. */
 	private readonly starts: number[] = [];
 
-	/** Token bucket (capacity C, refilled at R × share per minute): spreads starts evenly. */
-	private tokens: number | undefined;
-
-	private refilledAt = 0;
+	private lastStartAt = -Infinity;
 
 	private pausedUntil = 0;
 
+	/** 1 = the configured caps; lower after a 429. */
 	private share = 1;
 
-	/** Counts the lowerings, so one burst of 429s lowers the pace only once. */
+	/**
+	 * Set by a 429: the account counts more strictly than R per minute, so starts are spaced
+	 * evenly at R × share per minute instead of running up to R at once.
+	 */
+	private spaced = false;
+
+	/**
+	 * Starts kept free in every window: one more per 429 met at the end of the minute's budget
+	 * (StepFun's minute ended a little later than the node's).
+	 */
+	private spareStarts = 0;
+
+	/** Counts the lessons, so one burst of 429s lowers the pace only once. */
 	private epoch = 0;
 
 	private successes = 0;
+
+	private lastRateLimitedAt = -Infinity;
 
 	private lastActiveAt: number;
 
@@ -152,6 +171,9 @@ export class AccountLimiter {
 	}
 
 	join(caps: PaceCaps): AccountPace {
+		// A key unused for a whole window starts afresh: whatever the account counts (a minute, a
+		// bucket), a minute of rest has given it back in full.
+		if (this.idle(this.timing.now())) this.forgetLessons();
 		const entry = { ...caps };
 		this.runs.add(entry);
 		let left = false;
@@ -193,12 +215,19 @@ export class AccountLimiter {
 	}
 
 	/** For tests and benchmarks: what the limiter holds right now. */
-	state(): PaceInForce & { inFlight: number; waiting: number; pausedUntil: number } {
+	state(): PaceInForce & {
+		inFlight: number;
+		waiting: number;
+		pausedUntil: number;
+		/** Starts spaced evenly (after a 429), instead of up to R at once in any minute. */
+		spaced: boolean;
+	} {
 		return {
 			...this.inForce(),
 			inFlight: this.inFlight,
 			waiting: this.queue.length,
 			pausedUntil: this.pausedUntil,
+			spaced: this.spaced,
 		};
 	}
 
@@ -210,6 +239,14 @@ export class AccountLimiter {
 			this.queue.length === 0 &&
 			now - this.lastActiveAt > this.windowMs()
 		);
+	}
+
+	private forgetLessons(): void {
+		this.share = 1;
+		this.spaced = false;
+		this.spareStarts = 0;
+		this.successes = 0;
+		this.epoch++;
 	}
 
 	private async take(options: TurnOptions): Promise<Turn> {
@@ -241,37 +278,36 @@ export class AccountLimiter {
 		return this.timing.minuteMs * (1 + PACING.windowSlack);
 	}
 
-	private refill(now: number): void {
-		const capacity = this.configured().concurrency;
-		const perMs = this.inForce().requestsPerMinute / this.timing.minuteMs;
-		this.tokens =
-			this.tokens === undefined
-				? capacity
-				: Math.min(capacity, this.tokens + Math.max(0, now - this.refilledAt) * perMs);
-		this.refilledAt = now;
+	/** Forgets the starts that have left the window. */
+	private slide(now: number): void {
 		const windowStart = now - this.windowMs();
 		while (this.starts.length > 0 && this.starts[0] <= windowStart) this.starts.shift();
 	}
 
-	/** When the next request may start (Infinity: when one in flight ends). Call after refill. */
+	/** When the next request may start (Infinity: when one in flight ends). Call after slide. */
 	private nextStart(now: number): number {
 		const pace = this.inForce();
 		if (this.inFlight >= pace.concurrency) return Infinity;
 		let at = Math.max(now, this.pausedUntil);
-		const tokens = this.tokens ?? 0;
-		if (tokens < 1) {
-			at = Math.max(at, now + ((1 - tokens) * this.timing.minuteMs) / pace.requestsPerMinute);
-		}
-		const perWindow = this.configured().requestsPerMinute;
+		// Never more than R in any window, whatever else: the oldest start must leave it first.
+		const perWindow = this.perWindow();
 		if (this.starts.length >= perWindow) {
 			at = Math.max(at, this.starts[this.starts.length - perWindow] + this.windowMs());
+		}
+		if (this.spaced) {
+			at = Math.max(at, this.lastStartAt + this.timing.minuteMs / pace.requestsPerMinute);
 		}
 		return at;
 	}
 
+	/** How many may start in one window: R, less the starts learned to keep free. */
+	private perWindow(): number {
+		return Math.max(1, this.configured().requestsPerMinute - this.spareStarts);
+	}
+
 	private pump(): void {
 		const now = this.timing.now();
-		this.refill(now);
+		this.slide(now);
 		while (this.queue.length > 0 && this.nextStart(now) <= now) {
 			this.grant(this.queue.shift() as Waiter, now);
 		}
@@ -292,8 +328,8 @@ export class AccountLimiter {
 	private grant(waiter: Waiter, now: number): void {
 		if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
 		this.inFlight++;
-		this.tokens = (this.tokens ?? 0) - 1;
 		this.starts.push(now);
+		this.lastStartAt = now;
 		this.lastActiveAt = now;
 		const epoch = this.epoch;
 		let ended = false;
@@ -308,28 +344,51 @@ export class AccountLimiter {
 
 	private end(epoch: number, outcome: TurnOutcome, pauseMs: number | undefined): void {
 		const now = this.timing.now();
-		// Tokens so far accrue at the old pace.
-		this.refill(now);
 		this.inFlight--;
 		this.lastActiveAt = now;
 		if (outcome === 'rateLimited') {
 			if (pauseMs !== undefined && pauseMs > 0) {
 				this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
 			}
-			// Requests started before the last lowering reflect the old pace: no second lowering.
-			if (epoch === this.epoch) {
+			this.lastRateLimitedAt = now;
+			// Requests started before the last lesson reflect the old pace: no second lowering.
+			if (epoch === this.epoch && !this.spaced && this.atBudgetEnd(now)) {
+				// Refused with the minute's budget (nearly) spent: the account counts the minute as
+				// the node does, only its minute ended a little later. Keep one more start free.
+				this.spareStarts = Math.min(this.configured().requestsPerMinute - 1, this.spareStarts + 1);
+				this.epoch++;
+			} else if (epoch === this.epoch) {
+				// Refused with budget left: the account counts more strictly than R a minute.
+				this.spaced = true;
 				this.share = Math.max(PACING.minShare, this.share / 2);
 				this.epoch++;
 				this.successes = 0;
 			}
-		} else if (outcome === 'ok' && epoch === this.epoch && this.share < 1) {
+		} else if (outcome === 'ok' && epoch === this.epoch && this.spaced) {
 			this.successes++;
 			if (this.successes >= PACING.successesToRaise) {
-				this.share = Math.min(1, this.share + PACING.raiseStep);
 				this.successes = 0;
+				if (this.share < 1) {
+					this.share = Math.min(1, this.share + PACING.raiseStep);
+				} else if (now - this.lastRateLimitedAt >= this.windowMs()) {
+					// A whole window at the configured rate without a 429: count by the minute again.
+					this.spaced = false;
+				}
 			}
 		}
 		this.pump();
+	}
+
+	/**
+	 * Whether the window holds so many starts that the next Concurrency could not all fit (and
+	 * fewer than Concurrency starts are kept free yet: beyond that, 429s teach the stricter pace).
+	 */
+	private atBudgetEnd(now: number): boolean {
+		this.slide(now);
+		const { concurrency } = this.configured();
+		return (
+			this.spareStarts < concurrency && this.starts.length > this.perWindow() - concurrency
+		);
 	}
 
 	private remove(waiter: Waiter): void {

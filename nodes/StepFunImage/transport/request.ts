@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS, RETRY_AFTER_MAX_MS } from '../limits';
+import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../limits';
 import { readJsonAnswer } from './answer';
 import type { Headers } from './errors';
 import {
@@ -188,6 +188,40 @@ export function isRunStopped(error: unknown): boolean {
 	return error instanceof NodeOperationError && error.context.notSent === 'runStopped';
 }
 
+/** The signals that end a request's waiting: the execution's cancel, and the run's stop. */
+function waitSignals(ctx: IExecuteFunctions, stop: AbortSignal | undefined) {
+	const cancel = ctx.getExecutionCancelSignal?.();
+	const signals = [cancel, stop].filter((signal): signal is AbortSignal => signal !== undefined);
+	return { cancel, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+
+/** Why a wait ended early: the run stopped at another item's failure, or the execution was cancelled. */
+function waitEnded(
+	ctx: IExecuteFunctions,
+	error: unknown,
+	context: { itemIndex: number; stop?: AbortSignal },
+	cancel: AbortSignal | undefined,
+): NodeOperationError {
+	if (context.stop?.aborted && !cancel?.aborted) return runStopped(ctx, context.itemIndex);
+	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
+		itemIndex: context.itemIndex,
+	});
+}
+
+/** A wait before a resend that is not the key's pause (a 503's Retry-After, a backoff). */
+async function waitBeforeResend(
+	ctx: IExecuteFunctions,
+	ms: number,
+	context: { itemIndex: number; stop?: AbortSignal },
+): Promise<void> {
+	const { cancel, signal } = waitSignals(ctx, context.stop);
+	try {
+		await sleep(ms, signal);
+	} catch (error) {
+		throw waitEnded(ctx, error, context, cancel);
+	}
+}
+
 async function waitForTurn(
 	ctx: IExecuteFunctions,
 	pace: AccountPace,
@@ -196,23 +230,15 @@ async function waitForTurn(
 ): Promise<Turn> {
 	const { settings, itemIndex, stop } = context;
 	if (stop?.aborted) throw runStopped(ctx, itemIndex);
-	const cancel = ctx.getExecutionCancelSignal?.();
-	const signals = [cancel, stop].filter((signal): signal is AbortSignal => signal !== undefined);
+	const { cancel, signal } = waitSignals(ctx, stop);
 	try {
-		return await pace.take({
-			timeoutMs: settings.timeoutMs,
-			pausedMs,
-			signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
-		});
+		return await pace.take({ timeoutMs: settings.timeoutMs, pausedMs, signal });
 	} catch (error) {
 		if (error instanceof RateLimitWaitExpired) {
 			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
 		}
-		if (stop?.aborted && !cancel?.aborted) throw runStopped(ctx, itemIndex);
-		// The execution was cancelled while this request waited.
-		throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
-			itemIndex,
-		});
+		// The run stopped, or the execution was cancelled, while this request waited.
+		throw waitEnded(ctx, error, context, cancel);
 	}
 }
 
@@ -275,11 +301,12 @@ export async function sendRequest(
 			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryAfterTimeout)) {
-				await sleep(backoffMs(attempt));
+				await waitBeforeResend(ctx, backoffMs(attempt), context);
 				continue;
 			}
 			throw networkError(ctx, failure, code, {
 				baseUrl: connection.baseUrl,
+				path: request.path,
 				timeoutMs: settings.timeoutMs,
 				itemIndex,
 				attempts: attempt + 1,
@@ -313,16 +340,19 @@ export async function sendRequest(
 			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryAfterTimeout);
 		if (resendable) {
 			const requested = retryAfterMs(response.headers);
-			const refused = requested !== undefined && requested > RETRY_AFTER_MAX_MS;
-			const delay = refused ? backoffMs(attempt) : (requested ?? backoffMs(attempt));
-			// A 429 pauses every request of this credential and lowers its pace.
+			// StepFun's wait is honoured as long as it fits in the request's Timeout; a longer one
+			// would only end in a timeout, so the request fails now and says why.
+			const refused = requested !== undefined && requested > settings.timeoutMs;
+			const delay =
+				requested === undefined ? backoffMs(attempt) : Math.min(requested, settings.timeoutMs);
+			// A 429 pauses every request of this credential for that time and lowers its pace.
 			turn.end(status === 429 ? 'rateLimited' : 'failed', status === 429 ? delay : undefined);
 			if (refused) {
 				refusedWaitMs = requested;
 			} else if (attemptsLeft) {
 				// After a 429 the turn itself waits out the pause; other answers wait here.
 				if (status === 429) pausedMs = delay;
-				else await sleep(delay);
+				else await waitBeforeResend(ctx, delay, context);
 				continue;
 			}
 		} else {
@@ -337,6 +367,7 @@ export async function sendRequest(
 				attempts: attempt + 1,
 				secret: connection.secret,
 				refusedWaitMs,
+				timeoutMs: settings.timeoutMs,
 				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
 			},
 		);

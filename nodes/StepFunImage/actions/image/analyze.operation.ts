@@ -148,9 +148,10 @@ function imagesOf(
 	});
 	const none = (field: FieldCheck, hint: string) => field.invalid('is empty', hint);
 	if (source === 'allFiles') {
-		const sources = imageFilesOf(ctx, itemIndex);
+		const allFiles = new FieldCheck(ctx, itemIndex, 'All Image Files of the Item');
+		const sources = imageFilesOf(ctx, itemIndex, allFiles.label);
 		if (sources.length === 0) {
-			throw new FieldCheck(ctx, itemIndex, 'All Image Files of the Item').invalid(
+			throw allFiles.invalid(
 				'the item has no image files',
 				'Put a node that outputs images (Form Trigger, HTTP Request, Google Drive download) before this one, or change Image Source.',
 			);
