@@ -58,7 +58,7 @@ export const LINES = [
 		id: 'older',
 		// The newest 1.x. Since 1.123.66 it depends on @n8n/expression-runtime, whose
 		// native isolated-vm does not build on Node 20, so it runs on Node 24 (its
-		// engines allow Node 20 to 24), installed like the current line.
+		// engines allow Node 20 to 24), the same Node as the current line.
 		version: process.env.E2E_OLDER_N8N || '1.123.81',
 		runtime: 'node24',
 		// The default xlsx is fetched from outside the registry.
