@@ -61,7 +61,11 @@ export default function webhookErrorBranch(ctx) {
 				refusal.error,
 				'Input Binary Field "image": "IMG_0001.heic" is a HEIC image (item 0)',
 			);
-			assert.match(refusal.hint, /iPhones save HEIC unless Settings → Camera → Formats/);
+			// The fixture was not made by an iPhone (no Apple camera in its EXIF): the general advice.
+			assert.match(
+				refusal.hint,
+				/Save or export it as JPEG where it was made \(phones and cameras that write HEIF have a JPEG setting\)/,
+			);
 			assert.deepEqual(standIn.requests, [], 'a refused upload must reach nothing');
 			assert.equal(a.status, 'success', 'a handled error leaves the execution successful');
 			assert.deepEqual(a.main, [], 'nothing on the main output');
