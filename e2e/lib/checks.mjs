@@ -8,6 +8,9 @@ import { basename, join } from 'node:path';
 export function whyFailed(r) {
 	const err = r.run?.data?.resultData?.error;
 	if (err) return JSON.stringify(err).slice(0, 1500);
+	// A run that printed its result and then died: say how, not the result's bytes.
+	if (r.signal)
+		return `n8n was killed by ${r.signal}${r.run ? ' after printing the run, which has no error' : ''}; stderr: ${`${r.stderr}`.slice(-1500)}`;
 	const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error/i.test(l));
 	return lines.slice(-6).join(' | ') || `${r.stdout}${r.stderr}`.slice(-1500);
 }

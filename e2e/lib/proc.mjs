@@ -124,7 +124,7 @@ export function liveProcesses() {
 	return [...live.entries()].map(([pid, { name }]) => ({ pid, name }));
 }
 
-/** Run a command to completion; resolves { code, stdout, stderr }. Tracked while it runs. */
+/** Run a command to completion; resolves { code, signal, stdout, stderr }. Tracked while it runs. */
 export function runCommand(cmd, args, { env, cwd, timeoutMs = 300_000, input } = {}) {
 	hookExit();
 	return new Promise((resolve, reject) => {
@@ -153,10 +153,10 @@ export function runCommand(cmd, args, { env, cwd, timeoutMs = 300_000, input } =
 			live.delete(child.pid);
 			reject(e);
 		});
-		child.on('close', (code) => {
+		child.on('close', (code, signal) => {
 			clearTimeout(timer);
 			live.delete(child.pid);
-			resolve({ code, stdout, stderr });
+			resolve({ code, signal, stdout, stderr });
 		});
 	});
 }
