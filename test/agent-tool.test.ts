@@ -1,5 +1,5 @@
 /**
- * StepFun Image as an AI Agent tool, run the way n8n 2.41 runs tools (test/helpers/agent.ts): an
+ * StepFun Image as an AI Agent tool, run the way n8n 2.41 runs tools (test/helpers/run-node.ts): an
  * agent calls the node's tool variant with the arguments a model sends, and the tests check
  * what reached StepFun and what text the agent gets back for its model.
  */
@@ -7,7 +7,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readFixture } from './fixtures/index.mjs';
-import type { ToolCallPath } from './helpers/agent';
+import type { ToolCallPath } from './helpers/run-node';
 import { startLoopbackServer } from './helpers/loopback-server.mjs';
 import type { LoopbackServer } from './helpers/loopback-server.mjs';
 import type { StepFunToolRun } from './helpers/stepfun';

@@ -2,7 +2,8 @@ import type { ILoadOptionsFunctions, INodeTypeDescription } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { listModels } from '../nodes/StepFunImage/models';
+import { OPERATION_LIST } from '../nodes/StepFunImage/actions/operations';
+import { listModels } from '../nodes/StepFunImage/methods/listSearch';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { makePng } from './stand-in/server.mjs';
 import { API_KEY, edit, generate, useStandIn } from './helpers/stepfun';
@@ -149,12 +150,24 @@ describe('Model list', () => {
 	it('still offers the default image model when the account lists none, and filters by search', async () => {
 		stepfun.standIn.models = [{ id: 'step-1-8k', object: 'model', created: 1, owned_by: 'stepai' }];
 		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k']);
-		expect((await listModels(context(stepfun.standIn.baseUrl), '8k')).results.map((r) => r.value)).toEqual(['step-1-8k']);
+		expect((await listModels(context(stepfun.standIn.baseUrl), undefined, '8k')).results.map((r) => r.value)).toEqual(['step-1-8k']);
 	});
 
 	it('never fails: on an API error the list holds the default model', async () => {
 		stepfun.standIn.fault('/v1/models', { status: 500, body: 'boom' });
 		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2']);
+	});
+
+	it.each([
+		['analyze', 'step-3.7-flash (vision)'],
+		['generate', 'step-image-edit-2 (image)'],
+		['edit', 'step-image-edit-2 (image)'],
+	])('the picker of %s puts the models of its kind first', async (operation, first) => {
+		const node = new StepFunImage();
+		const open = { ...context(stepfun.standIn.baseUrl), getCurrentNodeParameter: (name: string) => (name === 'operation' ? operation : undefined) };
+		const { results } = await node.methods.listSearch.listModels.call(open as unknown as ILoadOptionsFunctions);
+		expect(results[0].name).toBe(first);
+		expect(results.map((r) => r.value)).toContain('step-1-8k');
 	});
 
 	it('a model picked from the list is sent as its ID', async () => {
@@ -174,6 +187,9 @@ describe('the node in the editor', () => {
 		for (const list of lists) {
 			for (const option of list.options as Array<{ value: string; name: string }>) expect(subtitle).toContain(`${option.value}: "`);
 		}
+		// The subtitle is a literal (n8n's lint wants one): it must say what each operation declares.
+		const declared = OPERATION_LIST.map((operation) => `${operation.name}: "${operation.subtitle}"`).join(', ');
+		expect(subtitle).toBe(`={{ { ${declared} }[$parameter["operation"]] }}`);
 	});
 });
 

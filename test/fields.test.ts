@@ -6,7 +6,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { OPTIONS } from '../nodes/StepFunImage/options';
+import { OPERATION_LIST } from '../nodes/StepFunImage/actions/operations';
 import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';
@@ -185,29 +185,34 @@ function sampleValue(property: INodeProperties): unknown {
 	}
 }
 
-describe('every declared option reaches where its declaration says', () => {
-	const bodyOptions = OPTIONS.filter((option) => option.to.startsWith('body.'));
+/** Settings the operation itself puts in the request, by the API field they become. */
+const SENT_AS: Record<string, string> = { 'images.seed': 'seed' };
 
-	it('each operation shows exactly the options declared for it', () => {
+describe('every declared option reaches where its declaration says', () => {
+	it('each operation shows exactly the options it declares, in alphabetical order', () => {
 		const shown = (operation: string) =>
 			new StepFunImage().description.properties
 				.filter((property) => property.name === 'options' && property.displayOptions?.show?.operation?.includes(operation))
-				.flatMap((property) => (property.options as INodeProperties[]).map((option) => option.name));
-		for (const operation of ['generate', 'edit', 'analyze', 'getBalance'] as const) {
-			expect(shown(operation)).toEqual(OPTIONS.filter((option) => option.operations.includes(operation)).map((option) => option.property.name));
+				.flatMap((property) => (property.options as INodeProperties[]).map((option) => option.displayName));
+		for (const operation of OPERATION_LIST) {
+			expect(shown(operation.name)).toEqual(operation.options.map((option) => option.property.displayName).sort((a, b) => a.localeCompare(b)));
 		}
 	});
 
 	const parametersFor = { generate, edit, analyze, getBalance: (_: string, options: IDataObject) => getBalance(options) };
 
-	it.each(bodyOptions.flatMap((option) => option.operations.map((operation) => [option.to, operation, option] as const)))(
+	const bodyOptions = OPERATION_LIST.flatMap((operation) =>
+		operation.options.filter((option) => option.to in SENT_AS || option.to.startsWith('body.')).map((option) => [option.to, operation.name as keyof typeof parametersFor, option] as const),
+	);
+
+	it.each(bodyOptions)(
 		'%s (%s)',
 		async (to, operation, option) => {
 			const value = sampleValue(option.property);
-			const parameters = parametersFor[operation]('x', { [option.property.name]: value });
+			const parameters = parametersFor[operation]('x', { [option.property.name]: value } as IDataObject);
 			const result = await stepfun.run(parameters, operation === 'generate' ? {} : withPhoto);
 			expect(result.error).toBeUndefined();
-			const field = to.slice('body.'.length);
+			const field = SENT_AS[to] ?? to.slice('body.'.length);
 			// JSON keeps the type; a multipart form field is its text.
 			expect(wire(result)[field]).toEqual(operation === 'edit' ? String(value) : value);
 		},

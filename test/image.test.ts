@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { inspectImage, sniffImageType } from '../nodes/StepFunImage/image';
-import { apiBaseUrl, characterCount, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/limits';
+import { inspectImage, sniffImageType } from '../nodes/StepFunImage/helpers/image';
+import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/helpers/limits';
+import { characterCount } from '../nodes/StepFunImage/helpers/parameters';
 import { readFixture } from './fixtures/index.mjs';
 import { makeJpeg, makePng, makeWebp } from './stand-in/server.mjs';
 

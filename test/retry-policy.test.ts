@@ -7,7 +7,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { StepFunApi } from '../credentials/StepFunApi.credentials';
-import { OPTIONS } from '../nodes/StepFunImage/options';
+import { OPTIONS } from '../nodes/StepFunImage/descriptions/options';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { runNode } from './helpers/run-node';
 import { readFixture } from './fixtures/index.mjs';

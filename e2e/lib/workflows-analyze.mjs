@@ -9,10 +9,14 @@ import {
 	NODE_TYPE,
 	chain,
 	credRef,
+	linearWorkflow,
+	manualTrigger,
 	node,
 	panelShowcase,
+	respondWithItem,
 	setNode,
 	stepFunNode,
+	webhookNode,
 	workflow,
 } from './workflows.mjs';
 
@@ -36,14 +40,7 @@ export function openAiCredential(
  */
 export function webhookAnalyze({ cred, path, id = 'e2eWebhookAnalyz' }) {
 	const nodes = [
-		node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2,
-			[0, 0],
-			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
-			{ webhookId: randomUUID() },
-		),
+		webhookNode(path),
 		stepFunNode('Analyze Photos', [220, 0], cred, {
 			operation: 'analyze',
 			imageSource: 'allFiles',
@@ -56,16 +53,12 @@ export function webhookAnalyze({ cred, path, id = 'e2eWebhookAnalyz' }) {
 				maxTokens: 2000,
 			},
 		}),
-		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [440, 0], {
-			respondWith: 'firstIncomingItem',
-			options: {},
-		}),
+		respondWithItem([440, 0]),
 	];
-	return workflow(
+	return linearWorkflow(
 		id,
 		'E2E webhook upload of photos: Analyze all image files (JSON Output)',
 		nodes,
-		chain('Webhook', 'Analyze Photos', 'Respond to Webhook'),
 	);
 }
 
@@ -87,16 +80,15 @@ export function urlAnalyze({ cred, links, id = 'e2eUrlAnalyze001' }) {
 			options: {},
 		});
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		manualTrigger(),
 		setNode('Set Links', [220, 0], { photoLinks: ['string', links.join(', ')] }),
 		analyzeNode('Analyze Downloaded', [440, 0]),
 		analyzeNode('Analyze Links', [660, 0], 'link'),
 	];
-	return workflow(
+	return linearWorkflow(
 		id,
 		'E2E Analyze from image URLs: downloaded by the node, then as links',
 		nodes,
-		chain('Manual Trigger', 'Set Links', 'Analyze Downloaded', 'Analyze Links'),
 	);
 }
 
@@ -106,7 +98,7 @@ export function urlAnalyze({ cred, links, id = 'e2eUrlAnalyze001' }) {
  */
 export function balanceCheck({ cred, threshold, id = 'e2eBalanceCheck1' }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		manualTrigger(),
 		node(
 			'Get Balance',
 			NODE_TYPE,
@@ -181,7 +173,7 @@ export function agentWithStepFunTool({
 	toolName = 'StepFun Image',
 }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		manualTrigger(),
 		node('AI Agent', AGENT_TYPE, versions.agentVersion, [260, 0], {
 			promptType: 'define',
 			text: prompt,

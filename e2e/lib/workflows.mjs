@@ -40,6 +40,11 @@ export function workflow(id, name, nodes, connections, settings = {}) {
 	};
 }
 
+/** A workflow whose nodes run one after another, in the order given. */
+export function linearWorkflow(id, name, nodes, settings = {}) {
+	return workflow(id, name, nodes, chain(...nodes.map((each) => each.name)), settings);
+}
+
 /** The workflow setting of n8n 2.x that keeps files inside the item's JSON, under `_files`. */
 export const COMBINED = { binaryMode: 'combined' };
 
@@ -63,6 +68,38 @@ export function setNode(name, position, fields) {
 	});
 }
 
+/** A Manual Trigger at the start of a workflow. */
+export const manualTrigger = () =>
+	node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {});
+
+/** A Webhook (version 2) at the start of a workflow, answered by a Respond to Webhook node. */
+export function webhookNode(path, httpMethod = 'POST') {
+	return node(
+		'Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, 0],
+		{ httpMethod, path, responseMode: 'responseNode', options: {} },
+		{ webhookId: randomUUID() },
+	);
+}
+
+/** Respond to Webhook (version 1.1) answering with the item's JSON. */
+export const respondWithItem = (position) =>
+	node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, position, {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
+
+/** Extract From File: the file n8n keeps in the JSON in combined mode (`_files.data`) as base64 in `png`. */
+const imageToBase64 = (position) =>
+	node('Image to Base64', 'n8n-nodes-base.extractFromFile', 1.1, position, {
+		operation: 'binaryToPropery',
+		binaryPropertyName: '_files.data',
+		destinationKey: 'png',
+		options: {},
+	});
+
 export const MODEL = { __rl: true, mode: 'id', value: 'step-image-edit-2' };
 
 /** A StepFun Image node (version 1) of resource Image with the default model, using `cred`. */
@@ -77,22 +114,38 @@ export function stepFunNode(name, position, cred, parameters) {
 	);
 }
 
+/** A StepFun Image Generate node. */
+const generateNode = (name, position, cred, { prompt, size, options = {} }) =>
+	stepFunNode(name, position, cred, { operation: 'generate', prompt, size, options });
+
+/**
+ * Set Prompt (a `subject`, an expression or text, and a `seed`) -> StepFun Image Generate at
+ * [440, 0] whose prompt and seed come from the Set node by expressions.
+ */
+function generateFromSet(cred, { subject, seed, prompt, size, options = {} }) {
+	return [
+		setNode('Set Prompt', [220, 0], { subject: ['string', subject], seed: ['number', seed] }),
+		generateNode('StepFun Image', [440, 0], cred, {
+			prompt,
+			size,
+			options: { seed: '={{ $json.seed }}', ...options },
+		}),
+	];
+}
+
 /**
  * Scenario 1: Manual Trigger -> Set (values, one an expression) -> StepFun Image Generate
  * (prompt and seed from expressions) -> Read/Write Files from Disk (write).
  */
 export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		setNode('Set Prompt', [220, 0], {
-			subject: ['string', '={{ "light" + "house" }}'],
-			seed: ['number', 4242],
-		}),
-		stepFunNode('StepFun Image', [440, 0], cred, {
-			operation: 'generate',
+		manualTrigger(),
+		...generateFromSet(cred, {
+			subject: '={{ "light" + "house" }}',
+			seed: 4242,
 			prompt: '=A watercolor of a {{ $json.subject }} at dusk',
 			size: '768x1360',
-			options: { seed: '={{ $json.seed }}', steps: 12, cfgScale: 1.5, negativePrompt: 'blurry' },
+			options: { steps: 12, cfgScale: 1.5, negativePrompt: 'blurry' },
 		}),
 		node('Write File', 'n8n-nodes-base.readWriteFile', 1, [660, 0], {
 			operation: 'write',
@@ -101,12 +154,7 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
 			options: {},
 		}),
 	];
-	return workflow(
-		id,
-		'E2E generate to disk',
-		nodes,
-		chain('Manual Trigger', 'Set Prompt', 'StepFun Image', 'Write File'),
-	);
+	return linearWorkflow(id, 'E2E generate to disk', nodes);
 }
 
 /**
@@ -115,7 +163,7 @@ export function generateToDisk({ cred, outFile, id = 'e2eGenerateDisk1' }) {
  */
 export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields' }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		manualTrigger(),
 		setNode('Set Fields', [220, 0], {
 			photoUrl: ['string', photoUrl],
 			email: ['string', 'ann@example.com'],
@@ -128,26 +176,14 @@ export function urlEditWithInputFields({ cred, photoUrl, id = 'e2eUrlEditFields'
 			options: { includeInputFields: true },
 		}),
 	];
-	return workflow(
-		id,
-		'E2E edit from URL with input fields',
-		nodes,
-		chain('Manual Trigger', 'Set Fields', 'StepFun Image'),
-	);
+	return linearWorkflow(id, 'E2E edit from URL with input fields', nodes);
 }
 
 /** Scenario 4: Manual Trigger -> StepFun Image Generate (the stand-in answers 401). */
 export function generateOnly({ cred, id = 'e2eGenerateOnly1' }) {
-	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		stepFunNode('StepFun Image', [220, 0], cred, {
-			operation: 'generate',
-			prompt: 'A red fox in the snow',
-			size: '1024x1024',
-			options: { maxRetries: 0 },
-		}),
-	];
-	return workflow(id, 'E2E generate (401)', nodes, chain('Manual Trigger', 'StepFun Image'));
+	const fox = { prompt: 'A red fox in the snow', size: '1024x1024', options: { maxRetries: 0 } };
+	const nodes = [manualTrigger(), generateNode('StepFun Image', [220, 0], cred, fox)];
+	return linearWorkflow(id, 'E2E generate (401)', nodes);
 }
 
 /**
@@ -156,14 +192,7 @@ export function generateOnly({ cred, id = 'e2eGenerateOnly1' }) {
  */
 export function webhookEdit({ cred, path = 'stepfun-edit', id = 'e2eWebhookEdit01' }) {
 	const nodes = [
-		node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2,
-			[0, 0],
-			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
-			{ webhookId: randomUUID() },
-		),
+		webhookNode(path),
 		stepFunNode('StepFun Image', [220, 0], cred, {
 			operation: 'edit',
 			prompt: '={{ $json.body.prompt }}',
@@ -177,12 +206,7 @@ export function webhookEdit({ cred, path = 'stepfun-edit', id = 'e2eWebhookEdit0
 			options: {},
 		}),
 	];
-	return workflow(
-		id,
-		'E2E webhook edit',
-		nodes,
-		chain('Webhook', 'StepFun Image', 'Respond to Webhook'),
-	);
+	return linearWorkflow(id, 'E2E webhook edit', nodes);
 }
 
 /**
@@ -232,15 +256,14 @@ export function formEdit({
 			options: {},
 		}),
 	];
-	return workflow(id, name, nodes, chain('Form Trigger', 'StepFun Image'), settings);
+	return linearWorkflow(id, name, nodes, settings);
 }
 
 /** For the screenshot: one Generate and one Edit node on a canvas. */
 export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
-		stepFunNode('Generate Image', [260, 0], cred, {
-			operation: 'generate',
+		manualTrigger(),
+		generateNode('Generate Image', [260, 0], cred, {
 			prompt: 'A lighthouse at dusk, watercolor',
 			size: '768x1360',
 			options: { seed: 42, steps: 8, negativePrompt: 'blurry, low quality' },
@@ -252,12 +275,7 @@ export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
 			options: {},
 		}),
 	];
-	return workflow(
-		id,
-		'StepFun Image: Generate and Edit',
-		nodes,
-		chain('Manual Trigger', 'Generate Image', 'Edit Image'),
-	);
+	return linearWorkflow(id, 'StepFun Image: Generate and Edit', nodes);
 }
 
 /**
@@ -269,42 +287,17 @@ export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
  */
 export function combinedGenerateRespond({ cred, path, id = 'e2eCombinedGen01' }) {
 	const nodes = [
-		node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2,
-			[0, 0],
-			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
-			{ webhookId: randomUUID() },
-		),
-		setNode('Set Prompt', [220, 0], {
-			subject: ['string', '={{ $json.body.subject }}'],
-			seed: ['number', 8080],
-		}),
-		stepFunNode('StepFun Image', [440, 0], cred, {
-			operation: 'generate',
+		webhookNode(path),
+		...generateFromSet(cred, {
+			subject: '={{ $json.body.subject }}',
+			seed: 8080,
 			prompt: '=A linocut of a {{ $json.subject }}',
 			size: '1024x1024',
-			options: { seed: '={{ $json.seed }}' },
 		}),
-		node('Image to Base64', 'n8n-nodes-base.extractFromFile', 1.1, [660, 0], {
-			operation: 'binaryToPropery',
-			binaryPropertyName: '_files.data',
-			destinationKey: 'png',
-			options: {},
-		}),
-		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [880, 0], {
-			respondWith: 'firstIncomingItem',
-			options: {},
-		}),
+		imageToBase64([660, 0]),
+		respondWithItem([880, 0]),
 	];
-	return workflow(
-		id,
-		'E2E combined binary mode: generate and respond',
-		nodes,
-		chain('Webhook', 'Set Prompt', 'StepFun Image', 'Image to Base64', 'Respond to Webhook'),
-		COMBINED,
-	);
+	return linearWorkflow(id, 'E2E combined binary mode: generate and respond', nodes, COMBINED);
 }
 
 /**
@@ -317,36 +310,20 @@ export function combinedGenerateRespond({ cred, path, id = 'e2eCombinedGen01' })
  */
 export function combinedWebhookEditRespond({ cred, path, id, binaryPropertyName }) {
 	const nodes = [
-		node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2,
-			[0, 0],
-			{ httpMethod: 'POST', path, responseMode: 'responseNode', options: {} },
-			{ webhookId: randomUUID() },
-		),
+		webhookNode(path),
 		stepFunNode('StepFun Image', [220, 0], cred, {
 			operation: 'edit',
 			prompt: '={{ $json.body.prompt }}',
 			binaryPropertyName,
 			options: { seed: 12 },
 		}),
-		node('Image to Base64', 'n8n-nodes-base.extractFromFile', 1.1, [440, 0], {
-			operation: 'binaryToPropery',
-			binaryPropertyName: '_files.data',
-			destinationKey: 'png',
-			options: {},
-		}),
-		node('Respond to Webhook', 'n8n-nodes-base.respondToWebhook', 1.1, [660, 0], {
-			respondWith: 'firstIncomingItem',
-			options: {},
-		}),
+		imageToBase64([440, 0]),
+		respondWithItem([660, 0]),
 	];
-	return workflow(
+	return linearWorkflow(
 		id,
 		`E2E combined binary mode: upload, edit (${binaryPropertyName}), respond`,
 		nodes,
-		chain('Webhook', 'StepFun Image', 'Image to Base64', 'Respond to Webhook'),
 		COMBINED,
 	);
 }
@@ -367,7 +344,7 @@ function httpRequestAuth(cred) {
  */
 export function httpRequestPerCredential({ id, name, branches, settings = {} }) {
 	const nodes = [
-		node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+		manualTrigger(),
 		setNode('Set', [220, 0], { note: ['string', 'an upstream node'] }),
 		...branches.map((b, i) =>
 			node(
@@ -396,14 +373,7 @@ export function httpRequestPerCredential({ id, name, branches, settings = {} }) 
  */
 export function fileToRespondToWebhook({ id, path, base64, inputFieldName, settings = {} }) {
 	const nodes = [
-		node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2,
-			[0, 0],
-			{ httpMethod: 'GET', path, responseMode: 'responseNode', options: {} },
-			{ webhookId: randomUUID() },
-		),
+		webhookNode(path, 'GET'),
 		setNode('Set', [220, 0], { b64: ['string', base64] }),
 		node('Convert to File', 'n8n-nodes-base.convertToFile', 1.1, [440, 0], {
 			operation: 'toBinary',
@@ -418,11 +388,10 @@ export function fileToRespondToWebhook({ id, path, base64, inputFieldName, setti
 			options: {},
 		}),
 	];
-	return workflow(
+	return linearWorkflow(
 		id,
 		`E2E Respond to Webhook with a file (${inputFieldName})`,
 		nodes,
-		chain('Webhook', 'Set', 'Convert to File', 'Respond to Webhook'),
 		settings,
 	);
 }

@@ -7,7 +7,7 @@
  * with the test's `rules`.
  */
 import { ExecuteContext, RoutingNode } from 'n8n-core';
-import { NodeConnectionTypes, Workflow, createRunExecutionData } from 'n8n-workflow';
+import { Workflow, createRunExecutionData } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
@@ -16,26 +16,18 @@ import type {
 	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
-	INodeTypeDescription,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
 import { ApiKeyCredentialsHelper, CREDENTIAL_REFERENCE } from './credentials-helper';
 import { createAdditionalData, nextExecutionId, workflowRecord } from './n8n-host';
-import { createNodeTypes } from './node-types';
+import { createNodeTypes, testNodeDescription } from './node-types';
 
 /** Stands in for n8n's No Operation node, on which n8n builds its credential test. */
-const noOpDescription: INodeTypeDescription = {
-	displayName: 'No Operation, do nothing',
-	name: 'n8n-nodes-base.noOp',
+const noOpDescription = testNodeDescription('No Operation, do nothing', 'n8n-nodes-base.noOp', 'No Operation', 'No Operation, do nothing', {
 	group: ['organization'],
-	version: 1,
-	description: 'No Operation',
-	defaults: { name: 'No Operation, do nothing' },
-	inputs: [NodeConnectionTypes.Main],
-	outputs: [NodeConnectionTypes.Main],
 	properties: [],
-};
+});
 
 export async function testCredential(
 	credentialType: ICredentialType,

@@ -10,5 +10,6 @@ export interface PackageJson {
 export declare const packageRoot: string;
 export declare function packageFileExists(relativePath: string): boolean;
 export declare function readPackageFile(relativePath: string): string;
+export declare function listPackageFiles(relativeDir: string): string[];
 export declare function readPackageJson(): PackageJson;
 export declare function packedFiles(): string[];

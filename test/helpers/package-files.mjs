@@ -1,7 +1,7 @@
-// File-system and npm access for test/package.test.ts, kept out of the linted .ts files (the
+// File-system and npm access for the tests that read the package's own files, kept out of the linted .ts files (the
 // community-node lint rules ban `process`, `node:*` imports and friends in every .ts file).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,15 @@ export function packageFileExists(relativePath) {
 /** A file's text (UTF-8), relative to the repository root. */
 export function readPackageFile(relativePath) {
 	return readFileSync(join(packageRoot, relativePath), 'utf8');
+}
+
+/** The files below a folder (relative to the repository root, `/`-separated, sorted). */
+export function listPackageFiles(relativeDir) {
+	const walk = (dir) =>
+		readdirSync(join(packageRoot, dir), { withFileTypes: true }).flatMap((entry) =>
+			entry.isDirectory() ? walk(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`],
+		);
+	return walk(relativeDir).sort();
 }
 
 /** The parsed package.json. */

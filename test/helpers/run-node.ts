@@ -1,7 +1,9 @@
 /**
- * Runs a node through n8n's real execution engine (n8n-core `WorkflowExecute`) in a small
- * workflow: an upstream node that emits the test's items → the node under test → optionally a
- * next node that reads the files it outputs. Real parameter resolution (defaults, `={{ ... }}`
+ * The one engine harness: runs a node through n8n's real execution engine (n8n-core
+ * `WorkflowExecute`) in a small workflow, in one of two ways. `runNode`: an upstream node that
+ * emits the test's items → the node under test → optionally a next node that reads the files it
+ * outputs. `runAsAgentTool`: upstream → a test AI Agent, with the node's tool variant connected
+ * to it over `ai_tool`, called as n8n 2.41 calls tools (see node-types.ts). Real parameter resolution (defaults, `={{ ... }}`
  * expressions), real credential handling and `httpRequestWithAuthentication` (requests really
  * go out, over loopback in tests), real binary helpers backed by n8n's BinaryDataService, and
  * the node settings a user can flip (On Error, Always Output Data, Execute Once, Retry On Fail)
@@ -11,6 +13,8 @@ import { WorkflowExecute } from 'n8n-core';
 import type { BinaryDataService } from 'n8n-core';
 import {
 	BINARY_IN_JSON_PROPERTY,
+	NodeConnectionTypes,
+	UnexpectedError,
 	Workflow,
 	createRunExecutionData,
 	isBinaryValue,
@@ -21,6 +25,7 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
 	IDataObject,
+	IExecuteFunctions,
 	INode,
 	INodeExecutionData,
 	INodeParameters,
@@ -29,6 +34,7 @@ import type {
 	IRunData,
 	ITaskData,
 	IWorkflowSettings,
+	NodeOutput,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
@@ -43,7 +49,7 @@ import {
 	workflowRecord,
 } from './n8n-host';
 import { ThrownErrors } from './node-errors';
-import type { InputItem } from './node-types';
+import type { InputItem, ToolCallPath } from './node-types';
 import {
 	createNodeTypes,
 	emitItems,
@@ -51,9 +57,12 @@ import {
 	latestVersion,
 	provideInputs,
 	readFiles,
+	testAgent,
+	toolVariantOf,
 } from './node-types';
 
-export type { InputFile, InputItem } from './node-types';
+export type { InputFile, InputItem, ToolCallPath } from './node-types';
+export { toolVariantOf } from './node-types';
 export { testCredential } from './credential-test';
 
 // ---------------------------------------------------------------------------------------------
@@ -187,23 +196,47 @@ export interface RunResult {
 export const UPSTREAM_NODE_NAME = 'Upstream';
 
 // ---------------------------------------------------------------------------------------------
-// runNode
+// The engine harness
 
 const MODE: WorkflowExecuteMode = 'manual';
 
-export async function runNode(options: RunOptions): Promise<RunResult> {
-	const service = await binaryDataService(options.binaryMode ?? 'filesystem');
-	const executionId = nextExecutionId();
-	const logStart = logMark();
-	const thrown = new ThrownErrors();
-	const test = testWorkflow(options, executionId, thrown);
+/** A test workflow, run from its upstream node. */
+interface TestWorkflow {
+	name: string;
+	upstream: INode;
+	nodes: INode[];
+	connections: IConnections;
+	nodeTypes: Record<string, INodeType>;
+	settings: IWorkflowSettings;
+}
+
+/**
+ * Runs `test` through n8n-core's WorkflowExecute as a manual execution: the upstream node emits
+ * `options.items`, credentials come from `options.credentials`.
+ */
+async function runWorkflow(
+	test: TestWorkflow,
+	executionId: string,
+	options: Pick<RunOptions, 'items' | 'credentialType' | 'credentials'>,
+): Promise<IRun> {
+	const { nodes, connections, settings } = test;
+	const workflow = new Workflow({
+		id: `test-workflow-${executionId}`,
+		name: test.name,
+		nodes,
+		connections,
+		active: false,
+		nodeTypes: createNodeTypes(test.nodeTypes),
+		settings,
+	});
+	const record = workflowRecord(workflow.id, test.name, nodes, connections, settings);
 	const inputs = provideInputs(executionId, options.items ?? [{}]);
 	try {
 		const credentialsHelper = new ApiKeyCredentialsHelper(
 			options.credentialType,
 			options.credentials,
 		);
-		const additionalData = createAdditionalData(credentialsHelper, executionId, test.record, MODE);
+		const additionalData = createAdditionalData(credentialsHelper, executionId, record, MODE);
 		const runExecutionData = createRunExecutionData({
 			executionData: {
 				nodeExecutionStack: [
@@ -212,13 +245,51 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 			},
 		});
 		const engine = new WorkflowExecute(additionalData, MODE, runExecutionData);
-		const run = await engine.processRunExecutionData(test.workflow);
-
-		const result = await collectResult(run, test.names, thrown, service);
-		return { ...result, logs: logsSince(logStart) };
+		return await engine.processRunExecutionData(workflow);
 	} finally {
 		inputs.release();
 	}
+}
+
+/** The node that emits the test's items (see EmitItems). */
+function upstreamNode(name: string, executionId: string): INode {
+	return {
+		id: 'upstream-node-id',
+		name,
+		type: emitItems.description.name,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { runId: executionId },
+	};
+}
+
+/** The node under test as a workflow holds it: its type, parameters, Settings and credential. */
+function nodeUnderTest(
+	node: Pick<INode, 'id' | 'name' | 'type' | 'typeVersion' | 'position'>,
+	options: NodeSettings & Pick<RunOptions, 'credentialType' | 'parameters'>,
+): INode {
+	return {
+		...node,
+		parameters: options.parameters,
+		...nodeSettings(options),
+		...(options.credentialType
+			? { credentials: { [options.credentialType.name]: CREDENTIAL_REFERENCE } }
+			: {}),
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// runNode
+
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	const service = await binaryDataService(options.binaryMode ?? 'filesystem');
+	const executionId = nextExecutionId();
+	const logStart = logMark();
+	const thrown = new ThrownErrors();
+	const test = testWorkflow(options, executionId, thrown);
+	const run = await runWorkflow(test, executionId, options);
+	const result = await collectResult(run, test.names, thrown, service);
+	return { ...result, logs: logsSince(logStart) };
 }
 
 interface NodeNames {
@@ -228,7 +299,11 @@ interface NodeNames {
 }
 
 /** Upstream → node under test → (next node), with the node settings and workflow settings. */
-function testWorkflow(options: RunOptions, executionId: string, thrown: ThrownErrors) {
+function testWorkflow(
+	options: RunOptions,
+	executionId: string,
+	thrown: ThrownErrors,
+): TestWorkflow & { names: NodeNames } {
 	const { description } = options.nodeType;
 	const typeName = installedTypeName(description.name);
 	const names: NodeNames = {
@@ -237,26 +312,17 @@ function testWorkflow(options: RunOptions, executionId: string, thrown: ThrownEr
 		...(options.nextNode ? { next: options.nextNode.name ?? 'Next' } : {}),
 	};
 
-	const upstream: INode = {
-		id: 'upstream-node-id',
-		name: names.upstream,
-		type: emitItems.description.name,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { runId: executionId },
-	};
-	const underTest: INode = {
-		id: 'node-under-test-id',
-		name: names.underTest,
-		type: typeName,
-		typeVersion: options.typeVersion ?? latestVersion(description),
-		position: [200, 0],
-		parameters: options.parameters,
-		...nodeSettings(options),
-		...(options.credentialType
-			? { credentials: { [options.credentialType.name]: CREDENTIAL_REFERENCE } }
-			: {}),
-	};
+	const upstream = upstreamNode(names.upstream, executionId);
+	const underTest = nodeUnderTest(
+		{
+			id: 'node-under-test-id',
+			name: names.underTest,
+			type: typeName,
+			typeVersion: options.typeVersion ?? latestVersion(description),
+			position: [200, 0],
+		},
+		options,
+	);
 	const nodes = [upstream, underTest];
 	const connections: IConnections = {
 		[names.upstream]: { main: [[{ node: names.underTest, type: 'main', index: 0 }]] },
@@ -290,18 +356,7 @@ function testWorkflow(options: RunOptions, executionId: string, thrown: ThrownEr
 		executionOrder: 'v1',
 		...(options.workflowBinaryMode ? { binaryMode: options.workflowBinaryMode } : {}),
 	};
-	const id = `test-workflow-${executionId}`;
-	const workflow = new Workflow({
-		id,
-		name: 'Test workflow',
-		nodes,
-		connections,
-		active: false,
-		nodeTypes: createNodeTypes(nodeTypes),
-		settings,
-	});
-	const record = workflowRecord(id, workflow.name ?? '', nodes, connections, settings);
-	return { workflow, record, upstream, names };
+	return { name: 'Test workflow', upstream, nodes, connections, nodeTypes, settings, names };
 }
 
 /** The settings of `options` as n8n stores them on the node. */
@@ -394,4 +449,178 @@ export async function readOutputItem(
 		}
 	}
 	return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// runAsAgentTool
+
+export interface AgentToolRunOptions extends Pick<
+	NodeSettings,
+	'onError' | 'continueOnFail' | 'retryOnFail' | 'maxTries' | 'waitBetweenTries'
+> {
+	/** The node as its package ships it, e.g. `new StepFunImage()`; its tool variant is derived. */
+	nodeType: INodeType;
+	credentialType?: ICredentialType;
+	credentials?: ICredentialDataDecryptedObject;
+	/** The tool node's parameters, e.g. a Prompt `={{ $fromAI('prompt', '…') }}`. */
+	parameters: INodeParameters;
+	/** What the model sends as the tool call's arguments. */
+	toolArguments: IDataObject;
+	/** Default `engine`, what n8n 2.41's AI Agent does. */
+	path?: ToolCallPath;
+	/**
+	 * The type name the tool node has in the workflow. Default the installed name with `Tool`
+	 * appended, as n8n names it; another name shows what works without that suffix.
+	 */
+	toolTypeName?: string;
+	/**
+	 * The agent's input item, from the node before it (e.g. a chat trigger's `{ chatInput }` and
+	 * its uploaded files); default an empty item.
+	 */
+	agentInput?: InputItem;
+}
+
+/** One run of the tool node. */
+export interface ToolRun {
+	/** The input item its `execute` got (the tool arguments, on the engine path with more). */
+	input: IDataObject | undefined;
+	/** `this.isToolExecution()` in that `execute`. */
+	isToolExecution: boolean;
+	/** The type name `this.getNode().type` gave there. */
+	typeName: string;
+	/** Its first output as `execute` returned it, files read back (before n8n drops them). */
+	items: OutputItem[];
+	/** What `execute` threw. */
+	error?: Error;
+}
+
+export interface AgentToolRunResult {
+	/** The tool as offered to the model. */
+	offered: { name: string; description: string; arguments: string[] };
+	/** The text the agent receives as the tool's result (what its model reads). */
+	observation?: string;
+	/** The `invoke` path: what `tool.invoke` threw to the agent. */
+	thrown?: { name: string; message: string; description?: string };
+	/** Each run of the tool node's `execute`. */
+	toolRuns: ToolRun[];
+	/** The tool node's run data as n8n recorded it (shown in the editor under the agent). */
+	toolTaskData: ITaskData[];
+	/** The run's own error (the agent's, or the workflow's). */
+	error?: Error;
+	logs: string[];
+}
+
+const NAMES = { upstream: 'Upstream', agent: 'Agent' };
+
+/** `nodeType`, recording what each `execute` call saw, returned and threw into `runs`. */
+function probed(nodeType: INodeType, runs: Array<Promise<ToolRun>>): INodeType {
+	const execute = nodeType.execute as
+		| ((this: IExecuteFunctions, ...args: unknown[]) => Promise<NodeOutput>)
+		| undefined;
+	if (!execute) throw new UnexpectedError('The tool node type has no execute method');
+	const probe = async function (this: IExecuteFunctions, ...args: unknown[]): Promise<NodeOutput> {
+		const context = this as Partial<Pick<IExecuteFunctions, 'isToolExecution'>>;
+		const seen = {
+			input: this.getInputData()[0]?.json,
+			isToolExecution:
+				typeof context.isToolExecution === 'function' && context.isToolExecution(),
+			typeName: this.getNode().type,
+		};
+		const run = execute.apply(this, args);
+		runs.push(
+			run.then(
+				async (output) => {
+					const service = await binaryDataService('filesystem');
+					const first = Array.isArray(output) ? (output[0] ?? []) : [];
+					const items: OutputItem[] = [];
+					for (const item of first as INodeExecutionData[]) {
+						items.push(await readOutputItem(item, service));
+					}
+					return { ...seen, items };
+				},
+				(error: unknown) => ({
+					...seen,
+					items: [],
+					error: error instanceof Error ? error : new Error(String(error)),
+				}),
+			),
+		);
+		return await run;
+	};
+	return Object.assign(Object.create(nodeType) as INodeType, {
+		execute: probe as INodeType['execute'],
+	});
+}
+
+/** Upstream → Agent, the tool variant of `options.nodeType` connected to the Agent over ai_tool. */
+export async function runAsAgentTool(options: AgentToolRunOptions): Promise<AgentToolRunResult> {
+	await binaryDataService('filesystem');
+	const executionId = nextExecutionId();
+	const logStart = logMark();
+	const thrown = new ThrownErrors();
+	const toolRuns: Array<Promise<ToolRun>> = [];
+
+	const tool = toolVariantOf(options.nodeType);
+	const toolTypeName = options.toolTypeName ?? installedTypeName(tool.description.name);
+	const toolName = tool.description.defaults.name ?? tool.description.displayName;
+	const upstream = upstreamNode(NAMES.upstream, executionId);
+	const agent: INode = {
+		id: 'agent-node-id',
+		name: NAMES.agent,
+		type: testAgent.description.name,
+		typeVersion: 1,
+		position: [200, 0],
+		parameters: {
+			path: options.path ?? 'engine',
+			toolArguments: JSON.stringify(options.toolArguments),
+		},
+	};
+	const toolNode = nodeUnderTest(
+		{
+			id: 'tool-node-id',
+			name: toolName,
+			type: toolTypeName,
+			typeVersion: latestVersion(tool.description),
+			position: [200, 200],
+		},
+		options,
+	);
+	const run = await runWorkflow(
+		{
+			name: 'Agent tool test workflow',
+			upstream,
+			nodes: [upstream, agent, toolNode],
+			connections: {
+				[NAMES.upstream]: { main: [[{ node: NAMES.agent, type: 'main', index: 0 }]] },
+				[toolName]: {
+					[NodeConnectionTypes.AiTool]: [
+						[{ node: NAMES.agent, type: NodeConnectionTypes.AiTool, index: 0 }],
+					],
+				},
+			},
+			nodeTypes: {
+				[emitItems.description.name]: emitItems,
+				[testAgent.description.name]: thrown.recording(testAgent, NAMES.agent),
+				[toolTypeName]: probed(tool, toolRuns),
+			},
+			settings: { executionOrder: 'v1' },
+		},
+		executionId,
+		{ ...options, items: [options.agentInput ?? {}] },
+	);
+
+	const { runData } = run.data.resultData;
+	const agentTask = runData[NAMES.agent]?.at(-1);
+	const agentJson = agentTask?.data?.main?.[0]?.[0]?.json ?? {};
+	const result: AgentToolRunResult = {
+		offered: agentJson.offered as AgentToolRunResult['offered'],
+		toolRuns: await Promise.all(toolRuns),
+		toolTaskData: runData[toolName] ?? [],
+		logs: logsSince(logStart),
+	};
+	if (typeof agentJson.observation === 'string') result.observation = agentJson.observation;
+	if (agentJson.thrown) result.thrown = agentJson.thrown as AgentToolRunResult['thrown'];
+	const error = thrown.errorOf(NAMES.agent, agentTask?.error) ?? run.data.resultData.error;
+	if (error) result.error = error;
+	return result;
 }

@@ -10,10 +10,8 @@ import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
 import { resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { StandIn } from '../stand-in/server.mjs';
-import type { AgentToolRunOptions, AgentToolRunResult } from './agent';
-import { runAsAgentTool } from './agent';
-import type { NodeSettings, RunResult } from './run-node';
-import { runNode } from './run-node';
+import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, RunResult } from './run-node';
+import { runAsAgentTool, runNode } from './run-node';
 
 /** How long the node's pace counts a minute in tests (see useStandIn). */
 export const TEST_MINUTE_MS = 1000;
@@ -52,7 +50,7 @@ export function useStandIn(): {
 	run: (parameters: INodeParameters, options?: StepFunRunOptions) => Promise<StepFunRun>;
 	/**
 	 * The node's tool variant with `parameters`, called by a test agent with
-	 * `options.toolArguments` (see test/helpers/agent.ts).
+	 * `options.toolArguments` (see test/helpers/run-node.ts).
 	 */
 	runAsTool: (parameters: INodeParameters, options: StepFunToolRunOptions) => Promise<StepFunToolRun>;
 } {

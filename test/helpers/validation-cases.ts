@@ -48,6 +48,19 @@ function file(bytes: Buffer, fileName: string, mimeType: string, field = 'data')
 	return [{ json: {}, binary: { [field]: { bytes, fileName, mimeType } } }];
 }
 
+/** An Edit with these parameters, refused at `field` for `problem` (item 0). */
+function editCase(field: string, name: string, parameters: INodeParameters, problem: string, hint: RegExp, items?: InputItem[]): ValidationCase {
+	return { name, parameters: edit('Add a hat', {}, parameters), items, message: `${field}: ${problem} (item 0)`, field, itemIndex: 0, hint };
+}
+
+/** An Edit with Image Data `imageBase64`, refused for `problem`. */
+const imageDataCase = (name: string, imageBase64: string, problem: string, hint: RegExp, items?: InputItem[]) =>
+	editCase('Image Data', name, { imageSource: 'base64', imageBase64 }, problem, hint, items);
+
+/** An Edit with Image URL `imageUrl`, refused for `problem`. */
+const imageUrlCase = (name: string, imageUrl: string, problem: string, hint: RegExp, items?: InputItem[]) =>
+	editCase('Image URL', name, { imageSource: 'url', imageUrl }, problem, hint, items);
+
 const rl = (value: string) => ({ __rl: true, mode: 'id', value });
 
 const PROMPT_HINT = /Enter a prompt, or check that the expression finds a value for this item/;
@@ -452,114 +465,20 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			hint: /StepFun edits PNG, JPEG and WebP images\. Convert it first/,
 		},
 		// --- Edit: Image URL ------------------------------------------------------------------
-		{
-			name: 'Image URL that is not a link',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: 'my holiday photo' }),
-			message: 'Image URL: "my holiday photo" is not an http(s) URL (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: /Enter a link starting with https:\/\/ that points straight at the image file/,
-		},
-		{
-			name: 'Image URL with ftp://',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: 'ftp://files.example.com/a.png' }),
-			message: 'Image URL: "ftp://files.example.com/a.png" is not an http(s) URL (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: /Enter a link starting with https:\/\//,
-		},
-		{
-			name: 'Image URL from an expression that gives ""',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: '={{ $json.link }}' }),
-			items: [{ json: { link: '' } }],
-			message: 'Image URL: is empty (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: /Enter a link starting with https:\/\//,
-		},
-		{
-			name: 'Image URL holding a data URL',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: '={{ $json.picture }}' }),
-			items: [{ json: { picture: `data:image/png;base64,${PNG.toString('base64')}` } }],
-			message: 'Image URL: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAA…" is not an http(s) URL (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: /This is a data URL: set Image Source to "Base64 or Data URL"/,
-		},
-		{
-			name: 'Image URL of a web page instead of the image',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${env.inputHost}${INPUT_HOST_PATHS.html}` }),
-			message: 'Image URL: "photo" is an HTML page, not an image (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: URL_IMAGE_HINT,
-		},
-		{
-			name: 'Image URL of a PDF',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${env.inputHost}${INPUT_HOST_PATHS.pdf}` }),
-			message: 'Image URL: "scan.pdf" is a PDF document, not an image (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: URL_IMAGE_HINT,
-		},
-		{
-			name: 'Image URL of an image 4097 pixels wide',
-			parameters: edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${env.inputHost}${INPUT_HOST_PATHS.huge}` }),
-			message: 'Image URL: the image is 4097×8 pixels; StepFun accepts at most 4096×4096 (item 0)',
-			field: 'Image URL',
-			itemIndex: 0,
-			hint: RESIZE_HINT,
-		},
+		imageUrlCase('Image URL that is not a link', 'my holiday photo', '"my holiday photo" is not an http(s) URL', /Enter a link starting with https:\/\/ that points straight at the image file/),
+		imageUrlCase('Image URL with ftp://', 'ftp://files.example.com/a.png', '"ftp://files.example.com/a.png" is not an http(s) URL', /Enter a link starting with https:\/\//),
+		imageUrlCase('Image URL from an expression that gives ""', '={{ $json.link }}', 'is empty', /Enter a link starting with https:\/\//, [{ json: { link: '' } }]),
+		imageUrlCase('Image URL holding a data URL', '={{ $json.picture }}', '"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAA…" is not an http(s) URL', /This is a data URL: set Image Source to "Base64 or Data URL"/, [{ json: { picture: `data:image/png;base64,${PNG.toString('base64')}` } }]),
+		imageUrlCase('Image URL of a web page instead of the image', `${env.inputHost}${INPUT_HOST_PATHS.html}`, '"photo" is an HTML page, not an image', URL_IMAGE_HINT),
+		imageUrlCase('Image URL of a PDF', `${env.inputHost}${INPUT_HOST_PATHS.pdf}`, '"scan.pdf" is a PDF document, not an image', URL_IMAGE_HINT),
+		imageUrlCase('Image URL of an image 4097 pixels wide', `${env.inputHost}${INPUT_HOST_PATHS.huge}`, 'the image is 4097×8 pixels; StepFun accepts at most 4096×4096', RESIZE_HINT),
 		// --- Edit: Image Data (base64) ----------------------------------------------------------
-		{
-			name: 'Image Data from an expression that gives ""',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: '={{ $json.picture }}' }),
-			items: [{ json: { picture: '' } }],
-			message: 'Image Data: is empty (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: /Map a field that holds base64 image data or a data URL/,
-		},
-		{
-			name: 'Image Data expression giving a number',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: '={{ 5 }}' }),
-			message: 'Image Data: expected text, got 5 (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: /Map a field that holds base64 image data or a data URL/,
-		},
-		{
-			name: 'Image Data that is not base64',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: 'https://example.com/photo.png' }),
-			message: 'Image Data: is not base64 or a data URL (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: /Provide the image as base64 text or as data:image\/png;base64/,
-		},
-		{
-			name: 'Image Data holding base64 text',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: Buffer.from('hello, world').toString('base64') }),
-			message: 'Image Data: the file is text, not an image (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: DATA_IMAGE_HINT,
-		},
-		{
-			name: 'Image Data holding a PDF data URL',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: `data:application/pdf;base64,${PDF.toString('base64')}` }),
-			message: 'Image Data: the file is a PDF document, not an image (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: DATA_IMAGE_HINT,
-		},
-		{
-			name: 'Image Data holding a truncated PNG',
-			parameters: edit('Add a hat', {}, { imageSource: 'base64', imageBase64: PNG.subarray(0, 100).toString('base64') }),
-			message: 'Image Data: the file is a damaged or incomplete PNG (item 0)',
-			field: 'Image Data',
-			itemIndex: 0,
-			hint: DATA_IMAGE_HINT,
-		},
+		imageDataCase('Image Data from an expression that gives ""', '={{ $json.picture }}', 'is empty', /Map a field that holds base64 image data or a data URL/, [{ json: { picture: '' } }]),
+		imageDataCase('Image Data expression giving a number', '={{ 5 }}', 'expected text, got 5', /Map a field that holds base64 image data or a data URL/),
+		imageDataCase('Image Data that is not base64', 'https://example.com/photo.png', 'is not base64 or a data URL', /Provide the image as base64 text or as data:image\/png;base64/),
+		imageDataCase('Image Data holding base64 text', Buffer.from('hello, world').toString('base64'), 'the file is text, not an image', DATA_IMAGE_HINT),
+		imageDataCase('Image Data holding a PDF data URL', `data:application/pdf;base64,${PDF.toString('base64')}`, 'the file is a PDF document, not an image', DATA_IMAGE_HINT),
+		imageDataCase('Image Data holding a truncated PNG', PNG.subarray(0, 100).toString('base64'), 'the file is a damaged or incomplete PNG', DATA_IMAGE_HINT),
 	];
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../limits';
+import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../helpers/limits';
 import { readJsonAnswer } from './answer';
 import type { Headers } from './errors';
 import {
@@ -16,44 +16,15 @@ import {
 } from './errors';
 import type { AccountPace, Turn } from './limiter';
 import { RateLimitWaitExpired } from './limiter';
+import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from './types';
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
-
-/** How one item's requests are sent; read from the node's options. */
-export interface RequestSettings {
-	timeoutMs: number;
-	maxRetries: number;
-	/** Resend a request whose outcome is unknown (timeout, reset). It may be billed twice. */
-	retryAfterTimeout: boolean;
-}
-
-/** A file part of a multipart request. */
-export interface FilePart {
-	bytes: Buffer;
-	mimeType: string;
-	fileName: string;
-}
-
-/** A request as plain data: what an operation asks StepFun. */
-export interface PlainRequest {
-	method: 'GET' | 'POST';
-	/** Below the API root, e.g. `/images/generations`. */
-	path: string;
-	/** JSON, or multipart/form-data: each field as a text part, each file as a file part. */
-	body?: { format: 'json' | 'multipart'; fields: IDataObject; files?: Record<string, FilePart> };
-}
 
 /** Where a run's requests go, read from the credential once per run. */
 export interface Connection {
 	baseUrl: string;
 	/** The API key, only to cut it out of error texts that echo it. */
 	secret?: string;
-}
-
-export interface ApiResponse {
-	body: unknown;
-	status: number;
-	traceId?: string;
 }
 
 export async function readConnection(ctx: IExecuteFunctions): Promise<Connection> {
@@ -300,7 +271,7 @@ export async function sendRequest(
 		} catch (error) {
 			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
-			if (attemptsLeft && (failure === 'not-sent' || settings.retryAfterTimeout)) {
+			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
 				await waitBeforeResend(ctx, backoffMs(attempt), context);
 				continue;
 			}
@@ -311,7 +282,7 @@ export async function sendRequest(
 				itemIndex,
 				attempts: attempt + 1,
 				message: error instanceof Error ? error.message : undefined,
-				resent: settings.retryAfterTimeout,
+				resent: settings.retryPossiblyBilled,
 			});
 		}
 
@@ -337,7 +308,7 @@ export async function sendRequest(
 		let refusedWaitMs: number | undefined;
 		const resendable =
 			REFUSED_STATUS.has(status) ||
-			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryAfterTimeout);
+			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryPossiblyBilled);
 		if (resendable) {
 			const requested = retryAfterMs(response.headers);
 			// StepFun's wait is honoured as long as it fits in the request's Timeout; a longer one
@@ -368,7 +339,7 @@ export async function sendRequest(
 				secret: connection.secret,
 				refusedWaitMs,
 				timeoutMs: settings.timeoutMs,
-				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryAfterTimeout,
+				possiblyBilled: UNKNOWN_OUTCOME_STATUS.has(status) && !settings.retryPossiblyBilled,
 			},
 		);
 	}

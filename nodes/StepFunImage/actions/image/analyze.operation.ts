@@ -1,29 +1,32 @@
 // Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputImage, InputSource } from '../../binary';
 import {
 	binaryFieldSource,
 	checkImageCount,
 	dataSource,
 	imageDataProperty,
-	imageSourceProperty,
 	imageFilesOf,
+	imageSourceProperty,
 	urlSource,
-} from '../../binary';
-import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
+} from '../../descriptions/imageInputs';
+import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
+import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
 import {
 	ANALYZE_MAX_IMAGES,
 	ANALYZE_MAX_SIDE,
 	ANALYZE_MAX_TOTAL_BYTES,
-	DEFAULT_VISION_MODEL,
-} from '../../limits';
-import { optionsCollection, readItemOptions } from '../../options';
-import { outputItem } from '../../output';
-import { FieldCheck, readParameter } from '../../parameters';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+} from '../../helpers/limits';
+import { FieldCheck, readParameter } from '../../helpers/parameters';
 import { stepFunApiError } from '../../transport/errors';
+import type {
+	Answer,
+	ImageAcceptance,
+	InputImage,
+	InputSource,
+	Operation,
+	PreparedItem,
+} from '../types';
 
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {
@@ -38,7 +41,8 @@ const ANALYZE_ACCEPTS: ImageAcceptance = {
 
 const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
 
-const properties: INodeProperties[] = [
+/** Its fields, in the order shown. */
+const analyzeFields: Operation['fields'] = [
 	imageSourceProperty(
 		[
 			{
@@ -112,15 +116,14 @@ const properties: INodeProperties[] = [
 	imageDataProperty(
 		'The image as base64 or as a data URL (data:image/png;base64,...); an expression may give a list for several images',
 	),
-	modelProperty(
-		DEFAULT_VISION_MODEL,
+	modelField(
+		VISION_MODELS,
 		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
 	),
-	promptProperty(
-		'What is in this photo? Answer in one sentence.',
-		'The question or instruction about the images',
-	),
-	optionsCollection('analyze'),
+	promptField({
+		placeholder: 'What is in this photo? Answer in one sentence.',
+		description: 'The question or instruction about the images',
+	}),
 ];
 
 /**
@@ -190,10 +193,7 @@ function imagePart(url: string, detail: string | undefined): IDataObject {
 	return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } };
 }
 
-function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
-	const model = readModel(ctx, itemIndex, DEFAULT_VISION_MODEL);
-	const prompt = readPrompt(ctx, itemIndex);
-	const options = readItemOptions(ctx, itemIndex, 'analyze');
+const prepare: Operation['prepare'] = (ctx, itemIndex, { fields: { model, prompt }, options }) => {
 	const { sources, links } = imagesOf(ctx, itemIndex);
 	const { systemMessage, detail, jsonOutput } = options.analysis;
 	const messages: IDataObject[] = [];
@@ -209,8 +209,9 @@ function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
 		request: { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } },
 		requestCount: 1,
 		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS } : undefined,
+		facts: { model, prompt },
 	};
-}
+};
 
 /** The request with each image as a data URL in the user's message, after the prompt. */
 function withInputs(
@@ -251,7 +252,13 @@ function text(value: unknown): string {
 
 const tokens = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
-const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer) => {
+/** StepFun's chat answer as the output item's JSON. */
+const readAnswer = (
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ options, facts }: PreparedItem,
+	answer: Answer,
+): IDataObject => {
 	const { body, status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
@@ -278,7 +285,7 @@ const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer
 	const json: IDataObject = {
 		text: answerText,
 		finishReason,
-		model: typeof answerBody.model === 'string' ? answerBody.model : fields.model,
+		model: typeof answerBody.model === 'string' ? answerBody.model : facts.model,
 		usage: {
 			promptTokens: tokens(usage.prompt_tokens),
 			completionTokens: tokens(usage.completion_tokens),
@@ -317,7 +324,7 @@ const toItems: Operation['toItems'] = async (ctx, itemIndex, { options }, answer
 		json.parsed = parsed as IDataObject;
 	}
 	if (options.output.includeReasoning && reasoning !== '') json.reasoning = reasoning;
-	return [outputItem(ctx, itemIndex, options.output, json)];
+	return json;
 };
 
 export const analyze: Operation = {
@@ -328,8 +335,22 @@ export const analyze: Operation = {
 		action: 'Analyze an image',
 		description: 'Ask a vision model about one or more images',
 	},
-	description: operationProperties('image', 'analyze', properties),
+	subtitle: 'Analyze Image',
+	fields: analyzeFields,
+	options: [
+		...COMMON_OPTIONS,
+		...BILLED_REQUEST_OPTIONS,
+		OPTION.detail,
+		OPTION.includeReasoning,
+		OPTION.jsonOutput,
+		OPTION.maxTokens,
+		OPTION.reasoningEffort,
+		OPTION.systemMessage,
+		OPTION.temperature,
+		OPTION.topP,
+	],
+	models: VISION_MODELS,
 	prepare,
 	withInputs,
-	toItems,
+	output: { kind: 'json', read: readAnswer },
 };

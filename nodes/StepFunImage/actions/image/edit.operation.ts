@@ -1,21 +1,22 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputSource } from '../../binary';
 import {
 	binaryFieldSource,
 	dataSource,
 	imageDataProperty,
 	imageSourceProperty,
 	urlSource,
-} from '../../binary';
-import { modelProperty, promptProperty, readModel, readPrompt } from '../../fields';
-import { DEFAULT_MODEL, EDIT_MAX_SIDE, PROMPT_MAX_CHARACTERS } from '../../limits';
-import { optionsCollection, readItemOptions } from '../../options';
-import { imageItems } from '../../output';
-import { FieldCheck, readParameter } from '../../parameters';
-import type { Operation, PreparedItem } from '../../runner';
-import { operationProperties } from '../../runner';
+} from '../../descriptions/imageInputs';
+import {
+	BILLED_REQUEST_OPTIONS,
+	COMMON_OPTIONS,
+	IMAGE_MAKING_OPTIONS,
+} from '../../descriptions/options';
+import { IMAGE_MODELS, imagePromptField, modelField } from '../../descriptions/fields';
+import { EDIT_MAX_SIDE } from '../../helpers/limits';
+import { FieldCheck, readParameter } from '../../helpers/parameters';
+import type { ImageAcceptance, InputSource, Operation } from '../types';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
@@ -29,7 +30,7 @@ const EDIT_ACCEPTS: ImageAcceptance = {
 
 const fromSource = (source: string) => ({ show: { imageSource: [source] } });
 
-const properties: INodeProperties[] = [
+const fields: Operation['fields'] = [
 	imageSourceProperty(
 		[
 			{
@@ -73,14 +74,11 @@ const properties: INodeProperties[] = [
 			'The binary field of the incoming item that holds the image, e.g. "data" from an HTTP Request or Google Drive download, or the file field name of a form',
 		displayOptions: fromSource('binary'),
 	},
-	modelProperty(
-		DEFAULT_MODEL,
+	modelField(
+		IMAGE_MODELS,
 		'The StepFun image model. Any model ID is accepted, so new models work without an update.',
 	),
-	promptProperty(
-		'Make the sky stormy and add a red umbrella',
-		`What to change. At most ${PROMPT_MAX_CHARACTERS} characters.`,
-	),
+	imagePromptField('Make the sky stormy and add a red umbrella', 'What to change.'),
 	{
 		displayName:
 			'The edited image has the same width and height as the input image, so there is no Size field',
@@ -88,7 +86,6 @@ const properties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
-	optionsCollection('edit'),
 ];
 
 function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
@@ -100,22 +97,6 @@ function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
 	return binaryFieldSource(...read('binaryPropertyName', 'Input Binary Field', 'data'));
 }
 
-function prepare(ctx: IExecuteFunctions, itemIndex: number): PreparedItem {
-	const model = readModel(ctx, itemIndex, DEFAULT_MODEL);
-	const prompt = readPrompt(ctx, itemIndex, PROMPT_MAX_CHARACTERS);
-	const options = readItemOptions(ctx, itemIndex, 'edit');
-	return {
-		options,
-		request: {
-			method: 'POST',
-			path: '/images/edits',
-			body: { format: 'multipart', fields: { model, prompt, ...options.body } },
-		},
-		requestCount: options.images.numberOfImages,
-		inputs: { sources: [imageSource(ctx, itemIndex)], accept: EDIT_ACCEPTS },
-	};
-}
-
 export const edit: Operation = {
 	name: 'edit',
 	resource: 'image',
@@ -124,12 +105,26 @@ export const edit: Operation = {
 		action: 'Edit an image',
 		description: 'Change an image from an earlier node as a prompt describes',
 	},
-	description: operationProperties('image', 'edit', properties),
-	prepare,
+	subtitle: 'Edit Image',
+	fields,
+	options: [...COMMON_OPTIONS, ...BILLED_REQUEST_OPTIONS, ...IMAGE_MAKING_OPTIONS],
+	models: IMAGE_MODELS,
+
+	prepare: (ctx, itemIndex, { fields: { model, prompt }, options }) => ({
+		options,
+		request: {
+			method: 'POST',
+			path: '/images/edits',
+			body: { format: 'multipart', fields: { model, prompt, ...options.body } },
+		},
+		requestCount: options.images.numberOfImages,
+		inputs: { sources: [imageSource(ctx, itemIndex)], accept: EDIT_ACCEPTS },
+		facts: { model, prompt, seed: options.images.seed },
+	}),
 	// StepFun takes the image as the multipart file part "image".
 	withInputs: ({ request }, [image]) => ({
 		...request,
 		body: { format: 'multipart', fields: request.body?.fields ?? {}, files: { image } },
 	}),
-	toItems: imageItems,
+	output: { kind: 'images', verb: 'Edited' },
 };

@@ -1,14 +1,13 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { Answer, ItemOptions, OutputSettings } from '../actions/types';
+import { download, downloadError } from '../transport/download';
+import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from './image';
 import { formatName, inspectImage } from './image';
 import { resultLinkLifetimeMs } from './limits';
 import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
-import type { ItemOptions, OutputSettings } from './options';
-import type { Answer, PreparedItem } from './runner';
-import { download, downloadError } from './transport/download';
-import { stepFunApiError } from './transport/errors';
 
 /** One entry of StepFun's answer, read but its URL not yet downloaded. */
 interface ResultEntry {
@@ -227,18 +226,19 @@ async function toOutputItem(
 	answer: Answer,
 	created: number | undefined,
 	image: ResultImage,
+	verb: string,
 ): Promise<INodeExecutionData> {
 	const { output } = options;
-	const fields = answer.request.body?.fields ?? {};
+	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
-	const seed = image.seed ?? (typeof fields.seed === 'number' ? fields.seed : undefined);
+	const seed = image.seed ?? facts.seed;
 	const json: IDataObject = {
 		seed,
 		finishReason: image.finishReason,
 		created,
 		createdAt: created === undefined ? undefined : new Date(created * 1000).toISOString(),
-		model: fields.model,
-		prompt: fields.prompt,
+		model: facts.model,
+		prompt: facts.prompt,
 		operation: answer.operation,
 	};
 	// The link works for a limited time from when StepFun made the image; the output says until when.
@@ -269,10 +269,9 @@ async function toOutputItem(
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		const made = answer.operation === 'edit' ? 'Edited' : 'Generated';
-		json.summary = `${made} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
 		if (image.url !== undefined && linkExpiresAt !== undefined) {
-			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${made} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
+			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${verb} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
 		}
 	}
 	const item = outputItem(ctx, itemIndex, output, json);
@@ -283,19 +282,23 @@ async function toOutputItem(
 	return item;
 }
 
-/** StepFun's answer to one image request as output items: one per image kept. */
+/**
+ * StepFun's answer to one image request as output items: one per image kept. `verb` says what
+ * the operation did in an agent's summary ("Generated").
+ */
 export async function imageItems(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ options }: PreparedItem,
+	options: ItemOptions,
 	answer: Answer,
+	verb: string,
 ): Promise<INodeExecutionData[]> {
 	const { created, entries } = readEntries(ctx, itemIndex, answer);
 	const items: INodeExecutionData[] = [];
 	for (const entry of entries) {
 		const image = await resultImage(ctx, itemIndex, options, answer, entry);
 		if (image === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image));
+		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image, verb));
 	}
 	return items;
 }

@@ -1,93 +1,61 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
-import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
+// Runs an operation over all input items: checks every item first, then sends their requests
+// within the run's slots and the credential's pace, and outputs in input order, paired.
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputImage, InputSource } from './binary';
+import type { Answer, InputImage, Operation, OutputFacts, PreparedItem } from '../actions/types';
+import { readItemValues, readRunOptions } from '../descriptions/options';
+import type { AccountPace } from '../transport/limiter';
+import { accountLimiter, RunSlots } from '../transport/limiter';
+import type { Connection } from '../transport/request';
+import { isRunStopped, readConnection, sendRequest } from '../transport/request';
+import type { PlainRequest } from '../transport/types';
 import { readInputImages } from './binary';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
 import { CONCURRENCY, REQUESTS_PER_MINUTE } from './limits';
-import type { ItemOptions, OperationName } from './options';
-import { readRunOptions } from './options';
-import type { AccountPace } from './transport/limiter';
-import { accountLimiter, RunSlots } from './transport/limiter';
-import type { ApiResponse, Connection, PlainRequest } from './transport/request';
-import { isRunStopped, readConnection, sendRequest } from './transport/request';
-
-/** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
-export interface PreparedItem {
-	options: ItemOptions;
-	/** The request, without the input images (they are read just before sending). */
-	request: PlainRequest;
-	/** How many requests the item makes (one image each). */
-	requestCount: number;
-	/** Input images to read just before the item's requests, and what the operation accepts. */
-	inputs?: { sources: InputSource[]; accept: ImageAcceptance };
-}
-
-/** One request as sent, with StepFun's answer. */
-export interface Answer {
-	operation: OperationName;
-	request: PlainRequest;
-	response: ApiResponse;
-	/** Which of the item's requests this was, from 0. */
-	requestIndex: number;
-	/** The item's input images, as read and sent. */
-	inputs: InputImage[];
-	/** The API root the request went to (which region answered). */
-	baseUrl: string;
-}
-
-/** What an operation file provides; the node lists it and the runner does the rest. */
-export interface Operation {
-	name: OperationName;
-	resource: 'image' | 'account';
-	/** Its entry in the Operation list: what it is called, the action n8n names it by, a line of help. */
-	choice: { name: string; action: string; description: string };
-	description: INodeProperties[];
-	/** Reads and checks one item's parameters; no I/O, so every item is checked before any is sent. */
-	prepare: (ctx: IExecuteFunctions, itemIndex: number) => PreparedItem;
-	/** The request with the item's input images in it. */
-	withInputs?: (prepared: PreparedItem, images: InputImage[]) => PlainRequest;
-	/** StepFun's answer to one request as output items (possibly none). */
-	toItems: (
-		ctx: IExecuteFunctions,
-		itemIndex: number,
-		prepared: PreparedItem,
-		answer: Answer,
-	) => Promise<INodeExecutionData[]>;
-}
-
-/** An operation's fields, shown only when its resource and operation are picked. */
-export function operationProperties(
-	resource: string,
-	operation: OperationName,
-	properties: INodeProperties[],
-): INodeProperties[] {
-	return updateDisplayOptions(
-		{ show: { resource: [resource], operation: [operation] } },
-		properties,
-	);
-}
+import { imageItems, outputItem } from './output';
 
 /** What one request produced: output items or an error. */
 type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
 
 /**
- * The n-th request of an item. With a seed, it uses seed + n: each image differs, and each can
- * be made again from the seed in its output.
+ * The n-th request of an item, and what its output says. With a seed, each request sends it
+ * (as StepFun's field `seed`) counted on by n: each image differs, and each can be made again
+ * from the seed in its output.
  */
-function nthRequest(request: PlainRequest, n: number): PlainRequest {
-	const seed = request.body?.fields.seed;
-	if (n === 0 || request.body === undefined || typeof seed !== 'number') return request;
+function nthRequest(
+	{ request, facts }: PreparedItem,
+	n: number,
+): { request: PlainRequest; facts: OutputFacts } {
+	if (facts.seed === undefined || request.body === undefined) return { request, facts };
+	const seed = facts.seed + n;
 	return {
-		...request,
-		body: { ...request.body, fields: { ...request.body.fields, seed: seed + n } },
+		request: { ...request, body: { ...request.body, fields: { ...request.body.fields, seed } } },
+		facts: { ...facts, seed },
 	};
+}
+
+/** StepFun's answer to one request as output items, as the operation says. */
+async function outputOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: Operation,
+	prepared: PreparedItem,
+	answer: Answer,
+): Promise<INodeExecutionData[]> {
+	const { output } = operation;
+	if (output.kind === 'images') {
+		return await imageItems(ctx, itemIndex, prepared.options, answer, output.verb);
+	}
+	return [
+		outputItem(
+			ctx,
+			itemIndex,
+			prepared.options.output,
+			output.read(ctx, itemIndex, prepared, answer),
+		),
+	];
 }
 
 /**
@@ -148,7 +116,7 @@ export async function runOperation(
 		connection = await readConnection(ctx);
 		// An operation without these options (Get Balance) runs at the most the options allow, so
 		// that it never tightens the pace of other runs with the same key.
-		const given = readRunOptions(ctx, operation.name);
+		const given = readRunOptions(ctx, operation);
 		run = {
 			concurrency: given.concurrency ?? CONCURRENCY.max,
 			requestsPerMinute: given.requestsPerMinute ?? REQUESTS_PER_MINUTE.max,
@@ -196,7 +164,7 @@ async function runItems(
 	// any item is sent (and billed).
 	const preparedItems = items.map((_, itemIndex) => {
 		try {
-			return operation.prepare(ctx, itemIndex);
+			return operation.prepare(ctx, itemIndex, readItemValues(ctx, itemIndex, operation));
 		} catch (error) {
 			fail(itemIndex, error);
 			return undefined;
@@ -223,18 +191,19 @@ async function runItems(
 			}
 			// Each request fills its own place, so output order does not depend on finishing order.
 			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
-			const sent = nthRequest(request, requestIndex);
+			const sent = nthRequest({ ...prepared, request }, requestIndex);
 			const settings = prepared.options.request;
 			running.push(
-				sendRequest(ctx, connection, sent, { itemIndex, settings, pace, stop: stop.signal })
+				sendRequest(ctx, connection, sent.request, { itemIndex, settings, pace, stop: stop.signal })
 					.then(
 						async (response) =>
-							await operation.toItems(ctx, itemIndex, prepared, {
+							await outputOf(ctx, itemIndex, operation, prepared, {
 								operation: operation.name,
-								request: sent,
+								request: sent.request,
 								response,
 								requestIndex,
 								inputs,
+								facts: sent.facts,
 								baseUrl: connection.baseUrl,
 							}),
 					)

@@ -113,21 +113,6 @@ export function sizeLabel(size: (typeof GENERATION_SIZES)[number]): string {
 	return `${size.shape} ${size.width} wide × ${size.height} high`;
 }
 
-/** Characters as StepFun counts them (Unicode code points), not UTF-16 units or bytes. */
-export function characterCount(text: string): number {
-	let count = 0;
-	for (let index = 0; index < text.length; index++) {
-		const unit = text.charCodeAt(index);
-		// A high surrogate followed by a low one is a single character (e.g. an emoji).
-		if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
-			const next = text.charCodeAt(index + 1);
-			if (next >= 0xdc00 && next <= 0xdfff) index++;
-		}
-		count++;
-	}
-	return count;
-}
-
 export const REGION_BASE_URLS = {
 	international: 'https://api.stepfun.ai/v1',
 	china: 'https://api.stepfun.com/v1',

@@ -1,0 +1,111 @@
+// The fields several operations show, declared like options (UI, bounds, check, destination
+// once): Model, Prompt and Size. Their values reach an operation's `prepare` as `fields`.
+import type { ModelKind, OptionDeclaration } from '../actions/types';
+import {
+	DEFAULT_MODEL,
+	DEFAULT_SIZE,
+	DEFAULT_VISION_MODEL,
+	GENERATION_SIZES,
+	PROMPT_MAX_CHARACTERS,
+	sizeLabel,
+} from '../helpers/limits';
+import { declare, limitedText } from '../helpers/parameters';
+
+/** The models that make and edit images. */
+export const IMAGE_MODELS: ModelKind = {
+	label: 'image',
+	matches: /image|edit|step-\d*x/i,
+	always: DEFAULT_MODEL,
+};
+
+/** The models that read images (vision chat). */
+export const VISION_MODELS: ModelKind = {
+	label: 'vision',
+	matches: /vision|step-1o|step-1v|step-3/i,
+	always: DEFAULT_VISION_MODEL,
+};
+
+/** Model: picked from the list or given by ID; `kind.always` is the default. */
+export function modelField(kind: ModelKind, description: string): OptionDeclaration {
+	return {
+		property: {
+			displayName: 'Model',
+			name: 'model',
+			type: 'resourceLocator',
+			default: { mode: 'id', value: kind.always },
+			required: true,
+			description,
+			modes: [
+				{
+					displayName: 'From List',
+					name: 'list',
+					type: 'list',
+					typeOptions: { searchListMethod: 'listModels', searchable: true },
+				},
+				{
+					displayName: 'By ID',
+					name: 'id',
+					type: 'string',
+					placeholder: kind.always,
+				},
+			],
+		},
+		to: 'item.model',
+		check: (value, field) =>
+			field.name(
+				value,
+				'a model ID',
+				`Pick a model from the list or enter an ID such as ${kind.always}.`,
+			),
+	};
+}
+
+/** Prompt: exactly as given (not trimmed), never blank. */
+export function promptField(spec: {
+	placeholder: string;
+	description: string;
+	maxCharacters?: number;
+}): OptionDeclaration {
+	return limitedText({
+		name: 'prompt',
+		displayName: 'Prompt',
+		to: 'item.prompt',
+		rows: 3,
+		required: true,
+		...spec,
+	});
+}
+
+/** The prompt of an image model: StepFun takes at most 512 characters. */
+export function imagePromptField(placeholder: string, description: string): OptionDeclaration {
+	return promptField({ placeholder, description, maxCharacters: PROMPT_MAX_CHARACTERS });
+}
+
+const SIZE_VALUES: readonly string[] = GENERATION_SIZES.map((size) => size.value);
+
+/** Size of a generated image, one of the five StepFun offers (written height x width). */
+export const SIZE_FIELD: OptionDeclaration = declare(
+	{
+		name: 'size',
+		displayName: 'Size',
+		description:
+			'Width and height of the image in pixels. StepFun writes sizes as height x width; the value sent is shown in each choice.',
+		to: 'item.size',
+	},
+	{
+		type: 'options',
+		default: DEFAULT_SIZE,
+		options: GENERATION_SIZES.map((size) => ({
+			name: sizeLabel(size),
+			value: size.value,
+			description: `Sent as size=${size.value} (height x width)`,
+		})),
+	},
+	(value, field) => {
+		if (typeof value === 'string' && SIZE_VALUES.includes(value)) return value;
+		throw field.invalid(
+			`${JSON.stringify(value)} is not a size StepFun offers`,
+			`Use one of ${SIZE_VALUES.join(', ')} (height x width).`,
+		);
+	},
+);

@@ -1,0 +1,37 @@
+// What a request is, as plain data: what an operation asks StepFun, how it is sent, and what
+// comes back. Types only; imports nothing of the node.
+import type { IDataObject } from 'n8n-workflow';
+
+/** How one item's requests are sent; read from the node's options. */
+export interface RequestSettings {
+	timeoutMs: number;
+	maxRetries: number;
+	/**
+	 * Resend a request StepFun may already have made and billed: a timeout, a connection broken
+	 * after sending, or a 500, 502 or 504 (the option "Retry Possibly Billed Requests",
+	 * parameter `retryAfterTimeout`). It may be billed twice.
+	 */
+	retryPossiblyBilled: boolean;
+}
+
+/** A file part of a multipart request. */
+export interface FilePart {
+	bytes: Buffer;
+	mimeType: string;
+	fileName: string;
+}
+
+/** A request as plain data: what an operation asks StepFun. */
+export interface PlainRequest {
+	method: 'GET' | 'POST';
+	/** Below the API root, e.g. `/images/generations`. */
+	path: string;
+	/** JSON, or multipart/form-data: each field as a text part, each file as a file part. */
+	body?: { format: 'json' | 'multipart'; fields: IDataObject; files?: Record<string, FilePart> };
+}
+
+export interface ApiResponse {
+	body: unknown;
+	status: number;
+	traceId?: string;
+}

@@ -1,0 +1,29 @@
+// A throw-away operation for test/operation-list.test.ts: Image → Square, a prompt to a square
+// image. It is one file, as every operation is; the test adds it to the operation list.
+import type { Operation } from '../../nodes/StepFunImage/actions/types';
+import { IMAGE_MODELS, modelField, promptField } from '../../nodes/StepFunImage/descriptions/fields';
+import { COMMON_OPTIONS, IMAGE_MAKING_OPTIONS } from '../../nodes/StepFunImage/descriptions/options';
+
+export const square: Operation = {
+	name: 'square',
+	resource: 'image',
+	choice: { name: 'Square', action: 'Make a square image', description: 'A square image from a short prompt' },
+	subtitle: 'Square Image',
+	fields: [
+		modelField(IMAGE_MODELS, 'The StepFun image model'),
+		promptField({ placeholder: 'A red kite', description: 'What to draw, in a few words.', maxCharacters: 20 }),
+	],
+	options: [...COMMON_OPTIONS, ...IMAGE_MAKING_OPTIONS],
+	models: IMAGE_MODELS,
+	prepare: (_ctx, _itemIndex, { fields: { model, prompt }, options }) => ({
+		options,
+		request: {
+			method: 'POST',
+			path: '/images/generations',
+			body: { format: 'json', fields: { model, prompt, size: '1024x1024', ...options.body } },
+		},
+		requestCount: options.images.numberOfImages,
+		facts: { model, prompt, seed: options.images.seed },
+	}),
+	output: { kind: 'images', verb: 'Squared' },
+};
