@@ -204,6 +204,19 @@ export class N8n {
 		else await this.cliOk(['update:workflow', `--id=${id}`, '--active=true']);
 	}
 
+	/** Publish (activate) a workflow in the started n8n, as the editor's Publish button does. */
+	async publishNow(id) {
+		const wf = await this.rest('GET', `/rest/workflows/${id}`);
+		const versionId = (wf.data ?? wf).versionId;
+		await this.rest('POST', `/rest/workflows/${id}/activate`, { versionId });
+		await this.waitForPublished(id);
+	}
+
+	/** Take a workflow off line again in the started n8n. */
+	async unpublish(id) {
+		await this.rest('POST', `/rest/workflows/${id}/deactivate`, {});
+	}
+
 	/**
 	 * `n8n execute --id --rawOutput`. Returns { ok, run, stdout, stderr, code } where `run`
 	 * is the parsed IRun (also on failure: n8n logs it before the error).

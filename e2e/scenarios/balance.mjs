@@ -108,7 +108,7 @@ function scheduleExample(ctx) {
 			// Published now and unpublished at the end, not at the setup: its schedule would
 			// otherwise ask the stand-in for the balance every 5 s through every other
 			// scenario of the server stage.
-			await publish(n8n, workflow.id);
+			await n8n.publishNow(workflow.id);
 			try {
 				const deadline = Date.now() + 30_000;
 				while (slackMessages(hosts.echo).length === 0) {
@@ -117,7 +117,7 @@ function scheduleExample(ctx) {
 					await new Promise((resolve) => setTimeout(resolve, 300));
 				}
 			} finally {
-				await n8n.rest('POST', `/rest/workflows/${workflow.id}/deactivate`, {});
+				await n8n.unpublish(workflow.id);
 				standIn.account = { ...DEFAULT_ACCOUNT };
 			}
 			const [message] = slackMessages(hosts.echo);
@@ -159,12 +159,4 @@ async function executionThatWarned(n8n, workflowId, afterId) {
 			);
 		await new Promise((resolve) => setTimeout(resolve, 300));
 	}
-}
-
-/** Publish (activate) a workflow in the started n8n, as the editor's Publish button does. */
-async function publish(n8n, id) {
-	const wf = await n8n.rest('GET', `/rest/workflows/${id}`);
-	const versionId = (wf.data ?? wf).versionId;
-	await n8n.rest('POST', `/rest/workflows/${id}/activate`, { versionId });
-	await n8n.waitForPublished(id);
 }

@@ -35,8 +35,19 @@ export default function examples(ctx) {
 		typeCheck,
 		...byTrigger('schedule').map((ex) => ({
 			...copy(ex),
-			title: `example ${ex.file}: its Schedule Trigger fires (every 5 s in the copy), the image is written`,
-			run: () => scheduleWritesImage(n8n.filesDir),
+			// Published for this scenario only: live from the start, its schedule would send a
+			// Generate every 5 s through every other scenario of the server stage.
+			activate: [],
+			when: () => !!n8n.cookie,
+			title: `example ${ex.file}: its Schedule Trigger fires (every 5 s in the copy), the image is written; published for the scenario only`,
+			run: async () => {
+				await n8n.publishNow(ex.workflow.id);
+				try {
+					return await scheduleWritesImage(n8n.filesDir);
+				} finally {
+					await n8n.unpublish(ex.workflow.id);
+				}
+			},
 		})),
 		...byTrigger('webhook').map((ex) => ({
 			...copy(ex),
