@@ -34,6 +34,17 @@ describe('Get Balance', () => {
 		expect(items[0].json.balance).toBe(42.5);
 	});
 
+	it('a balance request that keeps failing says it was resent, with no word of billing (it is free)', async () => {
+		stepfun.standIn.fault('/v1/accounts', { hang: true }, { hang: true });
+		const { error, standIn } = await stepfun.run(getBalance({ timeout: 1, maxRetries: 1 }));
+		expect(standIn.requests.map((request) => request.status)).toEqual([0, 0]);
+		expect(error?.message).toBe('StepFun did not answer within 1 second');
+		const description = (error as NodeApiError).description ?? '';
+		expect(description).toContain('It was resent, as this request costs nothing.');
+		expect(description).toContain('Gave up after 2 attempts.');
+		expect(description).not.toMatch(/billed|Retry Possibly Billed Requests/);
+	});
+
 	it("StepFun's errors, with status and trace ID", async () => {
 		const { error, standIn } = await stepfun.run(getBalance(), { credentials: { apiKey: 'sk-other-region' } });
 		expect(error).toBeInstanceOf(NodeApiError);

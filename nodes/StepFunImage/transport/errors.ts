@@ -153,14 +153,18 @@ function hintForStatus(status: number, path: string): string {
 	}
 }
 
+/** Endpoints that cost nothing (the balance, the model list): resending them never bills. */
+function isFree(path: string): boolean {
+	return path.startsWith('/accounts') || path.startsWith('/models');
+}
+
 /**
  * What StepFun may already have done with a request that got no clear answer, in words for the
  * endpoint: an image request makes an image, a vision chat answers.
  */
 function possiblyDone(path: string): { done: string; what: string } {
-	return path.startsWith('/images')
-		? { done: 'made (and billed)', what: 'the image' }
-		: { done: 'answered (and billed)', what: 'the request' };
+	if (path.startsWith('/images')) return { done: 'made (and billed)', what: 'the image' };
+	return { done: isFree(path) ? 'answered' : 'answered (and billed)', what: 'the request' };
 }
 
 function possiblyBilledText(path: string): string {
@@ -277,7 +281,7 @@ export function networkError(
 		{
 			message: what,
 			description: context.resent
-				? `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
+				? `${isFree(context.path) ? 'It was resent, as this request costs nothing.' : `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.`}${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
 				: `The request was sent, so StepFun may still have ${done} ${result}; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
 		},
 		context.itemIndex,
