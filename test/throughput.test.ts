@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import type { OutputItem } from './helpers/run-node';
-import { generate, useStandIn } from './helpers/stepfun';
+import { generate, getBalance, useStandIn } from './helpers/stepfun';
 import type { RecordedRequest } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
@@ -139,6 +139,36 @@ describe('pacing to the account', () => {
 		expect(standIn.requests.some((request) => prompt(request).startsWith('relaxed') && request.receivedAt < strictTo)).toBe(true);
 		// Afterwards the relaxed run had its own 4.
 		expect(mostAtOnce(standIn.requests, strictTo + 1)).toBe(4);
+	});
+
+	it('Get Balance at the same time never tightens the pace: a Generate at Concurrency 5 keeps 5 in flight while balances are asked', async () => {
+		const { standIn } = stepfun;
+		standIn.setDelay(30);
+		// The balances are asked once the Generate run's first request has arrived (it has joined);
+		// its 100 images keep it running well past them.
+		let generateArrived!: () => void;
+		const arrived = new Promise<void>((resolve) => (generateArrived = resolve));
+		standIn.fault(GENERATIONS, {
+			match: () => {
+				generateArrived();
+				return false;
+			},
+		});
+		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 100) });
+		await arrived;
+		const balances = stepfun.run(getBalance(), { items: prompts('balance', 10) });
+		const [imageRun, balanceRun] = await Promise.all([images, balances]);
+		expect(imageRun.error).toBeUndefined();
+		expect(balanceRun.error).toBeUndefined();
+		expect(balanceRun.items).toHaveLength(10);
+
+		const balanceRequests = standIn.requests.filter((request) => request.path === '/v1/accounts');
+		const balanceFrom = Math.min(...balanceRequests.map((request) => request.receivedAt));
+		const balanceTo = Math.max(...balanceRequests.map((request) => request.answeredAt!));
+		// While balances were asked, both runs together had the Generate run's 5 (Get Balance joins
+		// at the most the options allow, not at the default Concurrency 4).
+		expect(standIn.requests.some((request) => request.path === GENERATIONS && request.receivedAt > balanceFrom && request.receivedAt < balanceTo)).toBe(true);
+		expect(mostAtOnce(standIn.requests, balanceFrom, balanceTo)).toBe(5);
 	});
 });
 
