@@ -60,6 +60,18 @@ function mostAtOnce(requests: RecordedRequest[], from = -Infinity, to = Infinity
 	return most;
 }
 
+/** Resolves when the first image request that `matches` reaches the stand-in (answered as usual). */
+function arrivalOf(matches: (request: RecordedRequest) => boolean): Promise<void> {
+	return new Promise((resolve) =>
+		stepfun.standIn.fault(GENERATIONS, {
+			match: (request) => {
+				if (matches(request)) resolve();
+				return false;
+			},
+		}),
+	);
+}
+
 describe('pacing to the account', () => {
 	it('one execution under both caps: nothing lost, order and pairing kept, not a single 429', async () => {
 		const { standIn } = stepfun;
@@ -113,14 +125,7 @@ describe('pacing to the account', () => {
 		const { standIn } = stepfun;
 		standIn.setDelay(30);
 		// The relaxed run starts once the strict one's first request has arrived (it has joined).
-		let strictArrived!: () => void;
-		const arrived = new Promise<void>((resolve) => (strictArrived = resolve));
-		standIn.fault(GENERATIONS, {
-			match: (request) => {
-				if (prompt(request) === 'strict 0') strictArrived();
-				return false;
-			},
-		});
+		const arrived = arrivalOf((request) => prompt(request) === 'strict 0');
 		// A high rate, so that only Concurrency shapes what is in flight.
 		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 4) });
 		await arrived;
@@ -146,14 +151,7 @@ describe('pacing to the account', () => {
 		standIn.setDelay(30);
 		// The balances are asked once the Generate run's first request has arrived (it has joined);
 		// its 100 images keep it running well past them.
-		let generateArrived!: () => void;
-		const arrived = new Promise<void>((resolve) => (generateArrived = resolve));
-		standIn.fault(GENERATIONS, {
-			match: () => {
-				generateArrived();
-				return false;
-			},
-		});
+		const arrived = arrivalOf(() => true);
 		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 100) });
 		await arrived;
 		const balances = stepfun.run(getBalance(), { items: prompts('balance', 10) });
