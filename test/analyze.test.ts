@@ -119,7 +119,11 @@ describe('Analyze: the request', () => {
 describe('Analyze: image URLs', () => {
 	let host: LoopbackServer;
 	beforeAll(async () => {
-		host = await startLoopbackServer((request) => ({ headers: { 'content-type': request.url.endsWith('.png') ? 'image/png' : 'image/jpeg' }, body: request.url.endsWith('.png') ? png : jpeg }));
+		host = await startLoopbackServer((request) =>
+			request.url.endsWith('.html')
+				? { headers: { 'content-type': 'text/html' }, body: Buffer.from('<!DOCTYPE html><html><body><img src="photo.jpg"></body></html>') }
+				: { headers: { 'content-type': request.url.endsWith('.png') ? 'image/png' : 'image/jpeg' }, body: request.url.endsWith('.png') ? png : jpeg },
+		);
 	});
 	afterAll(async () => await host.close());
 
@@ -132,6 +136,13 @@ describe('Analyze: image URLs', () => {
 			['data', 'jpeg'],
 			['data', 'png'],
 		]);
+	});
+
+	it('a downloaded link that is not an image: the error names the field as Analyze shows it, Image URLs, and nothing is sent', async () => {
+		const { error, standIn } = await stepfun.run(analyze('Compare', {}, { imageSource: 'url', imageUrls: `${host.url}/a.jpg ${host.url}/share.html` }));
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toMatch(/^Image URLs: "share\.html" is .*not an image \(item 0\)$/);
+		expect(standIn.requests).toEqual([]);
 	});
 
 	it('links with commas in their path (image CDNs) are one link each; a comma before a new link separates', async () => {

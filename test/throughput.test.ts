@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import type { OutputItem } from './helpers/run-node';
-import { generate, useStandIn } from './helpers/stepfun';
+import { generate, getBalance, useStandIn } from './helpers/stepfun';
 import type { RecordedRequest } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
@@ -58,6 +58,18 @@ function mostAtOnce(requests: RecordedRequest[], from = -Infinity, to = Infinity
 	let most = 0;
 	for (const [, change] of events) most = Math.max(most, (now += change));
 	return most;
+}
+
+/** Resolves when the first image request that `matches` reaches the stand-in (answered as usual). */
+function arrivalOf(matches: (request: RecordedRequest) => boolean): Promise<void> {
+	return new Promise((resolve) =>
+		stepfun.standIn.fault(GENERATIONS, {
+			match: (request) => {
+				if (matches(request)) resolve();
+				return false;
+			},
+		}),
+	);
 }
 
 describe('pacing to the account', () => {
@@ -113,14 +125,7 @@ describe('pacing to the account', () => {
 		const { standIn } = stepfun;
 		standIn.setDelay(30);
 		// The relaxed run starts once the strict one's first request has arrived (it has joined).
-		let strictArrived!: () => void;
-		const arrived = new Promise<void>((resolve) => (strictArrived = resolve));
-		standIn.fault(GENERATIONS, {
-			match: (request) => {
-				if (prompt(request) === 'strict 0') strictArrived();
-				return false;
-			},
-		});
+		const arrived = arrivalOf((request) => prompt(request) === 'strict 0');
 		// A high rate, so that only Concurrency shapes what is in flight.
 		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 4) });
 		await arrived;
@@ -139,6 +144,29 @@ describe('pacing to the account', () => {
 		expect(standIn.requests.some((request) => prompt(request).startsWith('relaxed') && request.receivedAt < strictTo)).toBe(true);
 		// Afterwards the relaxed run had its own 4.
 		expect(mostAtOnce(standIn.requests, strictTo + 1)).toBe(4);
+	});
+
+	it('Get Balance at the same time never tightens the pace: a Generate at Concurrency 5 keeps 5 in flight while balances are asked', async () => {
+		const { standIn } = stepfun;
+		standIn.setDelay(30);
+		// The balances are asked once the Generate run's first request has arrived (it has joined);
+		// its 100 images keep it running well past them.
+		const arrived = arrivalOf(() => true);
+		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 100) });
+		await arrived;
+		const balances = stepfun.run(getBalance(), { items: prompts('balance', 10) });
+		const [imageRun, balanceRun] = await Promise.all([images, balances]);
+		expect(imageRun.error).toBeUndefined();
+		expect(balanceRun.error).toBeUndefined();
+		expect(balanceRun.items).toHaveLength(10);
+
+		const balanceRequests = standIn.requests.filter((request) => request.path === '/v1/accounts');
+		const balanceFrom = Math.min(...balanceRequests.map((request) => request.receivedAt));
+		const balanceTo = Math.max(...balanceRequests.map((request) => request.answeredAt!));
+		// While balances were asked, both runs together had the Generate run's 5 (Get Balance joins
+		// at the most the options allow, not at the default Concurrency 4).
+		expect(standIn.requests.some((request) => request.path === GENERATIONS && request.receivedAt > balanceFrom && request.receivedAt < balanceTo)).toBe(true);
+		expect(mostAtOnce(standIn.requests, balanceFrom, balanceTo)).toBe(5);
 	});
 });
 

@@ -1,5 +1,6 @@
-// The operations, in the order the Operation lists show them. Adding an operation is one file
-// and one line here: the node's Resource and Operation lists, each operation's fields and
+// The operations, in the order the Operation lists show them. Adding an operation is one file,
+// one line here and its words in the node file's subtitle literal (test/features.test.ts says
+// when they are missing): the node's Resource and Operation lists, each operation's fields and
 // Options collection, dispatch and the Model picker all derive from this list.
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';

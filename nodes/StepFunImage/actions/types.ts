@@ -101,7 +101,12 @@ export type InputSource =
 			/** This file in errors, when the field's value does not say it, e.g. a path found. */
 			label?: string;
 	  }
-	| { kind: 'url'; url: string }
+	| {
+			kind: 'url';
+			url: string;
+			/** The field as the operation's UI names it: "Image URL" (Edit), "Image URLs" (Analyze). */
+			fieldLabel: string;
+	  }
 	| { kind: 'base64'; data: string; mimeType?: string };
 
 /** What an operation takes as input image. */

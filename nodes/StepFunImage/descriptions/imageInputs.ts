@@ -37,7 +37,10 @@ export function imageDataProperty(description: string): INodeProperties {
 }
 
 /** An Image URL as a source: an http(s) link, checked before anything is sent. */
-export function urlSource(field: FieldCheck, url: unknown): { kind: 'url'; url: string } {
+export function urlSource(
+	field: FieldCheck,
+	url: unknown,
+): { kind: 'url'; url: string; fieldLabel: string } {
 	let parsed: URL | undefined;
 	try {
 		parsed = typeof url === 'string' ? new URL(url.trim()) : undefined;
@@ -56,7 +59,7 @@ export function urlSource(field: FieldCheck, url: unknown): { kind: 'url'; url: 
 				: 'Enter a link starting with https:// that points straight at the image file.';
 		throw field.invalid(problem, hint);
 	}
-	return { kind: 'url', url: parsed.href };
+	return { kind: 'url', url: parsed.href, fieldLabel: field.label };
 }
 
 /** Image Data as a source: base64 text or a data URL, its syntax checked before sending. */

@@ -89,7 +89,7 @@ function fileNameOfUrl(url: string): string | undefined {
 async function fromUrl(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	url: string,
+	{ url, fieldLabel }: Extract<InputSource, { kind: 'url' }>,
 	timeoutMs: number,
 ): Promise<RawImage> {
 	const result = await download(ctx, url, timeoutMs);
@@ -97,7 +97,7 @@ async function fromUrl(
 		throw downloadError(ctx, result.problem, INPUT_DOWNLOAD, { itemIndex, timeoutMs });
 	return {
 		bytes: result.bytes,
-		label: 'Image URL',
+		label: fieldLabel,
 		mimeType: result.contentType?.split(';')[0].trim(),
 		fileName: fileNameOfUrl(url),
 	};
@@ -209,7 +209,7 @@ async function readInputImage(
 	timeoutMs: number,
 ): Promise<InputImage> {
 	let raw: RawImage;
-	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source.url, timeoutMs);
+	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source, timeoutMs);
 	else if (source.kind === 'binary') raw = await fromBinaryField(ctx, itemIndex, source);
 	else
 		raw = {
@@ -223,8 +223,7 @@ async function readInputImage(
 /** Where an item's images come from, as its error messages name it. */
 function sourcesLabel(sources: InputSource[]): string {
 	const first = sources[0];
-	if (first?.kind === 'binary') return first.fieldLabel;
-	return first?.kind === 'url' ? 'Image URLs' : 'Image Data';
+	return first?.kind === 'binary' || first?.kind === 'url' ? first.fieldLabel : 'Image Data';
 }
 
 /**
