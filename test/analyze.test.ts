@@ -142,6 +142,7 @@ describe('Analyze: image URLs', () => {
 		const { error, standIn } = await stepfun.run(analyze('Compare', {}, { imageSource: 'url', imageUrls: `${host.url}/a.jpg ${host.url}/share.html` }));
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error?.message).toMatch(/^Image URLs: "share\.html" is .*not an image \(item 0\)$/);
+		expect((error as NodeOperationError).description).toContain('Check that the Image URLs point straight at the image file');
 		expect(standIn.requests).toEqual([]);
 	});
 

@@ -386,7 +386,7 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 			name: 'edit of unknown binary bytes',
 			parameters: edit('Add a hat'),
 			items: photo(Buffer.from([0x00, 0x01, 0x02, 0x03, 0xfe, 0xff, 0x10, 0x80]), 'blob', 'application/octet-stream'),
-			message: 'Input Binary Field "data": "blob" is not an image (application/octet-stream) (item 0)',
+			message: 'Input Binary Field "data": "blob" is not an image the node can read: its contents match no image format, whatever its name says (item 0)',
 			field: 'Input Binary Field "data"',
 			itemIndex: 0,
 			hint: IMAGE_HINT,

@@ -145,10 +145,10 @@ function checkImage(
 						: `${fileText} is a damaged ${formatName(inspection.type)}: ${inspection.damage}`
 					: inspection.detected
 						? `${fileText} is ${inspection.detected}, not an image`
-						: `${fileText} is not an image (${raw.mimeType ?? 'unknown type'})`;
+						: `${fileText} is not an image the node can read: its contents match no image format, whatever its name says`;
 		const check =
 			source.kind === 'url'
-				? 'Check that the Image URL points straight at the image file, not at a web page showing it (such as a share link).'
+				? `Check that the ${source.fieldLabel} point${source.fieldLabel.endsWith('s') ? '' : 's'} straight at the image file, not at a web page showing it (such as a share link).`
 				: source.kind === 'base64'
 					? 'Check that Image Data holds the whole image, base64-encoded.'
 					: 'Check that the node before this one really outputs the image file.';
