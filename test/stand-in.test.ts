@@ -1251,16 +1251,22 @@ describe('rate limits', () => {
 	const models = (headers: Record<string, string> = auth) =>
 		fetch(`${s.baseUrl}/v1/models`, { headers });
 
-	it('a sliding window: 429 beyond requestsPerWindow, Retry-After until a slot frees; a 429 does not count', async () => {
-		let now = 0;
-		s.limits = { requestsPerWindow: 2, windowMs: 10_000, retryAfter: 'auto', clock: () => now };
+	/** GET /v1/models at a moment of the stand-in's clock (set by `setNow`), recording status and Retry-After. */
+	const modelsAt = (setNow: (time: number) => void) => {
 		const statuses: Array<[number, string | null]> = [];
 		const at = async (time: number) => {
-			now = time;
+			setNow(time);
 			const res = await models();
 			statuses.push([res.status, res.headers.get('retry-after')]);
 			return res;
 		};
+		return { statuses, at };
+	};
+
+	it('a sliding window: 429 beyond requestsPerWindow, Retry-After until a slot frees; a 429 does not count', async () => {
+		let now = 0;
+		s.limits = { requestsPerWindow: 2, windowMs: 10_000, retryAfter: 'auto', clock: () => now };
+		const { statuses, at } = modelsAt((time) => (now = time));
 		await at(0);
 		await at(0);
 		const limited = await at(4_000);
@@ -1304,13 +1310,7 @@ describe('rate limits', () => {
 	it('a fixed calendar window: requestsPerWindow per window from one multiple of windowMs to the next, Retry-After until the next begins', async () => {
 		let now = 0;
 		s.limits = { requestsPerWindow: 2, windowMs: 10_000, counting: 'fixed', retryAfter: 'auto', clock: () => now };
-		const statuses: Array<[number, string | null]> = [];
-		const at = async (time: number) => {
-			now = time;
-			const res = await models();
-			statuses.push([res.status, res.headers.get('retry-after')]);
-			return res;
-		};
+		const { statuses, at } = modelsAt((time) => (now = time));
 		await at(8_000);
 		await at(9_000);
 		const limited = await at(9_500);
@@ -1333,13 +1333,7 @@ describe('rate limits', () => {
 	it('a token bucket: a burst of `burst`, then one per windowMs / requestsPerWindow; Retry-After until the next token', async () => {
 		let now = 0;
 		s.limits = { requestsPerWindow: 6, windowMs: 60_000, counting: 'bucket', burst: 3, retryAfter: 'auto', clock: () => now };
-		const statuses: Array<[number, string | null]> = [];
-		const at = async (time: number) => {
-			now = time;
-			const res = await models();
-			statuses.push([res.status, res.headers.get('retry-after')]);
-			return res;
-		};
+		const { statuses, at } = modelsAt((time) => (now = time));
 		await at(0);
 		await at(0);
 		await at(0);
