@@ -7,7 +7,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-// Same rule as apiBaseUrl() in nodes/StepFunImage/helpers/limits.ts, as an expression for the
+// Same rule as apiBaseUrl() in nodes/StepFunImage/shared/limits.ts, as an expression for the
 // credential test (a test request cannot call code); a unit test checks both agree.
 const BASE_URL_EXPRESSION =
 	"={{ $credentials.region === 'custom' ? String($credentials.baseUrl).trim().replace(/\\/+$/, '').replace(/\\/v1$/, '') + '/v1' : ($credentials.region === 'china' ? 'https://api.stepfun.com/v1' : 'https://api.stepfun.ai/v1') }}";

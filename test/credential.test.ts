@@ -3,7 +3,7 @@ import type { INodeTypes } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { StepFunApi } from '../credentials/StepFunApi.credentials';
-import { apiBaseUrl } from '../nodes/StepFunImage/helpers/limits';
+import { apiBaseUrl } from '../nodes/StepFunImage/shared/limits';
 import { testCredential } from './helpers/run-node';
 import { API_KEY, generate, useStandIn } from './helpers/stepfun';
 

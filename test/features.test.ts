@@ -3,6 +3,7 @@ import { NodeHelpers } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { OPERATION_LIST } from '../nodes/StepFunImage/actions/operations';
+import { IMAGE_MODELS } from '../nodes/StepFunImage/descriptions/fields';
 import { listModels } from '../nodes/StepFunImage/methods/listSearch';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { makePng } from './stand-in/server.mjs';
@@ -141,7 +142,7 @@ describe('Model list', () => {
 		}) as unknown as ILoadOptionsFunctions;
 
 	it('lists image models first, then every other model', async () => {
-		const { results } = await listModels(context(stepfun.standIn.baseUrl));
+		const { results } = await listModels(context(stepfun.standIn.baseUrl), IMAGE_MODELS);
 		expect(results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k', 'step-2-16k']);
 		expect(results[0].name).toBe('step-image-edit-2 (image)');
 		expect(stepfun.standIn.requests.map((r) => r.path)).toEqual(['/v1/models']);
@@ -149,13 +150,13 @@ describe('Model list', () => {
 
 	it('still offers the default image model when the account lists none, and filters by search', async () => {
 		stepfun.standIn.models = [{ id: 'step-1-8k', object: 'model', created: 1, owned_by: 'stepai' }];
-		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k']);
-		expect((await listModels(context(stepfun.standIn.baseUrl), undefined, '8k')).results.map((r) => r.value)).toEqual(['step-1-8k']);
+		expect((await listModels(context(stepfun.standIn.baseUrl), IMAGE_MODELS)).results.map((r) => r.value)).toEqual(['step-image-edit-2', 'step-1-8k']);
+		expect((await listModels(context(stepfun.standIn.baseUrl), IMAGE_MODELS, '8k')).results.map((r) => r.value)).toEqual(['step-1-8k']);
 	});
 
 	it('never fails: on an API error the list holds the default model', async () => {
 		stepfun.standIn.fault('/v1/models', { status: 500, body: 'boom' });
-		expect((await listModels(context(stepfun.standIn.baseUrl))).results.map((r) => r.value)).toEqual(['step-image-edit-2']);
+		expect((await listModels(context(stepfun.standIn.baseUrl), IMAGE_MODELS)).results.map((r) => r.value)).toEqual(['step-image-edit-2']);
 	});
 
 	it.each([

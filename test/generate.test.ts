@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { decodePng, imageSize } from './stand-in/server.mjs';
 import { API_KEY, generate, useStandIn } from './helpers/stepfun';
-import { resultLinkLifetimeMs } from '../nodes/StepFunImage/helpers/limits';
+import { resultLinkLifetimeMs } from '../nodes/StepFunImage/shared/limits';
 
 const stepfun = useStandIn();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatName, inspectImage } from '../nodes/StepFunImage/helpers/image';
+import { formatName, inspectImage } from '../nodes/StepFunImage/shared/image';
 import {
 	FIXTURES,
 	readFixture,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { inspectImage, sniffImageType } from '../nodes/StepFunImage/helpers/image';
-import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/helpers/limits';
-import { characterCount } from '../nodes/StepFunImage/helpers/parameters';
+import { inspectImage, sniffImageType } from '../nodes/StepFunImage/shared/image';
+import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/shared/limits';
+import { characterCount } from '../nodes/StepFunImage/engine/parameters';
 import { readFixture } from './fixtures/index.mjs';
 import { makeJpeg, makePng, makeWebp } from './stand-in/server.mjs';
 

@@ -1,7 +1,7 @@
 /**
- * The node's files read like n8n's vendor nodes: imports go one way and at most four levels
- * below the node file, every HTTP call is in transport/, and the pure modules import nothing of
- * n8n. See docs/architecture.md.
+ * The node's folders are layers: a file imports only from its own folder and from the folders
+ * below its own (type imports included), never from above or from beside. Every HTTP call is in
+ * transport/, and shared/ imports nothing of n8n but types. See docs/architecture.md.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -11,8 +11,21 @@ const ROOT = 'nodes/StepFunImage';
 const NODE_FILE = `${ROOT}/StepFunImage.node.ts`;
 const FILES = listPackageFiles(ROOT).filter((file) => file.endsWith('.ts'));
 
+/** The layers, from the top; folders on one row sit side by side and may not import each other. */
+const LAYERS: string[][] = [
+	['StepFunImage.node.ts'],
+	['actions'],
+	['descriptions', 'methods'],
+	['engine'],
+	['transport'],
+	['shared'],
+];
+
 const inNode = (file: string) => file.slice(ROOT.length + 1);
 const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
+/** The layer folder a file is in: its first path segment below the node folder. */
+const topFolder = (file: string) => inNode(file).split('/')[0];
+const layerOf = (file: string) => LAYERS.findIndex((row) => row.includes(topFolder(file)));
 
 /** A relative import specifier of `file` as a path from the repository root. */
 function resolveImport(file: string, specifier: string): string {
@@ -24,36 +37,62 @@ function resolveImport(file: string, specifier: string): string {
 	return `${parts.join('/')}.ts`;
 }
 
-/** The node's own files a file imports, type imports included. */
-function importsOf(file: string): string[] {
-	return [...readPackageFile(file).matchAll(/^import\s+(?:type\s+)?[^;]*?from\s+'(\.[^']+)'/gms)].map((match) => resolveImport(file, match[1]));
+/** Every import statement of a file (type imports included): its specifier. */
+function specifiersOf(file: string): string[] {
+	return [...readPackageFile(file).matchAll(/^import\s+(?:type\s+)?[^;]*?from\s+'([^']+)'/gms)].map(
+		(match) => match[1],
+	);
 }
 
-/**
- * The longest chain of imports from `file`. A module that imports nothing of the node (the pure
- * ones at the bottom: limits, image, parameters, types) ends a chain without adding a level.
- */
-function longestChain(file: string, seen: string[] = []): string[] {
+/** The node's own files a file imports, type imports included. */
+function importsOf(file: string): string[] {
+	return specifiersOf(file)
+		.filter((specifier) => specifier.startsWith('.'))
+		.map((specifier) => resolveImport(file, specifier));
+}
+
+/** The imports that go up a layer or sideways to another folder of the same layer. */
+function upOrSideways(edges: ReadonlyArray<readonly [string, string]>): string[] {
+	return edges
+		.filter(([file, imported]) => topFolder(imported) !== topFolder(file))
+		.filter(([file, imported]) => layerOf(imported) <= layerOf(file))
+		.map(([file, imported]) => `${inNode(file)} → ${inNode(imported)}`);
+}
+
+/** Throws on an import cycle reachable from `file`. */
+function assertNoCycle(file: string, seen: string[] = [], done = new Set<string>()): void {
 	if (seen.includes(file)) throw new Error(`import cycle: ${[...seen, file].map(inNode).join(' → ')}`);
-	let longest: string[] = [];
-	for (const imported of importsOf(file)) {
-		if (importsOf(imported).length === 0) continue;
-		const chain = longestChain(imported, [...seen, file]);
-		if (chain.length > longest.length) longest = chain;
-	}
-	return [file, ...longest];
+	if (done.has(file)) return;
+	for (const imported of importsOf(file)) assertNoCycle(imported, [...seen, file], done);
+	done.add(file);
 }
 
 describe('the layout of the node folder', () => {
-	it('has no import cycle, and at most four levels of imports below the node file', () => {
-		const chain = longestChain(NODE_FILE).map(inNode);
-		expect(chain.length - 1, chain.join(' → ')).toBeLessThanOrEqual(4);
+	it('puts every file in a layer folder, the node file alone at the top', () => {
+		expect(FILES.filter((file) => layerOf(file) === -1).map(inNode)).toEqual([]);
+		expect(FILES.filter((file) => folderOf(file) === ROOT)).toEqual([NODE_FILE]);
 	});
 
-	it('keeps the node file alone at the top, operations in actions/, shared fields in descriptions/, helpers in helpers/', () => {
-		const folders = new Set(FILES.filter((file) => file !== NODE_FILE).map((file) => inNode(folderOf(file))));
-		expect([...folders].sort()).toEqual(['actions', 'actions/account', 'actions/image', 'descriptions', 'helpers', 'methods', 'transport']);
-		expect(FILES.filter((file) => folderOf(file) === ROOT)).toEqual([NODE_FILE]);
+	it('imports only from the same folder or from a layer below, type imports included', () => {
+		const edges = FILES.flatMap((file) => importsOf(file).map((imported) => [file, imported] as const));
+		expect(edges.length).toBeGreaterThan(20);
+		expect(upOrSideways(edges)).toEqual([]);
+	});
+
+	it('would catch an import that goes up or sideways', () => {
+		const file = (path: string) => `${ROOT}/${path}`;
+		expect(
+			upOrSideways([
+				[file('engine/runner.ts'), file('actions/operations.ts')],
+				[file('methods/listSearch.ts'), file('descriptions/fields.ts')],
+				[file('actions/operations.ts'), file('engine/runner.ts')],
+				[file('engine/runner.ts'), file('engine/output.ts')],
+			]),
+		).toEqual(['engine/runner.ts → actions/operations.ts', 'methods/listSearch.ts → descriptions/fields.ts']);
+	});
+
+	it('has no import cycle', () => {
+		for (const file of FILES) assertNoCycle(file);
 	});
 
 	it('makes every HTTP call in transport/', () => {
@@ -63,9 +102,12 @@ describe('the layout of the node folder', () => {
 		expect(calling.filter((file) => !file.startsWith('transport/'))).toEqual([]);
 	});
 
-	it('keeps the pure modules free of n8n and of the rest of the node', () => {
-		for (const pure of ['helpers/image.ts', 'helpers/limits.ts']) {
-			expect(readPackageFile(`${ROOT}/${pure}`), pure).not.toMatch(/from '(n8n-workflow|\.)/);
+	it('keeps shared/ pure: no n8n but its types, nothing of the node outside shared/', () => {
+		const shared = FILES.filter((file) => topFolder(file) === 'shared');
+		expect(shared.length).toBeGreaterThan(0);
+		for (const file of shared) {
+			expect(readPackageFile(file), inNode(file)).not.toMatch(/^import\s+(?!type\b)[^;]*from\s+'n8n-workflow'/m);
+			expect(importsOf(file).filter((imported) => topFolder(imported) !== 'shared').map(inNode)).toEqual([]);
 		}
 	});
 });

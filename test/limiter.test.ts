@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { PACING } from '../nodes/StepFunImage/helpers/limits';
+import { PACING } from '../nodes/StepFunImage/shared/limits';
 import type { AccountPace, LimiterTiming, Turn, TurnOutcome } from '../nodes/StepFunImage/transport/limiter';
 import {
 	AccountLimiter,

@@ -1,5 +1,5 @@
 /**
- * What nodes/StepFunImage/helpers/n8n-dependencies.ts relies on in n8n. Each test fails when n8n changes
+ * What nodes/StepFunImage/transport/n8n-dependencies.ts relies on in n8n. Each test fails when n8n changes
  * that behaviour, so the workaround can be dropped or adapted.
  */
 import { ExecuteContext, SupplyDataContext } from 'n8n-core';
@@ -7,7 +7,7 @@ import type { INode } from 'n8n-workflow';
 import { BINARY_IN_JSON_PROPERTY, NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { FILES_IN_JSON, nodeApiErrorWithMessage } from '../nodes/StepFunImage/helpers/n8n-dependencies';
+import { FILES_IN_JSON, nodeApiErrorWithMessage } from '../nodes/StepFunImage/transport/n8n-dependencies';
 
 
 const node: INode = {

@@ -9,7 +9,8 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { nodeProperties, OPERATION_LIST, operationNamed } from './actions/operations';
-import { runOperation } from './helpers/runner';
+import { IMAGE_MODELS } from './descriptions/fields';
+import { runOperation } from './engine/runner';
 import { listModels } from './methods/listSearch';
 
 export class StepFunImage implements INodeType {
@@ -46,7 +47,7 @@ export class StepFunImage implements INodeType {
 				} catch {
 					operation = undefined;
 				}
-				return await listModels(this, operationNamed(operation)?.models, filter);
+				return await listModels(this, operationNamed(operation)?.models ?? IMAGE_MODELS, filter);
 			},
 		},
 	};

@@ -1,6 +1,6 @@
 // A throw-away operation for test/operation-list.test.ts: Image → Square, a prompt to a square
 // image. It is one file, as every operation is; the test adds it to the operation list.
-import type { Operation } from '../../nodes/StepFunImage/actions/types';
+import type { Operation } from '../../nodes/StepFunImage/engine/operation';
 import { IMAGE_MODELS, modelField, promptField } from '../../nodes/StepFunImage/descriptions/fields';
 import { COMMON_OPTIONS, IMAGE_MAKING_OPTIONS } from '../../nodes/StepFunImage/descriptions/options';
 

@@ -5,12 +5,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { optionsCollection } from '../helpers/parameters';
+import { optionsCollection } from '../engine/parameters';
 import { getBalance } from './account/getBalance.operation';
 import { analyze } from './image/analyze.operation';
 import { edit } from './image/edit.operation';
 import { generate } from './image/generate.operation';
-import type { Operation, ResourceName } from './types';
+import type { Operation, ResourceName } from '../engine/operation';
 
 export const OPERATION_LIST: Operation[] = [generate, edit, analyze, getBalance];
 

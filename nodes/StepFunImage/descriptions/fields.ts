@@ -1,6 +1,6 @@
 // The fields several operations show, declared like options (UI, bounds, check, destination
 // once): Model, Prompt and Size. Their values reach an operation's `prepare` as `fields`.
-import type { ModelKind, OptionDeclaration } from '../actions/types';
+import type { ModelKind, OptionDeclaration } from '../engine/operation';
 import {
 	DEFAULT_MODEL,
 	DEFAULT_SIZE,
@@ -8,8 +8,8 @@ import {
 	GENERATION_SIZES,
 	PROMPT_MAX_CHARACTERS,
 	sizeLabel,
-} from '../helpers/limits';
-import { declare, limitedText } from '../helpers/parameters';
+} from '../shared/limits';
+import { declare, limitedText } from '../engine/parameters';
 
 /** The models that make and edit images. */
 export const IMAGE_MODELS: ModelKind = {

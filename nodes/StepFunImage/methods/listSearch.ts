@@ -1,8 +1,7 @@
 // The Model field's "From List": the account's models, those that fit the operation first.
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import type { ModelKind } from '../actions/types';
-import { IMAGE_MODELS } from '../descriptions/fields';
+import type { ModelKind } from '../engine/operation';
 import { listModelIds } from '../transport/models';
 
 /**
@@ -12,7 +11,7 @@ import { listModelIds } from '../transport/models';
  */
 export async function listModels(
 	ctx: ILoadOptionsFunctions,
-	kind: ModelKind = IMAGE_MODELS,
+	kind: ModelKind,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
 	let ids: string[] = [];

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
 
-import { DOWNLOAD_MAX_BYTES } from '../helpers/limits';
+import { DOWNLOAD_MAX_BYTES } from '../shared/limits';
 import type { Headers } from './errors';
 import { classifyNetworkError, header, secondsText, stepFunApiError } from './errors';
 

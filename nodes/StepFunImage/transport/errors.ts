@@ -3,7 +3,7 @@
 // holds the key.
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
-import { nodeApiErrorWithMessage } from '../helpers/n8n-dependencies';
+import { nodeApiErrorWithMessage } from './n8n-dependencies';
 
 export type Headers = Record<string, string | string[] | undefined>;
 

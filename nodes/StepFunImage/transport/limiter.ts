@@ -21,7 +21,7 @@
 import { createHash } from 'crypto';
 import { sleep } from 'n8n-workflow';
 
-import { CONCURRENCY, PACING, REQUESTS_PER_MINUTE } from '../helpers/limits';
+import { CONCURRENCY, PACING, REQUESTS_PER_MINUTE } from '../shared/limits';
 
 // ---------------------------------------------------------------------------------------------
 // One run: its own slots

@@ -1,7 +1,7 @@
 // The models the credential's account may use (GET /models), for the Model picker in the editor.
 import type { ILoadOptionsFunctions } from 'n8n-workflow';
 
-import { apiBaseUrl, MODEL_LIST_TIMEOUT_MS } from '../helpers/limits';
+import { apiBaseUrl, MODEL_LIST_TIMEOUT_MS } from '../shared/limits';
 import { CREDENTIAL_TYPE } from './request';
 
 /** The IDs StepFun lists for the credential's account; none when its Base URL is unusable. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../helpers/limits';
+import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../shared/limits';
 import { readJsonAnswer } from './answer';
 import type { Headers } from './errors';
 import {

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { COMMON_OPTIONS } from '../../descriptions/options';
 import { stepFunApiError } from '../../transport/errors';
-import type { Operation } from '../types';
+import type { Operation } from '../../engine/operation';
 
 const amount = (value: unknown) => (typeof value === 'number' ? value : undefined);
 

@@ -1,23 +1,16 @@
 // Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import {
-	binaryFieldSource,
-	checkImageCount,
-	dataSource,
-	imageDataProperty,
-	imageFilesOf,
-	imageSourceProperty,
-	urlSource,
-} from '../../descriptions/imageInputs';
+import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { binaryFieldSource, checkImageCount, dataSource, imageFilesOf, urlSource } from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
 import {
 	ANALYZE_MAX_IMAGES,
 	ANALYZE_MAX_SIDE,
 	ANALYZE_MAX_TOTAL_BYTES,
-} from '../../helpers/limits';
-import { FieldCheck, readParameter } from '../../helpers/parameters';
+} from '../../shared/limits';
+import { FieldCheck, readParameter } from '../../engine/parameters';
 import { stepFunApiError } from '../../transport/errors';
 import type {
 	Answer,
@@ -26,7 +19,7 @@ import type {
 	InputSource,
 	Operation,
 	PreparedItem,
-} from '../types';
+} from '../../engine/operation';
 
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {

@@ -1,22 +1,17 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import {
-	binaryFieldSource,
-	dataSource,
-	imageDataProperty,
-	imageSourceProperty,
-	urlSource,
-} from '../../descriptions/imageInputs';
+import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { binaryFieldSource, dataSource, urlSource } from '../../engine/imageSources';
 import {
 	BILLED_REQUEST_OPTIONS,
 	COMMON_OPTIONS,
 	IMAGE_MAKING_OPTIONS,
 } from '../../descriptions/options';
 import { IMAGE_MODELS, imagePromptField, modelField } from '../../descriptions/fields';
-import { EDIT_MAX_SIDE } from '../../helpers/limits';
-import { FieldCheck, readParameter } from '../../helpers/parameters';
-import type { ImageAcceptance, InputSource, Operation } from '../types';
+import { EDIT_MAX_SIDE } from '../../shared/limits';
+import { FieldCheck, readParameter } from '../../engine/parameters';
+import type { ImageAcceptance, InputSource, Operation } from '../../engine/operation';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {

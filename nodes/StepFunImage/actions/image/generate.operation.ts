@@ -5,7 +5,7 @@ import {
 	IMAGE_MAKING_OPTIONS,
 } from '../../descriptions/options';
 import { IMAGE_MODELS, imagePromptField, modelField, SIZE_FIELD } from '../../descriptions/fields';
-import type { Operation } from '../types';
+import type { Operation } from '../../engine/operation';
 
 export const generate: Operation = {
 	name: 'generate',

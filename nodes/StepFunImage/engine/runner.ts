@@ -3,17 +3,17 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { Answer, InputImage, Operation, OutputFacts, PreparedItem } from '../actions/types';
-import { readItemValues, readRunOptions } from '../descriptions/options';
+import type { Answer, InputImage, Operation, OutputFacts, PreparedItem } from './operation';
+import { readItemValues, readRunOptions } from './itemValues';
 import type { AccountPace } from '../transport/limiter';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
 import type { PlainRequest } from '../transport/types';
-import { readInputImages } from './binary';
+import { readInputImages } from './inputImages';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
-import { CONCURRENCY, REQUESTS_PER_MINUTE } from './limits';
+import { CONCURRENCY, REQUESTS_PER_MINUTE } from '../shared/limits';
 import { imageItems, outputItem } from './output';
 
 /** What one request produced: output items or an error. */

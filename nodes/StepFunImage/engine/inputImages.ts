@@ -3,11 +3,11 @@
 // accepts.
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import type { ImageAcceptance, InputImage, InputSource } from '../actions/types';
-import { checkImageCount, filesOfItem } from '../descriptions/imageInputs';
+import type { ImageAcceptance, InputImage, InputSource } from './operation';
+import { checkImageCount, filesOfItem } from './imageSources';
 import { download, downloadError } from '../transport/download';
-import type { ImageInfo } from './image';
-import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from './image';
+import type { ImageInfo } from '../shared/image';
+import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, invalidField } from './parameters';
 
 interface RawImage {

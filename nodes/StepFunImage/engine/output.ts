@@ -1,13 +1,13 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemOptions, OutputSettings } from '../actions/types';
+import type { Answer, ItemOptions, OutputSettings } from './operation';
 import { download, downloadError } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
-import type { ImageInfo } from './image';
-import { formatName, inspectImage } from './image';
-import { resultLinkLifetimeMs } from './limits';
-import { FILES_IN_JSON, isAgentToolRun } from './n8n-dependencies';
+import type { ImageInfo } from '../shared/image';
+import { formatName, inspectImage } from '../shared/image';
+import { resultLinkLifetimeMs } from '../shared/limits';
+import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
 /** One entry of StepFun's answer, read but its URL not yet downloaded. */
 interface ResultEntry {

@@ -2,8 +2,8 @@
 // Types only: the operation list (operations.ts) says which operations there are.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ImageInfo, ImageType } from '../helpers/image';
-import type { Declaration } from '../helpers/parameters';
+import type { ImageInfo, ImageType } from '../shared/image';
+import type { Declaration } from './parameters';
 import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from '../transport/types';
 
 export type ResourceName = 'image' | 'account';
@@ -206,7 +206,7 @@ export interface Operation {
 	/** The request with the item's input images in it. */
 	withInputs?: (prepared: PreparedItem, images: InputImage[]) => PlainRequest;
 	/**
-	 * What an answer becomes: image files (helpers/output.ts), said with `verb` in an agent's
+	 * What an answer becomes: image files (output.ts), said with `verb` in an agent's
 	 * summary, or one output item whose JSON the operation reads from the answer.
 	 */
 	output:
