@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { inspectImage, sniffImageType } from '../nodes/StepFunImage/shared/image';
+import { fileNameForType, formatNameWithArticle, inspectImage, sniffImageType } from '../nodes/StepFunImage/shared/image';
 import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/shared/limits';
 import { characterCount } from '../nodes/StepFunImage/engine/parameters';
 import { readFixture } from './fixtures/index.mjs';
@@ -37,6 +37,50 @@ describe('inspectImage', () => {
 	it('sniffs by content, not by name', () => {
 		expect(sniffImageType(makePng(1, 1))).toBe('png');
 		expect(sniffImageType(Buffer.from([0x00, 0x01]))).toBeUndefined();
+	});
+
+	describe('an SVG is known by its root element, after any prolog', () => {
+		const svg = readFixture('svg-drawing.svg').toString('latin1');
+		const root = svg.slice(svg.indexOf('<svg'));
+		const page = readFixture('html-error-page.jpg').toString('latin1');
+		it.each([
+			['as potrace wrote it (XML declaration, DOCTYPE)', svg, 'svg'],
+			['saved with a UTF-8 byte order mark', `\u00ef\u00bb\u00bf${svg}`, 'svg'],
+			['with no prolog', root, 'svg'],
+			[
+				'with a generator comment and a DOCTYPE holding entities, as Illustrator writes',
+				`<?xml version="1.0"?>\n<!-- Generator: Adobe Illustrator 27.0 -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">\n]>\n${root}`,
+				'svg',
+			],
+		])('%s', (_, text, type) => {
+			expect(inspectImage(Buffer.from(text, 'latin1'))).toMatchObject({ ok: true, info: { type } });
+		});
+
+		it('a web page showing the drawing is an HTML page', () => {
+			const withDrawing = page.replace('<body>', `<body>${root}`);
+			expect(inspectImage(Buffer.from(withDrawing, 'latin1'))).toEqual({ ok: false, problem: 'not-an-image', detected: 'an HTML page' });
+		});
+	});
+
+	it.each([
+		['photo.jpg', 'jpeg', 'photo.jpg'],
+		['photo.JPEG', 'jpeg', 'photo.JPEG'],
+		['photo.png', 'jpeg', 'photo.jpg'],
+		['photo', 'webp', 'photo.webp'],
+		['scan.final', 'png', 'scan.png'],
+		['IMG 1.2 (copy)', 'png', 'IMG 1.2 (copy).png'],
+		['.hidden', 'gif', '.hidden.gif'],
+	] as const)('names %j holding %s bytes %j', (name, type, expected) => {
+		expect(fileNameForType(name, type)).toBe(expected);
+	});
+
+	it('reads the article as English does: a HEIC, an AVIF, an SVG', () => {
+		expect((['heic', 'avif', 'svg', 'bmp'] as const).map((type) => formatNameWithArticle(type))).toEqual([
+			'a HEIC',
+			'an AVIF',
+			'an SVG',
+			'a BMP',
+		]);
 	});
 });
 
