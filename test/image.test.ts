@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { fileNameForType, formatNameWithArticle, inspectImage, sniffImageType } from '../nodes/StepFunImage/shared/image';
+import { fileNameForType, formatNameWithArticle, inspectImage } from '../nodes/StepFunImage/shared/image';
 import { apiBaseUrl, GENERATION_SIZES, sizeLabel } from '../nodes/StepFunImage/shared/limits';
 import { characterCount } from '../nodes/StepFunImage/engine/parameters';
 import { readFixture } from './fixtures/index.mjs';
@@ -21,22 +21,21 @@ describe('inspectImage', () => {
 
 	it('refuses a GIF whose trailer comes before any picture: decoders have nothing to show', () => {
 		const gif = Buffer.from('GIF89a\x05\x00\x03\x00\x00\x00\x00;', 'latin1');
-		expect(inspectImage(gif)).toEqual({ ok: false, problem: 'corrupt', detected: 'image/gif', type: 'gif' });
+		expect(inspectImage(gif)).toEqual({ ok: false, problem: 'corrupt', type: 'gif' });
 	});
 
 	it.each([
 		['an empty file', Buffer.alloc(0), { ok: false, problem: 'empty' }],
 		['a PDF', Buffer.from('%PDF-1.7\n...'), { ok: false, problem: 'not-an-image', detected: 'a PDF document' }],
 		['text', Buffer.from('hello, world\n'), { ok: false, problem: 'not-an-image', detected: 'text' }],
-		['a truncated PNG', makePng(10, 10).subarray(0, 60), { ok: false, problem: 'corrupt', detected: 'image/png', type: 'png' }],
-		['a JPEG without its end marker', makeJpeg(10, 10).subarray(0, -2), { ok: false, problem: 'corrupt', detected: 'image/jpeg', type: 'jpeg' }],
+		['a truncated PNG', makePng(10, 10).subarray(0, 60), { ok: false, problem: 'corrupt', type: 'png' }],
+		['a JPEG without its end marker', makeJpeg(10, 10).subarray(0, -2), { ok: false, problem: 'corrupt', type: 'jpeg' }],
 	])('refuses %s', (_, bytes, expected) => {
 		expect(inspectImage(bytes)).toEqual(expected);
 	});
 
-	it('sniffs by content, not by name', () => {
-		expect(sniffImageType(makePng(1, 1))).toBe('png');
-		expect(sniffImageType(Buffer.from([0x00, 0x01]))).toBeUndefined();
+	it('goes by content, not by name: bytes no format matches are not an image', () => {
+		expect(inspectImage(Buffer.from([0x00, 0x01]))).toEqual({ ok: false, problem: 'not-an-image' });
 	});
 
 	describe('an SVG is known by its root element, after any prolog', () => {

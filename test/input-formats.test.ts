@@ -413,6 +413,26 @@ describe('input files from real encoders, through Edit', () => {
 	});
 });
 
+describe('files in a format the node refuses, cut short, through Edit', () => {
+	// Refused by name with how to convert them, as when whole: converting is what the user must do
+	// either way, and "damaged" would send them to fetch the same refused file again.
+	const named = FIXTURES.filter((file) => file.complete && !['png', 'jpeg', 'webp', 'gif'].includes(file.format!));
+
+	it.each(named.map((file) => [file.name] as const))('%s cut in half', async (name) => {
+		const whole = readFixture(name);
+		const bytes = whole.subarray(0, Math.floor(whole.length / 2));
+		const row = rows[name] as Extract<Row, { refused: string }>;
+		const { error, standIn } = await stepfun.run(edit('Add a red umbrella'), {
+			items: [{ binary: { data: { bytes, fileName: name, mimeType: browserMimeType(name) } } }],
+		});
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toBe(`Input Binary Field "data": ${row.refused} (item 0)`);
+		// The iPhone's EXIF is at the end of this file: cut away, the advice is the general one.
+		expect((error as NodeOperationError).description).toMatch(name === 'heic-iphone.heic' ? HEIF_GENERAL : row.hint);
+		expect(standIn.requests).toEqual([]);
+	});
+});
+
 describe('input files from public test suites, through Edit', () => {
 	it('the table has one row per file of the suites', () => {
 		expect(Object.keys(suiteRows).sort()).toEqual(SUITE_FILES.map((file) => file.name).sort());

@@ -6,7 +6,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import type { ImageAcceptance, InputImage, InputSource } from './operation';
 import { checkImageCount, filesOfItem } from './imageSources';
 import { download, downloadError } from '../transport/download';
-import type { ImageInfo } from '../shared/image';
+import type { ImageInfo, NamedImage } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, invalidField } from './parameters';
 
@@ -104,7 +104,7 @@ async function fromUrl(
 }
 
 /** How to turn a refused image into one StepFun takes. */
-function conversionHint(info: ImageInfo, accept: ImageAcceptance): string {
+function conversionHint(info: ImageInfo | NamedImage, accept: ImageAcceptance): string {
 	switch (info.type) {
 		case 'heic':
 		case 'heif': {
@@ -166,7 +166,8 @@ function checkImage(
 			`${accept.refusal} StepFun reads one still image: save a single frame as ${accept.formats} first, e.g. with the Edit Image node (Options → Format: png).`,
 		);
 	}
-	if (!accept.types.includes(info.type)) {
+	// A format the node only names (HEIC, AVIF, TIFF, BMP, SVG) has no size: no operation takes it.
+	if (!('width' in info) || !accept.types.includes(info.type)) {
 		throw refuse(
 			`${fileText} is ${formatNameWithArticle(info.type)} image`,
 			conversionHint(info, accept),

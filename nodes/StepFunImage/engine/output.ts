@@ -132,7 +132,7 @@ async function fileOf(
 		);
 	}
 	const inspection = inspectImage(bytes);
-	if (!inspection.ok) {
+	if (!inspection.ok || !('width' in inspection.info)) {
 		throw fail(
 			entry.data === undefined
 				? 'The file at the image URL is not an image'
