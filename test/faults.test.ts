@@ -9,6 +9,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
+import { readFixture } from './fixtures/index.mjs';
 import { edit, generate, useStandIn } from './helpers/stepfun';
 import type { InputItem } from './helpers/run-node';
 import { makePng } from './stand-in/server.mjs';
@@ -310,6 +311,22 @@ const cases: FaultCase[] = [
 			{
 				transform: (json) => {
 					json.data[0].b64_json = Buffer.from('<html>not an image</html>').toString('base64');
+				},
+			},
+		],
+		statuses: [200],
+		message: 'StepFun returned image data that is not an image',
+		description: ['The data could not be read as PNG, JPEG or WebP.'],
+		httpCode: '200',
+		trace: true,
+	},
+	{
+		// A format the node only names (no size to report) is not passed on as an image.
+		name: 'b64_json that decodes to a HEIC',
+		faults: [
+			{
+				transform: (json) => {
+					json.data[0].b64_json = readFixture('heic-iphone.heic').toString('base64');
 				},
 			},
 		],
