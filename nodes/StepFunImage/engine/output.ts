@@ -1,7 +1,7 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemOptions, OutputSettings } from './operation';
+import type { Answer, ItemSettings } from './operation';
 import { download, downloadError } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
@@ -103,7 +103,7 @@ function readEntries(
 async function fileOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	entry: ResultEntry,
 ): Promise<{ bytes: Buffer; info: ImageInfo }> {
@@ -119,7 +119,7 @@ async function fileOf(
 			'The image could not be decoded. Run again.',
 		);
 	} else if (entry.url !== undefined) {
-		const timeoutMs = options.request.timeoutMs;
+		const timeoutMs = settings.timeout;
 		const result = await download(ctx, entry.url, timeoutMs);
 		if (!result.ok) {
 			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
@@ -151,20 +151,20 @@ async function fileOf(
 async function resultImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	entry: ResultEntry,
 ): Promise<ResultImage | undefined> {
 	if (entry.finishReason !== 'content_filtered') {
-		return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+		return { ...entry, file: await fileOf(ctx, itemIndex, settings, answer, entry) };
 	}
-	switch (options.output.onContentFiltered) {
+	switch (settings.onContentFiltered) {
 		case 'skip':
 			return undefined;
 		case 'outputItem':
 			if (entry.data === undefined && entry.url === undefined) return entry;
 			try {
-				return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+				return { ...entry, file: await fileOf(ctx, itemIndex, settings, answer, entry) };
 			} catch {
 				// What moderation left behind is not needed: the item goes out without it.
 				return entry;
@@ -205,15 +205,15 @@ function inputFields(input: INodeExecutionData): IDataObject {
 export function outputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	output: Pick<OutputSettings, 'includeInputFields' | 'keepInputBinary'>,
+	{ includeInputFields, keepInputBinary }: ItemSettings,
 	json: IDataObject,
 ): INodeExecutionData {
 	const input = ctx.getInputData()[itemIndex];
 	const item: INodeExecutionData = {
-		json: output.includeInputFields ? { ...inputFields(input), ...json } : json,
+		json: includeInputFields ? { ...inputFields(input), ...json } : json,
 		pairedItem: { item: itemIndex },
 	};
-	const kept = output.keepInputBinary ? inputFiles(input) : {};
+	const kept = keepInputBinary ? inputFiles(input) : {};
 	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
 	return item;
 }
@@ -222,13 +222,12 @@ export function outputItem(
 async function toOutputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	created: number | undefined,
 	image: ResultImage,
 	verb: string,
 ): Promise<INodeExecutionData> {
-	const { output } = options;
 	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
@@ -251,9 +250,9 @@ async function toOutputItem(
 	}
 	const inputFileName = answer.inputs[0]?.originalFileName;
 	if (inputFileName !== undefined) json.inputFileName = inputFileName;
-	if (!image.file) return outputItem(ctx, itemIndex, output, json);
+	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
 	const { bytes, info } = image.file;
-	const fileName = fileNameFor(output.fileName, {
+	const fileName = fileNameFor(settings.fileName, {
 		seed,
 		extension: info.extension,
 		itemIndex,
@@ -269,15 +268,15 @@ async function toOutputItem(
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
 		if (image.url !== undefined && linkExpiresAt !== undefined) {
 			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${verb} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
 		}
 	}
-	const item = outputItem(ctx, itemIndex, output, json);
+	const item = outputItem(ctx, itemIndex, settings, json);
 	item.binary = {
 		...item.binary,
-		[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
+		[settings.outputBinaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
 	};
 	return item;
 }
@@ -289,16 +288,16 @@ async function toOutputItem(
 export async function imageItems(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	verb: string,
 ): Promise<INodeExecutionData[]> {
 	const { created, entries } = readEntries(ctx, itemIndex, answer);
 	const items: INodeExecutionData[] = [];
 	for (const entry of entries) {
-		const image = await resultImage(ctx, itemIndex, options, answer, entry);
+		const image = await resultImage(ctx, itemIndex, settings, answer, entry);
 		if (image === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image, verb));
+		items.push(await toOutputItem(ctx, itemIndex, settings, answer, created, image, verb));
 	}
 	return items;
 }
