@@ -20,7 +20,7 @@ const stepfun = useStandIn();
 
 const fields = [
 	modelField(IMAGE_MODELS, 'The StepFun image model'),
-	promptField({ placeholder: 'A red kite', description: 'What to draw.' }),
+	promptField('A red kite', 'What to draw.'),
 	// A plain n8n property: shown, and the operation's own to read.
 	{ displayName: 'Note', name: 'note', type: 'string', default: '' },
 ] as const;

@@ -11,7 +11,7 @@ export const square = defineOperation({
 	subtitle: 'Square Image',
 	fields: [
 		modelField(IMAGE_MODELS, 'The StepFun image model'),
-		promptField({ placeholder: 'A red kite', description: 'What to draw, in a few words.', maxCharacters: 20 }),
+		promptField('A red kite', 'What to draw, in a few words.', 20),
 	],
 	options: [...COMMON_OPTIONS, ...IMAGE_MAKING_OPTIONS],
 	models: IMAGE_MODELS,

@@ -65,22 +65,18 @@ export function modelField(
 }
 
 /** Prompt: exactly as given (not trimmed), never blank. */
-export function promptField(spec: {
-	placeholder: string;
-	description: string;
-	maxCharacters?: number;
-}): Parameter<'prompt', string, false> {
-	const { placeholder, ...text } = spec;
-	return limitedText(
-		{ name: 'prompt', displayName: 'Prompt', rows: 3, required: true, ...text },
-		{ placeholder },
-	);
+export function promptField(
+	placeholder: string,
+	description: string,
+	maxCharacters?: number,
+): Parameter<'prompt', string, false> {
+	const text = { name: 'prompt', displayName: 'Prompt', description, maxCharacters } as const;
+	return limitedText({ ...text, rows: 3, required: true }, { placeholder });
 }
 
 /** The prompt of an image model: StepFun takes at most 512 characters. */
-export function imagePromptField(placeholder: string, description: string) {
-	return promptField({ placeholder, description, maxCharacters: PROMPT_MAX_CHARACTERS });
-}
+export const imagePromptField = (placeholder: string, description: string) =>
+	promptField(placeholder, description, PROMPT_MAX_CHARACTERS);
 
 const SIZE_VALUES: readonly string[] = GENERATION_SIZES.map((size) => size.value);
 

@@ -18,11 +18,11 @@ import {
 	TIMEOUT_SECONDS,
 	TOP_P,
 } from '../shared/limits';
-import { choice, decimal, flag, integer, limitedText, name } from '../engine/parameters';
+import { choice, flag, limitedText, name, numeric } from '../engine/parameters';
 
 /** Every shared option, by its parameter name. */
 export const OPTION = {
-	cfgScale: decimal({
+	cfgScale: numeric({
 		name: 'cfgScale',
 		displayName: 'CFG Scale',
 		apiField: 'cfg_scale',
@@ -32,7 +32,7 @@ export const OPTION = {
 		description: `How closely the image follows the prompt, ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0. StepFun's default is ${CFG_SCALE.default}.0.`,
 		fix: `Use a value from ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0; ${CFG_SCALE.default}.0 is StepFun's default.`,
 	}),
-	concurrency: integer({
+	concurrency: numeric({
 		name: 'concurrency',
 		displayName: 'Concurrency',
 		range: CONCURRENCY,
@@ -93,7 +93,7 @@ export const OPTION = {
 		description:
 			"Whether to carry the input item's binary files along (e.g. the original photo for a before/after message). The output image wins on a name clash.",
 	}),
-	maxRetries: integer({
+	maxRetries: numeric({
 		name: 'maxRetries',
 		displayName: 'Max Retries',
 		range: MAX_RETRIES,
@@ -101,7 +101,7 @@ export const OPTION = {
 			'How often to resend a request StepFun refused without making anything: 429 (rate limit), 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries.',
 		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
 	}),
-	maxTokens: integer({
+	maxTokens: numeric({
 		name: 'maxTokens',
 		displayName: 'Max Tokens',
 		apiField: 'max_tokens',
@@ -124,7 +124,7 @@ export const OPTION = {
 			hint: "Needs CFG Scale above 1.0: at StepFun's default of 1.0 the negative prompt is ignored.",
 		},
 	),
-	numberOfImages: integer({
+	numberOfImages: numeric({
 		name: 'numberOfImages',
 		displayName: 'Number of Images',
 		range: IMAGES_PER_ITEM,
@@ -179,7 +179,7 @@ export const OPTION = {
 		fix: 'Pick Low, Medium or High; an expression must give low, medium or high.',
 		listedInError: true,
 	}),
-	requestsPerMinute: integer({
+	requestsPerMinute: numeric({
 		name: 'requestsPerMinute',
 		displayName: 'Requests per Minute',
 		range: REQUESTS_PER_MINUTE,
@@ -218,7 +218,7 @@ export const OPTION = {
 		description:
 			'Whether to resend (up to Max Retries) a request StepFun may already have made and billed: it timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504. A resend can charge twice.',
 	}),
-	seed: integer({
+	seed: numeric({
 		name: 'seed',
 		displayName: 'Seed',
 		whenAdded: true,
@@ -226,7 +226,7 @@ export const OPTION = {
 		description: `Same seed, same prompt: a similar image. ${SEED.min} to ${SEED.max}. Leave this option out for a random seed.`,
 		fix: `Use a whole number from ${SEED.min} to ${SEED.max}, or remove the Seed option for a random seed.`,
 	}),
-	steps: integer({
+	steps: numeric({
 		name: 'steps',
 		displayName: 'Steps',
 		apiField: 'steps',
@@ -242,7 +242,7 @@ export const OPTION = {
 		description:
 			'Instructions that frame every answer, e.g. "You describe product photos for an online shop in one sentence."',
 	}),
-	temperature: decimal({
+	temperature: numeric({
 		name: 'temperature',
 		displayName: 'Temperature',
 		apiField: 'temperature',
@@ -259,7 +259,7 @@ export const OPTION = {
 		whenAdded: true,
 		description: 'Whether to optimise for rendering text in the image (signs, posters, labels)',
 	}),
-	timeout: integer({
+	timeout: numeric({
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
 		range: TIMEOUT_SECONDS,
@@ -267,7 +267,7 @@ export const OPTION = {
 		description: 'How long to wait for StepFun to answer one request',
 		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation and analysis.`,
 	}),
-	topP: decimal({
+	topP: numeric({
 		name: 'topP',
 		displayName: 'Top P',
 		apiField: 'top_p',

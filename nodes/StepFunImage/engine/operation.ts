@@ -1,6 +1,6 @@
-// What an operation is: what it declares and what it receives for each item, typed from its
-// declarations (defineOperation), and the plain data that passes between it, the runner and the
-// output. The operation list (actions/operations.ts) says which operations there are.
+// What an operation is: what it declares, what it receives for each item (typed from its
+// declarations by defineOperation), and the plain data that passes between it, the runner and
+// the output. The operation list (actions/operations.ts) says which operations there are.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ImageInfo, ImageType } from '../shared/image';
@@ -27,85 +27,69 @@ export interface ModelKind {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The options the engine reads itself
+// The options the engine reads itself, by parameter name
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The options the engine reads of each item, by parameter name, with the type their check gives
- * (defineOperation refuses an operation whose option of such a name gives another type). An
- * operation shows those that apply to it; the others have these values.
+ * What the engine reads of each item's options, with the type their check gives; an operation
+ * shows those that apply to it, the others have these values. defineOperation refuses an
+ * operation whose option of one of these names gives another type.
  */
-export interface ItemSettings {
+const ITEM_SETTINGS = {
 	/** Per request, in milliseconds. */
-	timeout: number;
-	maxRetries: number;
-	/** Resend a request StepFun may already have billed ("Retry Possibly Billed Requests"). */
-	retryAfterTimeout: boolean;
-	includeInputFields: boolean;
-	keepInputBinary: boolean;
-	/** How many requests the item makes, one image each. */
-	numberOfImages: number;
-	/** The seed of the item's first request, when the user set one. */
-	seed: number | undefined;
-	fileName: string;
-	outputBinaryField: string;
-	onContentFiltered: 'error' | 'outputItem' | 'skip';
-}
-
-const ITEM_SETTINGS: ItemSettings = {
 	timeout: TIMEOUT_SECONDS.default * 1000,
 	maxRetries: MAX_RETRIES.default,
+	/** Resend a request StepFun may already have billed ("Retry Possibly Billed Requests"). */
 	retryAfterTimeout: false,
 	includeInputFields: false,
 	keepInputBinary: false,
+	/** How many requests the item makes, one image each, from the seed on when there is one. */
 	numberOfImages: 1,
-	seed: undefined,
+	seed: undefined as number | undefined,
 	fileName: DEFAULT_FILE_NAME,
 	outputBinaryField: 'data',
-	onContentFiltered: 'error',
+	onContentFiltered: 'error' as 'error' | 'outputItem' | 'skip',
 };
+export type ItemSettings = typeof ITEM_SETTINGS;
 
-/** Options that hold for the whole run, read from the first item. */
-export interface RunSettings {
-	concurrency: number;
-	requestsPerMinute: number;
-}
-
-// An operation without these options (Get Balance) runs at the most they allow, so that it never
-// tightens the pace of other runs with the same key.
-const RUN_SETTINGS: RunSettings = {
-	concurrency: CONCURRENCY.max,
-	requestsPerMinute: REQUESTS_PER_MINUTE.max,
-};
+/**
+ * Options that hold for the whole run, read from the first item. An operation without them (Get
+ * Balance) runs at the most they allow, so it never tightens the pace of other runs of the key.
+ */
+const RUN_SETTINGS = { concurrency: CONCURRENCY.max, requestsPerMinute: REQUESTS_PER_MINUTE.max };
+export type RunSettings = typeof RUN_SETTINGS;
 
 // ---------------------------------------------------------------------------------------------
 // What an operation declares, and receives
 // ---------------------------------------------------------------------------------------------
 
-/** A field: declared (read and checked for the operation), or a plain n8n property it reads itself. */
+/** A field: declared (read and checked for the operation), or a plain property it reads itself. */
 export type Field = Parameter | INodeProperties;
 
 type Scope = 'item' | 'run';
-type ScopeOf<N extends string> = N extends keyof RunSettings ? 'run' : 'item';
 const scopeOf = (name: string): Scope => (name in RUN_SETTINGS ? 'run' : 'item');
 
-/** The type of a declaration's value: its check's, or undefined too when it is only there when added. */
+/** Its check's type, and undefined too when it is only there when the user added it. */
 type ValueOf<P> =
 	P extends Parameter<string, infer V, infer W> ? (true extends W ? V | undefined : V) : never;
 
 /** The values declarations `D` give for one item (or, `S` = 'run', for the run), by name. */
 export type ValuesOf<D extends readonly Field[], S extends Scope = 'item'> = {
-	[P in Extract<D[number], Parameter> as ScopeOf<P['name']> extends S
+	[P in Extract<D[number], Parameter> as (
+		P['name'] extends keyof RunSettings ? 'run' : 'item'
+	) extends S
 		? P['name']
 		: never]: ValueOf<P>;
 };
 
-/** The engine's options `O` declares with another type than the engine reads. */
-type Mismatched<O extends readonly Field[], V = ValuesOf<O, Scope>> = {
-	[K in keyof V & keyof (ItemSettings & RunSettings)]: V[K] extends (ItemSettings & RunSettings)[K]
-		? never
-		: K;
-}[keyof V & keyof (ItemSettings & RunSettings)];
+/** The options of the engine's that `O` declares with another type than the engine reads. */
+type Mismatched<
+	O extends readonly Field[],
+	V = ValuesOf<O, Scope>,
+	E = ItemSettings & RunSettings,
+> = {
+	[K in keyof V & keyof E]: V[K] extends E[K] ? never : K;
+}[keyof V & keyof E];
 
 /** What an operation receives for one item: its declared fields and options, checked. */
 export interface ItemValues<F extends readonly Field[], O extends readonly Field[]> {
@@ -115,8 +99,8 @@ export interface ItemValues<F extends readonly Field[], O extends readonly Field
 	apiFields: IDataObject;
 }
 
-/** How an operation is shown: its Operation parameter value, its resource, its list entry. */
 interface Shown {
+	/** Its Operation parameter value. */
 	name: string;
 	resource: ResourceName;
 	/** Its entry in the Operation list: what it is called, the action n8n names it by, a line of help. */
@@ -141,12 +125,6 @@ export interface OperationSpec<F extends readonly Field[], O extends readonly Pa
 	 * I/O), so every item is checked before any is sent.
 	 */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
-	/** The request with the item's input images in it. */
-	withInputs?: (
-		prepared: PreparedItem,
-		images: InputImage[],
-		values: ItemValues<F, O>,
-	) => PlainRequest;
 	/**
 	 * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary,
 	 * or one output item whose JSON the operation reads from the answer.
@@ -164,29 +142,27 @@ export interface OperationSpec<F extends readonly Field[], O extends readonly Pa
 		  };
 }
 
-/** An operation as the node, the runner and the output use it (what defineOperation gives). */
+/** An operation as the node, the runner and the output use it. */
 export interface Operation extends Shown {
 	fields: readonly Field[];
 	options: readonly Parameter[];
-	/** The run's settings, from the first item. */
 	readRun: (ctx: IExecuteFunctions) => RunSettings;
-	/** One item read, checked and prepared, with the operation's steps for it. */
+	/** One item read, checked and prepared. */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number) => ItemPlan;
 }
 
-/** One item as the runner sends it. */
+/** One item as the runner sends it: its request, its settings, what its answers become. */
 export interface ItemPlan extends PreparedItem {
 	settings: ItemSettings;
-	withInputs?: (images: InputImage[]) => PlainRequest;
 	output:
 		| { kind: 'images'; verb: string }
 		| { kind: 'json'; read: (answer: Answer) => IDataObject };
 }
 
 /**
- * An operation from its declarations. `prepare`, `withInputs` and `output.read` receive the
- * item's fields and options with the types their declarations give; an option the operation
- * does not show is not there (a compile error), nor is one the engine reads with another type.
+ * An operation from its declarations: `prepare` and `output.read` receive the item's fields
+ * and options with the types their declarations give, so using an option the operation does not
+ * show is a compile error, as is declaring one the engine reads with another type.
  */
 export function defineOperation<
 	const F extends readonly Field[],
@@ -195,7 +171,7 @@ export function defineOperation<
 	spec: OperationSpec<F, O> &
 		([Mismatched<O>] extends [never] ? unknown : { options: `${Mismatched<O>} has another type` }),
 ): Operation {
-	const { prepare, withInputs, output, ...shown } = spec;
+	const { prepare, output, ...shown } = spec;
 	return {
 		...shown,
 		readRun: (ctx) => ({ ...RUN_SETTINGS, ...readValues(ctx, 0, spec.options, 'run') }),
@@ -205,11 +181,9 @@ export function defineOperation<
 			const options = readValues(ctx, itemIndex, spec.options, 'item', apiFields);
 			const settings = itemSettings(ctx, itemIndex, options);
 			const values = { fields, options, apiFields };
-			const prepared = prepare(ctx, itemIndex, values);
 			return {
-				...prepared,
+				...prepare(ctx, itemIndex, values),
 				settings,
-				withInputs: withInputs && ((images) => withInputs(prepared, images, values)),
 				output:
 					output.kind === 'images'
 						? output
@@ -266,11 +240,11 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 		values[name] = declaration.check(value ?? property.default, field);
 		if (declaration.apiField !== undefined) apiFields[declaration.apiField] = values[name];
 	}
-	// The one place the values meet their types: each is its declaration's check's result.
+	// The one place the values meet their types: each is its own declaration's check's result.
 	return values as ValuesOf<D, S>;
 }
 
-/** The item's settings the engine reads: the options it shows, the engine's values for the rest. */
+/** The item's settings: the engine's options it shows, the engine's values for the others. */
 function itemSettings(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
@@ -357,8 +331,15 @@ export interface OutputFacts {
 export interface PreparedItem {
 	/** The request, without the input images (they are read just before sending). */
 	request: PlainRequest;
-	/** Input images to read just before the item's requests, and what the operation accepts. */
-	inputs?: { sources: InputSource[]; accept: ImageAcceptance };
+	/**
+	 * Input images to read just before the item's requests, what the operation accepts, and the
+	 * request with them in it.
+	 */
+	inputs?: {
+		sources: InputSource[];
+		accept: ImageAcceptance;
+		into: (images: InputImage[]) => PlainRequest;
+	};
 	/** What the output says; the engine adds the seed. */
 	facts: Omit<OutputFacts, 'seed'>;
 }

@@ -129,71 +129,47 @@ export interface Parameter<
 	toolRunDefault?: string;
 }
 
-interface Spec<N extends string, W extends boolean> {
-	name: N;
-	displayName: string;
-	description: string;
-	whenAdded?: W;
-	apiField?: string;
-}
+type Spec<N extends string, W extends boolean> = Pick<
+	Parameter<N, GenericValue, W>,
+	'name' | 'whenAdded' | 'apiField' | 'toolRunDefault'
+> & { displayName: string; description: string };
 
 type Ui = Omit<INodeProperties, 'name' | 'displayName' | 'description'>;
 
 /** A parameter from its UI and its check. */
 export function declare<N extends string, V extends GenericValue, W extends boolean = false>(
-	{ name, displayName, description, whenAdded, apiField }: Spec<N, W>,
+	{ name, displayName, description, ...spec }: Spec<N, W>,
 	ui: Ui,
 	check: (value: unknown, field: FieldCheck) => V,
 ): Parameter<N, V, W> {
-	return { name, property: { displayName, name, description, ...ui }, check, whenAdded, apiField };
+	const { whenAdded, apiField, toolRunDefault } = spec;
+	const property = { displayName, name, description, ...ui };
+	return { name, property, check, whenAdded, apiField, toolRunDefault };
 }
 
-/** What a number must be: its bounds from limits.ts, the fix its error suggests. */
-type NumberSpec<N extends string, W extends boolean> = Spec<N, W> & { range: Range; fix?: string };
-
-/** Numeric text from an expression is taken as the number it says. */
-const asNumber = (value: unknown) =>
-	typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-
-const numberUi = ({ min, max, default: initial }: Range, decimals: number): Ui => ({
-	type: 'number',
-	default: initial,
-	typeOptions: { minValue: min, maxValue: max, numberPrecision: decimals },
-});
-
-/** A whole number in its range; `scale` converts it for where it goes (seconds to milliseconds). */
-export function integer<const N extends string, const W extends boolean = false>(
-	spec: NumberSpec<N, W> & { scale?: number },
+/**
+ * A number in its range (from limits.ts), with `decimals` places in the UI and in the error (none:
+ * a whole number); numeric text from an expression is taken as the number it says. `scale`
+ * converts it for where it goes (seconds to milliseconds).
+ */
+export function numeric<const N extends string, const W extends boolean = false>(
+	spec: Spec<N, W> & { range: Range; decimals?: number; scale?: number; fix?: string },
 ): Parameter<N, number, W> {
-	const { min, max } = spec.range;
-	const fix = spec.fix ?? `Use a whole number from ${min} to ${max}.`;
-	return declare(spec, numberUi(spec.range, 0), (value, field) => {
-		const number = asNumber(value);
-		if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+	const { range, decimals = 0, scale = 1 } = spec;
+	const [min, max] = [range.min, range.max];
+	const kind = decimals === 0 ? 'a whole number' : 'a number';
+	const bounds = `${kind} from ${min.toFixed(decimals)} to ${max.toFixed(decimals)}`;
+	const typeOptions = { minValue: min, maxValue: max, numberPrecision: decimals };
+	return declare(spec, { type: 'number', default: range.default, typeOptions }, (value, field) => {
+		const given = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+		const fits = decimals === 0 ? Number.isInteger(given) : Number.isFinite(given);
+		if (typeof given !== 'number' || !fits || given < min || given > max) {
 			throw field.invalid(
-				`must be a whole number from ${min} to ${max}, got ${describeValue(value)}`,
-				fix,
+				`must be ${bounds}, got ${describeValue(value)}`,
+				spec.fix ?? `Use ${bounds}.`,
 			);
 		}
-		return number * (spec.scale ?? 1);
-	});
-}
-
-/** A number in its range, shown with `decimals` places (in the UI and in the error). */
-export function decimal<const N extends string, const W extends boolean = false>(
-	spec: NumberSpec<N, W> & { decimals: number; fix: string },
-): Parameter<N, number, W> {
-	const [min, max] = [spec.range.min, spec.range.max];
-	return declare(spec, numberUi(spec.range, spec.decimals), (value, field) => {
-		const number = asNumber(value);
-		if (typeof number !== 'number' || !Number.isFinite(number) || number < min || number > max) {
-			const [from, to] = [min.toFixed(spec.decimals), max.toFixed(spec.decimals)];
-			throw field.invalid(
-				`must be a number from ${from} to ${to}, got ${describeValue(value)}`,
-				spec.fix,
-			);
-		}
-		return number;
+		return given * scale;
 	});
 }
 
@@ -274,13 +250,12 @@ export function choice<
 		fix: string;
 		/** Name the values in the error: for options whose values an expression must give. */
 		listedInError?: boolean;
-		toolRunDefault?: NoInfer<V>;
 	},
 ): Parameter<N, V, W> {
 	const values = spec.choices.map((option) => option.value);
 	const ui: Ui = { type: 'options', default: spec.default, options: [...spec.choices] };
 	const listed = `must be ${values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0]}`;
-	const parameter = declare(spec, ui, (value, field) => {
+	return declare(spec, ui, (value, field) => {
 		const known = values.find((candidate) => candidate === value);
 		if (known !== undefined) return known;
 		const given = describeValue(value);
@@ -289,7 +264,6 @@ export function choice<
 			spec.fix,
 		);
 	});
-	return { ...parameter, toolRunDefault: spec.toolRunDefault };
 }
 
 /** The Options collection that shows these options, in alphabetical order as n8n lists them. */

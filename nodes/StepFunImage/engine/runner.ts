@@ -79,10 +79,10 @@ async function readInputs(
 	itemIndex: number,
 	plan: ItemPlan,
 ): Promise<{ request: PlainRequest; images: InputImage[] }> {
-	if (!plan.inputs || !plan.withInputs) return { request: plan.request, images: [] };
-	const { sources, accept } = plan.inputs;
+	if (!plan.inputs) return { request: plan.request, images: [] };
+	const { sources, accept, into } = plan.inputs;
 	const images = await readInputImages(ctx, itemIndex, sources, accept, plan.settings.timeout);
-	return { request: plan.withInputs(images), images };
+	return { request: into(images), images };
 }
 
 /**

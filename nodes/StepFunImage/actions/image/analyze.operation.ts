@@ -2,16 +2,19 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import { binaryFieldSource, checkImageCount, dataSource, imageFilesOf, urlSource } from '../../engine/imageSources';
+import {
+	binaryFieldSource,
+	checkImageCount,
+	dataSource,
+	imageFilesOf,
+	urlSource,
+} from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
-import {
-	ANALYZE_MAX_IMAGES,
-	ANALYZE_MAX_SIDE,
-	ANALYZE_MAX_TOTAL_BYTES,
-} from '../../shared/limits';
+import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
 import { FieldCheck, readParameter } from '../../engine/parameters';
 import { stepFunApiError } from '../../transport/errors';
+import type { PlainRequest } from '../../transport/types';
 import type {
 	Answer,
 	Field,
@@ -115,10 +118,10 @@ const analyzeFields = [
 		VISION_MODELS,
 		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
 	),
-	promptField({
-		placeholder: 'What is in this photo? Answer in one sentence.',
-		description: 'The question or instruction about the images',
-	}),
+	promptField(
+		'What is in this photo? Answer in one sentence.',
+		'The question or instruction about the images',
+	),
 ] satisfies Field[];
 
 /**
@@ -184,10 +187,6 @@ function imagesOf(
 	return { sources: fields, links: [] };
 }
 
-function imagePart(url: string, detail: string | undefined): IDataObject {
-	return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } };
-}
-
 const ANALYZE_OPTIONS = [
 	...COMMON_OPTIONS,
 	...BILLED_REQUEST_OPTIONS,
@@ -211,45 +210,30 @@ function prepare(
 ): PreparedItem {
 	const { sources, links } = imagesOf(ctx, itemIndex);
 	const { systemMessage, detail, jsonOutput } = options;
-	const messages: IDataObject[] = [];
-	if (systemMessage.trim() !== '') messages.push({ role: 'system', content: systemMessage });
-	messages.push({
-		role: 'user',
-		content: [{ type: 'text', text: prompt }, ...links.map((url) => imagePart(url, detail))],
+	const system = systemMessage.trim() === '' ? [] : [{ role: 'system', content: systemMessage }];
+	const imagePart = (url: string): IDataObject => ({
+		type: 'image_url',
+		image_url: detail === undefined ? { url } : { url, detail },
 	});
-	const fields: IDataObject = { model, messages, ...apiFields };
-	if (jsonOutput) fields.response_format = { type: 'json_object' };
+	/** The request; the images go in the user's message, after the prompt, as data URLs. */
+	const withImages = (images: InputImage[]): PlainRequest => {
+		const dataUrls = images.map(
+			({ mimeType, bytes }) => `data:${mimeType};base64,${bytes.toString('base64')}`,
+		);
+		const content = [{ type: 'text', text: prompt }, ...[...links, ...dataUrls].map(imagePart)];
+		const fields: IDataObject = {
+			model,
+			messages: [...system, { role: 'user', content }],
+			...apiFields,
+		};
+		if (jsonOutput) fields.response_format = { type: 'json_object' };
+		return { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } };
+	};
 	return {
-		request: { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } },
-		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS } : undefined,
+		request: withImages([]),
+		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS, into: withImages } : undefined,
 		facts: { model, prompt },
 	};
-}
-
-/** The request with each image as a data URL in the user's message, after the prompt. */
-function withInputs(
-	{ request }: PreparedItem,
-	images: InputImage[],
-	{ options }: AnalyzeValues,
-): PreparedItem['request'] {
-	const fields = request.body?.fields ?? {};
-	const messages = (fields.messages as IDataObject[]).map((message) =>
-		message.role !== 'user'
-			? message
-			: {
-					...message,
-					content: [
-						...(message.content as IDataObject[]),
-						...images.map((image) =>
-							imagePart(
-								`data:${image.mimeType};base64,${image.bytes.toString('base64')}`,
-								options.detail,
-							),
-						),
-					],
-				},
-	);
-	return { ...request, body: { format: 'json', fields: { ...fields, messages } } };
 }
 
 function text(value: unknown): string {
@@ -354,6 +338,5 @@ export const analyze = defineOperation({
 	options: ANALYZE_OPTIONS,
 	models: VISION_MODELS,
 	prepare,
-	withInputs,
 	output: { kind: 'json', read: readAnswer },
 });

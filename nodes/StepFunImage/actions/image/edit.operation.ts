@@ -106,19 +106,22 @@ export const edit = defineOperation({
 	options: [...COMMON_OPTIONS, ...BILLED_REQUEST_OPTIONS, ...IMAGE_MAKING_OPTIONS],
 	models: IMAGE_MODELS,
 
-	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => ({
-		request: {
-			method: 'POST',
-			path: '/images/edits',
-			body: { format: 'multipart', fields: { model, prompt, ...apiFields } },
-		},
-		inputs: { sources: [imageSource(ctx, itemIndex)], accept: EDIT_ACCEPTS },
-		facts: { model, prompt },
-	}),
-	// StepFun takes the image as the multipart file part "image".
-	withInputs: ({ request }, [image]) => ({
-		...request,
-		body: { format: 'multipart', fields: request.body?.fields ?? {}, files: { image } },
-	}),
+	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => {
+		const request = { method: 'POST', path: '/images/edits' } as const;
+		const fields = { model, prompt, ...apiFields };
+		return {
+			request: { ...request, body: { format: 'multipart', fields } },
+			inputs: {
+				sources: [imageSource(ctx, itemIndex)],
+				accept: EDIT_ACCEPTS,
+				// StepFun takes the image as the multipart file part "image".
+				into: ([image]) => ({
+					...request,
+					body: { format: 'multipart', fields, files: { image } },
+				}),
+			},
+			facts: { model, prompt },
+		};
+	},
 	output: { kind: 'images', verb: 'Edited' },
 });
