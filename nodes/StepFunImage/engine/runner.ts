@@ -3,7 +3,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { Answer, InputImage, ItemPlan, Operation, OutputFacts, RunSettings } from './operation';
+import type { Answer, InputImage, ItemPlan, Operation, RunSettings } from './operation';
 import type { AccountPace } from '../transport/limiter';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
@@ -26,7 +26,7 @@ function nthRequest(
 	{ facts, settings }: ItemPlan,
 	request: PlainRequest,
 	n: number,
-): { request: PlainRequest; facts: OutputFacts } {
+): Pick<Answer, 'request' | 'facts'> {
 	if (settings.seed === undefined || request.body === undefined) return { request, facts };
 	const seed = settings.seed + n;
 	return {
