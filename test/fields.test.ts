@@ -185,8 +185,8 @@ function sampleValue(property: INodeProperties): unknown {
 	}
 }
 
-/** Settings the operation itself puts in the request, by the API field they become. */
-const SENT_AS: Record<string, string> = { 'images.seed': 'seed' };
+/** Options the engine puts in the request itself, by the API field they become. */
+const SENT_AS: Record<string, string> = { seed: 'seed' };
 
 describe('every declared option reaches where its declaration says', () => {
 	it('each operation shows exactly the options it declares, in alphabetical order', () => {
@@ -202,17 +202,19 @@ describe('every declared option reaches where its declaration says', () => {
 	const parametersFor = { generate, edit, analyze, getBalance: (_: string, options: IDataObject) => getBalance(options) };
 
 	const bodyOptions = OPERATION_LIST.flatMap((operation) =>
-		operation.options.filter((option) => option.to in SENT_AS || option.to.startsWith('body.')).map((option) => [option.to, operation.name as keyof typeof parametersFor, option] as const),
+		operation.options.flatMap((option) => {
+			const field = SENT_AS[option.name] ?? option.apiField;
+			return field === undefined ? [] : [[field, operation.name as keyof typeof parametersFor, option] as const];
+		}),
 	);
 
 	it.each(bodyOptions)(
 		'%s (%s)',
-		async (to, operation, option) => {
+		async (field, operation, option) => {
 			const value = sampleValue(option.property);
-			const parameters = parametersFor[operation]('x', { [option.property.name]: value } as IDataObject);
+			const parameters = parametersFor[operation]('x', { [option.name]: value } as IDataObject);
 			const result = await stepfun.run(parameters, operation === 'generate' ? {} : withPhoto);
 			expect(result.error).toBeUndefined();
-			const field = SENT_AS[to] ?? to.slice('body.'.length);
 			// JSON keeps the type; a multipart form field is its text.
 			expect(wire(result)[field]).toEqual(operation === 'edit' ? String(value) : value);
 		},

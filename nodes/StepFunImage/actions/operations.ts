@@ -41,7 +41,7 @@ function operationProperty(resource: ResourceName): INodeProperties {
 
 /** An operation's fields and Options collection, shown only when it is picked. */
 function operationFields(operation: Operation): INodeProperties[] {
-	const properties = operation.fields.map((field) => ('to' in field ? field.property : field));
+	const properties = operation.fields.map((field) => ('check' in field ? field.property : field));
 	if (operation.options.length > 0) properties.push(optionsCollection(operation.options));
 	return updateDisplayOptions(
 		{ show: { resource: [operation.resource], operation: [operation.name] } },

@@ -1,7 +1,7 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemOptions, OutputSettings } from './operation';
+import type { Answer, ItemSettings } from './operation';
 import { download, downloadError } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
@@ -21,9 +21,29 @@ interface ResultEntry {
 	data?: Buffer | string;
 }
 
+type ImageFile = { bytes: Buffer; info: ImageInfo };
+
 /** One image as it goes out: the entry, and its file when there is one. */
 interface ResultImage extends ResultEntry {
-	file?: { bytes: Buffer; info: ImageInfo };
+	file?: ImageFile;
+}
+
+/** One image answer being turned into output items: for which item, with its settings. */
+interface ImageAnswer {
+	ctx: IExecuteFunctions;
+	itemIndex: number;
+	settings: ItemSettings;
+	answer: Answer;
+}
+
+/** StepFun's answer is not what it promises: the error names its status and trace ID. */
+function answerError(
+	{ ctx, itemIndex, answer }: ImageAnswer,
+	message: string,
+	description: string,
+) {
+	const { status, traceId } = answer.response;
+	return stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 }
 
 const RESULT_DOWNLOAD = {
@@ -64,14 +84,9 @@ function utcText(date: Date): string {
 }
 
 /** StepFun's answer as entries; refuses an answer that holds no image entries. */
-function readEntries(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	answer: Answer,
-): { created?: number; entries: ResultEntry[] } {
-	const { traceId, status, body } = answer.response;
-	const fail = (message: string, description: string) =>
-		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+function readEntries(out: ImageAnswer): { created?: number; entries: ResultEntry[] } {
+	const { body } = out.answer.response;
+	const fail = (message: string, description: string) => answerError(out, message, description);
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
 			'StepFun returned no image',
@@ -100,16 +115,8 @@ function readEntries(
 }
 
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
-async function fileOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	entry: ResultEntry,
-): Promise<{ bytes: Buffer; info: ImageInfo }> {
-	const { traceId, status } = answer.response;
-	const fail = (message: string, description: string) =>
-		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+async function fileOf(out: ImageAnswer, entry: ResultEntry): Promise<ImageFile> {
+	const fail = (message: string, description: string) => answerError(out, message, description);
 	let bytes: Buffer;
 	if (Buffer.isBuffer(entry.data)) {
 		bytes = entry.data;
@@ -119,7 +126,8 @@ async function fileOf(
 			'The image could not be decoded. Run again.',
 		);
 	} else if (entry.url !== undefined) {
-		const timeoutMs = options.request.timeoutMs;
+		const { ctx, itemIndex, settings, answer } = out;
+		const [timeoutMs, traceId] = [settings.timeout, answer.response.traceId];
 		const result = await download(ctx, entry.url, timeoutMs);
 		if (!result.ok) {
 			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
@@ -148,39 +156,26 @@ async function fileOf(
  * is decoded or downloaded: Skip drops it, Error fails, Output Item Without Image keeps the
  * metadata and the image only when StepFun sent a usable one. Undefined: nothing goes out.
  */
-async function resultImage(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	entry: ResultEntry,
-): Promise<ResultImage | undefined> {
+async function resultImage(out: ImageAnswer, entry: ResultEntry): Promise<ResultImage | undefined> {
 	if (entry.finishReason !== 'content_filtered') {
-		return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+		return { ...entry, file: await fileOf(out, entry) };
 	}
-	switch (options.output.onContentFiltered) {
+	switch (out.settings.onContentFiltered) {
 		case 'skip':
 			return undefined;
 		case 'outputItem':
 			if (entry.data === undefined && entry.url === undefined) return entry;
 			try {
-				return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+				return { ...entry, file: await fileOf(out, entry) };
 			} catch {
 				// What moderation left behind is not needed: the item goes out without it.
 				return entry;
 			}
 		default:
-			throw stepFunApiError(
-				ctx,
-				{
-					message:
-						'StepFun stopped the image at content moderation (finish reason content_filtered)',
-					description:
-						'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
-					status: answer.response.status,
-					traceId: answer.response.traceId,
-				},
-				itemIndex,
+			throw answerError(
+				out,
+				'StepFun stopped the image at content moderation (finish reason content_filtered)',
+				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
 			);
 	}
 }
@@ -205,30 +200,24 @@ function inputFields(input: INodeExecutionData): IDataObject {
 export function outputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	output: Pick<OutputSettings, 'includeInputFields' | 'keepInputBinary'>,
+	{ includeInputFields, keepInputBinary }: ItemSettings,
 	json: IDataObject,
 ): INodeExecutionData {
 	const input = ctx.getInputData()[itemIndex];
 	const item: INodeExecutionData = {
-		json: output.includeInputFields ? { ...inputFields(input), ...json } : json,
+		json: includeInputFields ? { ...inputFields(input), ...json } : json,
 		pairedItem: { item: itemIndex },
 	};
-	const kept = output.keepInputBinary ? inputFiles(input) : {};
+	const kept = keepInputBinary ? inputFiles(input) : {};
 	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
 	return item;
 }
 
 /** One result image as an output item: the file in binary, what is known about it in JSON. */
 async function toOutputItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	created: number | undefined,
-	image: ResultImage,
-	verb: string,
+	{ ctx, itemIndex, settings, answer }: ImageAnswer,
+	{ created, image, verb }: { created?: number; image: ResultImage; verb: string },
 ): Promise<INodeExecutionData> {
-	const { output } = options;
 	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
@@ -251,9 +240,9 @@ async function toOutputItem(
 	}
 	const inputFileName = answer.inputs[0]?.originalFileName;
 	if (inputFileName !== undefined) json.inputFileName = inputFileName;
-	if (!image.file) return outputItem(ctx, itemIndex, output, json);
+	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
 	const { bytes, info } = image.file;
-	const fileName = fileNameFor(output.fileName, {
+	const fileName = fileNameFor(settings.fileName, {
 		seed,
 		extension: info.extension,
 		itemIndex,
@@ -269,15 +258,19 @@ async function toOutputItem(
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
+		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
 		if (image.url !== undefined && linkExpiresAt !== undefined) {
 			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${verb} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
 		}
 	}
-	const item = outputItem(ctx, itemIndex, output, json);
+	const item = outputItem(ctx, itemIndex, settings, json);
 	item.binary = {
 		...item.binary,
-		[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
+		[settings.outputBinaryField]: await ctx.helpers.prepareBinaryData(
+			bytes,
+			fileName,
+			info.mimeType,
+		),
 	};
 	return item;
 }
@@ -289,16 +282,16 @@ async function toOutputItem(
 export async function imageItems(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	verb: string,
 ): Promise<INodeExecutionData[]> {
-	const { created, entries } = readEntries(ctx, itemIndex, answer);
+	const out: ImageAnswer = { ctx, itemIndex, settings, answer };
+	const { created, entries } = readEntries(out);
 	const items: INodeExecutionData[] = [];
 	for (const entry of entries) {
-		const image = await resultImage(ctx, itemIndex, options, answer, entry);
-		if (image === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image, verb));
+		const image = await resultImage(out, entry);
+		if (image !== undefined) items.push(await toOutputItem(out, { created, image, verb }));
 	}
 	return items;
 }

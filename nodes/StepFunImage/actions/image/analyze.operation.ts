@@ -2,24 +2,29 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import { binaryFieldSource, checkImageCount, dataSource, imageFilesOf, urlSource } from '../../engine/imageSources';
+import {
+	binaryFieldSource,
+	checkImageCount,
+	dataSource,
+	imageFilesOf,
+	urlSource,
+} from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
-import {
-	ANALYZE_MAX_IMAGES,
-	ANALYZE_MAX_SIDE,
-	ANALYZE_MAX_TOTAL_BYTES,
-} from '../../shared/limits';
+import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
 import { FieldCheck, readParameter } from '../../engine/parameters';
 import { stepFunApiError } from '../../transport/errors';
+import type { PlainRequest } from '../../transport/types';
 import type {
 	Answer,
+	Field,
 	ImageAcceptance,
 	InputImage,
 	InputSource,
-	Operation,
+	ItemValues,
 	PreparedItem,
 } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {
@@ -35,7 +40,7 @@ const ANALYZE_ACCEPTS: ImageAcceptance = {
 const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
 
 /** Its fields, in the order shown. */
-const analyzeFields: Operation['fields'] = [
+const analyzeFields = [
 	imageSourceProperty(
 		[
 			{
@@ -113,11 +118,11 @@ const analyzeFields: Operation['fields'] = [
 		VISION_MODELS,
 		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
 	),
-	promptField({
-		placeholder: 'What is in this photo? Answer in one sentence.',
-		description: 'The question or instruction about the images',
-	}),
-];
+	promptField(
+		'What is in this photo? Answer in one sentence.',
+		'The question or instruction about the images',
+	),
+] satisfies Field[];
 
 /**
  * A parameter that may hold several values: a list from an expression, or text split at
@@ -182,53 +187,53 @@ function imagesOf(
 	return { sources: fields, links: [] };
 }
 
-function imagePart(url: string, detail: string | undefined): IDataObject {
-	return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } };
-}
+const ANALYZE_OPTIONS = [
+	...COMMON_OPTIONS,
+	...BILLED_REQUEST_OPTIONS,
+	OPTION.detail,
+	OPTION.includeReasoning,
+	OPTION.jsonOutput,
+	OPTION.maxTokens,
+	OPTION.reasoningEffort,
+	OPTION.systemMessage,
+	OPTION.temperature,
+	OPTION.topP,
+];
 
-const prepare: Operation['prepare'] = (ctx, itemIndex, { fields: { model, prompt }, options }) => {
+/** What Analyze receives for one item. */
+type AnalyzeValues = ItemValues<typeof analyzeFields, typeof ANALYZE_OPTIONS>;
+
+function prepare(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ fields: { model, prompt }, options, apiFields }: AnalyzeValues,
+): PreparedItem {
 	const { sources, links } = imagesOf(ctx, itemIndex);
-	const { systemMessage, detail, jsonOutput } = options.analysis;
-	const messages: IDataObject[] = [];
-	if (systemMessage.trim() !== '') messages.push({ role: 'system', content: systemMessage });
-	messages.push({
-		role: 'user',
-		content: [{ type: 'text', text: prompt }, ...links.map((url) => imagePart(url, detail))],
+	const { systemMessage, detail, jsonOutput } = options;
+	const system = systemMessage.trim() === '' ? [] : [{ role: 'system', content: systemMessage }];
+	const imagePart = (url: string): IDataObject => ({
+		type: 'image_url',
+		image_url: detail === undefined ? { url } : { url, detail },
 	});
-	const fields: IDataObject = { model, messages, ...options.body };
-	if (jsonOutput) fields.response_format = { type: 'json_object' };
+	/** The request; the images go in the user's message, after the prompt, as data URLs. */
+	const withImages = (images: InputImage[]): PlainRequest => {
+		const dataUrls = images.map(
+			({ mimeType, bytes }) => `data:${mimeType};base64,${bytes.toString('base64')}`,
+		);
+		const content = [{ type: 'text', text: prompt }, ...[...links, ...dataUrls].map(imagePart)];
+		const fields: IDataObject = {
+			model,
+			messages: [...system, { role: 'user', content }],
+			...apiFields,
+		};
+		if (jsonOutput) fields.response_format = { type: 'json_object' };
+		return { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } };
+	};
 	return {
-		options,
-		request: { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } },
-		requestCount: 1,
-		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS } : undefined,
+		request: withImages([]),
+		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS, into: withImages } : undefined,
 		facts: { model, prompt },
 	};
-};
-
-/** The request with each image as a data URL in the user's message, after the prompt. */
-function withInputs(
-	{ request, options }: PreparedItem,
-	images: InputImage[],
-): PreparedItem['request'] {
-	const fields = request.body?.fields ?? {};
-	const messages = (fields.messages as IDataObject[]).map((message) =>
-		message.role !== 'user'
-			? message
-			: {
-					...message,
-					content: [
-						...(message.content as IDataObject[]),
-						...images.map((image) =>
-							imagePart(
-								`data:${image.mimeType};base64,${image.bytes.toString('base64')}`,
-								options.analysis.detail,
-							),
-						),
-					],
-				},
-	);
-	return { ...request, body: { format: 'json', fields: { ...fields, messages } } };
 }
 
 function text(value: unknown): string {
@@ -246,12 +251,12 @@ function text(value: unknown): string {
 const tokens = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
 /** StepFun's chat answer as the output item's JSON. */
-const readAnswer = (
+function readAnswer(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ options, facts }: PreparedItem,
 	answer: Answer,
-): IDataObject => {
+	{ options }: AnalyzeValues,
+): IDataObject {
 	const { body, status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
@@ -278,7 +283,7 @@ const readAnswer = (
 	const json: IDataObject = {
 		text: answerText,
 		finishReason,
-		model: typeof answerBody.model === 'string' ? answerBody.model : facts.model,
+		model: typeof answerBody.model === 'string' ? answerBody.model : answer.facts.model,
 		usage: {
 			promptTokens: tokens(usage.prompt_tokens),
 			completionTokens: tokens(usage.completion_tokens),
@@ -297,7 +302,7 @@ const readAnswer = (
 		json.warning =
 			'StepFun stopped at Max Tokens (finish reason length): the answer is cut off. Raise Max Tokens, or lower Reasoning Effort.';
 	}
-	if (options.analysis.jsonOutput) {
+	if (options.jsonOutput) {
 		let parsed: unknown;
 		try {
 			// Models sometimes wrap JSON in a Markdown code fence despite JSON mode.
@@ -316,11 +321,11 @@ const readAnswer = (
 		}
 		json.parsed = parsed as IDataObject;
 	}
-	if (options.output.includeReasoning && reasoning !== '') json.reasoning = reasoning;
+	if (options.includeReasoning && reasoning !== '') json.reasoning = reasoning;
 	return json;
-};
+}
 
-export const analyze: Operation = {
+export const analyze = defineOperation({
 	name: 'analyze',
 	resource: 'image',
 	choice: {
@@ -330,20 +335,8 @@ export const analyze: Operation = {
 	},
 	subtitle: 'Analyze Image',
 	fields: analyzeFields,
-	options: [
-		...COMMON_OPTIONS,
-		...BILLED_REQUEST_OPTIONS,
-		OPTION.detail,
-		OPTION.includeReasoning,
-		OPTION.jsonOutput,
-		OPTION.maxTokens,
-		OPTION.reasoningEffort,
-		OPTION.systemMessage,
-		OPTION.temperature,
-		OPTION.topP,
-	],
+	options: ANALYZE_OPTIONS,
 	models: VISION_MODELS,
 	prepare,
-	withInputs,
 	output: { kind: 'json', read: readAnswer },
-};
+});

@@ -11,7 +11,8 @@ import {
 import { IMAGE_MODELS, imagePromptField, modelField } from '../../descriptions/fields';
 import { EDIT_MAX_SIDE } from '../../shared/limits';
 import { FieldCheck, readParameter } from '../../engine/parameters';
-import type { ImageAcceptance, InputSource, Operation } from '../../engine/operation';
+import type { Field, ImageAcceptance, InputSource } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
@@ -25,7 +26,7 @@ const EDIT_ACCEPTS: ImageAcceptance = {
 
 const fromSource = (source: string) => ({ show: { imageSource: [source] } });
 
-const fields: Operation['fields'] = [
+const fields = [
 	imageSourceProperty(
 		[
 			{
@@ -81,7 +82,7 @@ const fields: Operation['fields'] = [
 		type: 'notice',
 		default: '',
 	},
-];
+] satisfies Field[];
 
 function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
 	const source = readParameter(ctx, 'imageSource', itemIndex, 'binary');
@@ -92,7 +93,7 @@ function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
 	return binaryFieldSource(...read('binaryPropertyName', 'Input Binary Field', 'data'));
 }
 
-export const edit: Operation = {
+export const edit = defineOperation({
 	name: 'edit',
 	resource: 'image',
 	choice: {
@@ -105,21 +106,22 @@ export const edit: Operation = {
 	options: [...COMMON_OPTIONS, ...BILLED_REQUEST_OPTIONS, ...IMAGE_MAKING_OPTIONS],
 	models: IMAGE_MODELS,
 
-	prepare: (ctx, itemIndex, { fields: { model, prompt }, options }) => ({
-		options,
-		request: {
-			method: 'POST',
-			path: '/images/edits',
-			body: { format: 'multipart', fields: { model, prompt, ...options.body } },
-		},
-		requestCount: options.images.numberOfImages,
-		inputs: { sources: [imageSource(ctx, itemIndex)], accept: EDIT_ACCEPTS },
-		facts: { model, prompt, seed: options.images.seed },
-	}),
-	// StepFun takes the image as the multipart file part "image".
-	withInputs: ({ request }, [image]) => ({
-		...request,
-		body: { format: 'multipart', fields: request.body?.fields ?? {}, files: { image } },
-	}),
+	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => {
+		const request = { method: 'POST', path: '/images/edits' } as const;
+		const fields = { model, prompt, ...apiFields };
+		return {
+			request: { ...request, body: { format: 'multipart', fields } },
+			inputs: {
+				sources: [imageSource(ctx, itemIndex)],
+				accept: EDIT_ACCEPTS,
+				// StepFun takes the image as the multipart file part "image".
+				into: ([image]) => ({
+					...request,
+					body: { format: 'multipart', fields, files: { image } },
+				}),
+			},
+			facts: { model, prompt },
+		};
+	},
 	output: { kind: 'images', verb: 'Edited' },
-};
+});
