@@ -1,6 +1,6 @@
 // Strict loopback stand-in of the StepFun API: the image endpoints of the spec, vision chat,
 // models and the account balance, plus the host of result images. Plain JS + JSDoc, Node
-// built-ins only. Types: ./server.d.mts
+// built-ins only. Shapes: ./types.d.mts, exported from here as types.
 //
 // This file is the core: listening, recording, the scripted-answer queue, the API key,
 // routing, requests in flight, rate limits and delays. Each endpoint is its own module.
@@ -32,10 +32,18 @@ const ENDPOINTS = new Map(
 );
 
 /**
- * @typedef {import('./server.d.mts').ScriptedResponse} ScriptedResponse
- * @typedef {import('./server.d.mts').RecordedRequest} RecordedRequest
- * @typedef {import('./server.d.mts').StandIn} StandIn
- * @typedef {import('./server.d.mts').Jitter} Jitter
+ * The shapes a test works with (./types.d.mts), exported as types:
+ * @typedef {import('./types.d.mts').StandIn} StandIn
+ * @typedef {import('./types.d.mts').StartOptions} StartOptions
+ * @typedef {import('./types.d.mts').ScriptedResponse} ScriptedResponse
+ * @typedef {import('./types.d.mts').RecordedRequest} RecordedRequest
+ * @typedef {import('./types.d.mts').RecordedChatImage} RecordedChatImage
+ * @typedef {import('./types.d.mts').RecordedImageRequest} RecordedImageRequest
+ * @typedef {import('./types.d.mts').RateLimits} RateLimits
+ * @typedef {import('./types.d.mts').LimitStats} LimitStats
+ * @typedef {import('./types.d.mts').ChatSettings} ChatSettings
+ * @typedef {import('./types.d.mts').AccountSettings} AccountSettings
+ * @typedef {import('./types.d.mts').Jitter} Jitter
  */
 
 /**
@@ -90,7 +98,7 @@ function newRecord(req, url, traceId, rawBody) {
 
 /**
  * Starts the API server and a second "image host" server (different port) on 127.0.0.1.
- * @param {{ apiKey?: string, port?: number, imagePort?: number }} [options]
+ * @param {StartOptions} [options]
  * @returns {Promise<StandIn>}
  */
 export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort = 0 } = {}) {
@@ -322,7 +330,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		get limits() {
 			return limiter.limits;
 		},
-		set limits(/** @type {Readonly<import("./server.d.mts").RateLimits> | null} */ value) {
+		set limits(/** @type {Readonly<RateLimits> | null} */ value) {
 			limiter.limits = value;
 		},
 		get limitStats() {
