@@ -1515,3 +1515,31 @@ describe('resetOnArrival', () => {
 	});
 });
 
+
+describe('latches: hold, when, quiet', () => {
+	it('a held request is recorded and in flight, answers only once released, and holds up no other', async () => {
+		s.fault(GENERATIONS, { hold: true, status: 503, body: 'busy' });
+		const first = generate(base);
+		await s.when(() => s.requests[0]?.held === true);
+		expect(s.requests[0]).toMatchObject({ held: true, status: undefined, faulted: true });
+		expect((await generate(base)).res.status).toBe(200);
+		await s.quiet();
+		expect(s.requests[0].held).toBe(true);
+		expect(s.maxInFlight).toBe(2);
+		s.requests[0].release();
+		expect((await first).res.status).toBe(503);
+		expect(s.requests[0]).toMatchObject({ held: false, status: 503 });
+	});
+
+	it('a hold alone is followed by the normal answer; it keeps its slot of limits; reset() lets it go', async () => {
+		s.limits = { maxInFlight: 1 };
+		s.fault(GENERATIONS, { hold: true });
+		const held = generate(base);
+		await s.when(() => s.requests[0]?.held === true);
+		expect((await generate(base)).res.status).toBe(429);
+		s.reset();
+		const { res, json } = await held;
+		expect(res.status).toBe(200);
+		expect(json.data).toHaveLength(1);
+	});
+});

@@ -3,7 +3,8 @@
 // built-ins only. Shapes: ./types.d.mts, exported from here as types.
 //
 // This file is the core: listening, recording, the scripted-answer queue, the API key,
-// routing, requests in flight, rate limits and delays. Each endpoint is its own module.
+// routing, requests in flight, latches (hold, when, quiet), rate limits and delays. Each endpoint
+// is its own module.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -89,6 +90,8 @@ function newRecord(req, url, traceId, rawBody) {
 		rawBody,
 		traceId,
 		faulted: false,
+		held: false,
+		release: () => {},
 		rateLimited: false,
 		appliedDelayMs: 0,
 		receivedAt: performance.now(),
@@ -119,6 +122,48 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	const inFlight = new Set();
 	const closing = new AbortController();
 	const originalKey = apiKey;
+	/** The conditions `when()` waits for. */
+	/** @type {Set<{ condition: () => boolean, resolve: () => void, reject: (error: unknown) => void }>} */
+	const waiters = new Set();
+	/** @type {Set<RecordedRequest>} */
+	const held = new Set();
+
+	/** Counts the changes, for `quiet()`. */
+	let changes = 0;
+
+	/** Something about an API request changed: settles the `when()`s whose condition now holds. */
+	function changed() {
+		changes++;
+		for (const waiter of waiters) {
+			try {
+				if (!waiter.condition()) continue;
+				waiters.delete(waiter);
+				waiter.resolve();
+			} catch (error) {
+				waiters.delete(waiter);
+				waiter.reject(error);
+			}
+		}
+	}
+
+	/**
+	 * A script's latch: the request stays open until the test calls `record.release()`.
+	 * @param {RecordedRequest} record
+	 */
+	function holdUntilReleased(record) {
+		return new Promise((resolve) => {
+			record.held = true;
+			held.add(record);
+			record.release = () => {
+				record.held = false;
+				record.release = () => {};
+				held.delete(record);
+				resolve(undefined);
+				changed();
+			};
+			changed();
+		});
+	}
 
 	const sleep = (/** @type {number} */ ms) =>
 		new Promise((resolve) => {
@@ -202,7 +247,10 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		// Requests being handled right now (until answered or the socket closes).
 		inFlight.add(res);
 		standIn.maxInFlight = Math.max(standIn.maxInFlight, inFlight.size);
-		res.on('close', () => inFlight.delete(res));
+		res.on('close', () => {
+			inFlight.delete(res);
+			changed();
+		});
 		if (standIn.resetOnArrival > 0) {
 			// The connection drops as soon as the request line and headers are in, before the body
 			// is read: StepFun never had the whole request.
@@ -211,6 +259,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			record.status = 0;
 			record.bodyRead = false;
 			standIn.requests.push(record);
+			changed();
 			req.socket.destroy();
 			return;
 		}
@@ -224,6 +273,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		const record = newRecord(req, url, traceId, rawBody);
 		res.on('finish', () => {
 			record.answeredAt = performance.now();
+			changed();
 		});
 		standIn.requests.push(record);
 
@@ -237,17 +287,24 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			const headers = {};
 			if (slot.retryAfter !== undefined) headers['retry-after'] = slot.retryAfter;
 			send(res, 429, headers, errorBody(slot.message, 'rate_limit_exceeded'));
+			changed();
 			return;
 		}
 		if (slot) res.on('close', slot.release);
 
 		const script = takeScript(record);
+		changed();
 		try {
 			if (script) {
 				record.faulted = true;
 				record.appliedDelayMs = script.delayMs ?? 0;
-				slot?.expectAnswerIn(script.hang ? Infinity : record.appliedDelayMs);
-				if (await playScripted(script, { req, res, record, sleep })) return;
+				slot?.expectAnswerIn(script.hang || script.hold ? Infinity : record.appliedDelayMs);
+				if (script.hold) await holdUntilReleased(record);
+				const done = await playScripted(script, { req, res, record, sleep });
+				if (done) {
+					changed();
+					return;
+				}
 			} else {
 				record.appliedDelayMs = normalDelay();
 				slot?.expectAnswerIn(record.appliedDelayMs);
@@ -350,6 +407,25 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		imageFault(...responses) {
 			imageScripts.push(...responses);
 		},
+		when(condition) {
+			return new Promise((resolve, reject) => {
+				waiters.add({ condition, resolve, reject });
+				changed();
+			});
+		},
+		quiet(turns = 20) {
+			return new Promise((resolve) => {
+				let seen = changes;
+				let calm = 0;
+				const turn = () => {
+					calm = changes === seen ? calm + 1 : 0;
+					seen = changes;
+					if (calm >= turns || closing.signal.aborted) resolve(undefined);
+					else setImmediate(turn);
+				};
+				setImmediate(turn);
+			});
+		},
 		setDelay(ms) {
 			standIn.delayMs = ms;
 		},
@@ -372,9 +448,14 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			jitter = null;
 			inFlight.clear();
 			standIn.maxInFlight = 0;
+			// Nothing stays held into the next test.
+			for (const record of [...held]) record.release();
 		},
 		async close() {
 			closing.abort();
+			for (const waiter of waiters) waiter.reject(new Error('the stand-in closed'));
+			waiters.clear();
+			for (const record of [...held]) record.release();
 			for (const t of timers) clearTimeout(t);
 			timers.clear();
 			const stopped = [api, imageHost].map(

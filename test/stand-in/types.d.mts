@@ -12,6 +12,12 @@ export interface ScriptedResponse {
 	body?: string | Uint8Array | object;
 	/** Answer after this delay. Alone: delays the normal answer. */
 	delayMs?: number;
+	/**
+	 * A latch (API requests only): the request is held open, recorded with `held: true`, counted
+	 * in flight and holding its slot of `limits`, until the test calls its record's `release()`;
+	 * then the rest of the script plays (delayMs, status/body, ...) or the normal answer follows.
+	 */
+	hold?: boolean;
 	/** Destroy the socket after reading the request; no answer. */
 	reset?: boolean;
 	/** Read the request and never answer (socket closed by close()). */
@@ -62,6 +68,10 @@ export interface RecordedRequest {
 	traceId: string;
 	/** Whether a scripted fault was consumed by this request. */
 	faulted: boolean;
+	/** True while a script's `hold` keeps it open. */
+	held: boolean;
+	/** Lets a held request go on (no-op otherwise). */
+	release(): void;
 	/** false for a request whose connection the stand-in dropped before reading its body. */
 	bodyRead?: boolean;
 	/** Answered 429 by `standIn.limits` (then no scripted fault was consumed). */
@@ -232,6 +242,18 @@ export interface StandIn {
 	 * models, urlMode, acceptedModels, authorizationSeen, account, chat.
 	 */
 	reset(): void;
+	/**
+	 * Resolves once `condition()` is true: checked now and after every change to an API request
+	 * (it arrives and is admitted or refused, is held or released, is answered, its connection
+	 * closes). Rejects when the stand-in closes or `condition` throws. No polling, no time.
+	 */
+	when(condition: () => boolean): Promise<void>;
+	/**
+	 * Resolves once the event loop has gone round `turns` times (default 20) in a row with no
+	 * such change: whatever the code under test was about to send has arrived. It counts turns
+	 * of the event loop, never time, so a slow machine does not change what it finds.
+	 */
+	quiet(turns?: number): Promise<void>;
 	/** Stops both servers, destroying open sockets (including hung ones). */
 	close(): Promise<void>;
 }
