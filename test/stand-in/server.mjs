@@ -130,20 +130,33 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 
 	/** Counts the changes, for `quiet()`. */
 	let changes = 0;
+	let checkQueued = false;
 
-	/** Something about an API request changed: settles the `when()`s whose condition now holds. */
+	/**
+	 * Something about an API request changed: settles the `when()`s whose condition now holds,
+	 * once the change is complete (every listener of the event that made it has run).
+	 */
 	function changed() {
 		changes++;
-		for (const waiter of waiters) {
-			try {
-				if (!waiter.condition()) continue;
-				waiters.delete(waiter);
-				waiter.resolve();
-			} catch (error) {
-				waiters.delete(waiter);
-				waiter.reject(error);
+		checkWaiters();
+	}
+
+	function checkWaiters() {
+		if (checkQueued) return;
+		checkQueued = true;
+		queueMicrotask(() => {
+			checkQueued = false;
+			for (const waiter of waiters) {
+				try {
+					if (!waiter.condition()) continue;
+					waiters.delete(waiter);
+					waiter.resolve();
+				} catch (error) {
+					waiters.delete(waiter);
+					waiter.reject(error);
+				}
 			}
-		}
+		});
 	}
 
 	/**
@@ -410,7 +423,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		when(condition) {
 			return new Promise((resolve, reject) => {
 				waiters.add({ condition, resolve, reject });
-				changed();
+				checkWaiters();
 			});
 		},
 		quiet(turns = 20) {
