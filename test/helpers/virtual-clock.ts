@@ -22,7 +22,8 @@ export interface VirtualClock {
 /**
  * Installs a virtual clock in the pace for the rest of the test (useStandIn puts real time back
  * after each test). Each sleep passes at once and moves the clock on; with `held`, sleeps wait
- * until the test calls `resume()`, so it can look at the run while the pace waits.
+ * until the test calls `resume()`, so it can look at the run while the pace waits. `minuteMs`:
+ * how long the pace's minute is (default 60 000, the real one: virtual time costs nothing).
  */
 export function useVirtualClock({ held = false, minuteMs }: { held?: boolean; minuteMs?: number } = {}): VirtualClock {
 	let virtual = 0;

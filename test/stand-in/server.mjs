@@ -122,10 +122,12 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	const inFlight = new Set();
 	const closing = new AbortController();
 	const originalKey = apiKey;
-	/** The conditions `when()` waits for. */
-	/** @type {Set<{ condition: () => boolean, resolve: () => void, reject: (error: unknown) => void }>} */
+	/**
+	 * The conditions `when()` waits for.
+	 * @type {Set<{ condition: () => boolean, resolve: () => void, reject: (error: unknown) => void }>}
+	 */
 	const waiters = new Set();
-	/** @type {Set<RecordedRequest>} */
+	/** Requests a script's `hold` keeps open. @type {Set<RecordedRequest>} */
 	const held = new Set();
 
 	/** Counts the changes, for `quiet()`. */
