@@ -11,6 +11,7 @@ import { startLoopbackServer } from './helpers/loopback-server.mjs';
 import type { LoopbackServer } from './helpers/loopback-server.mjs';
 import { analyze, useStandIn } from './helpers/stepfun';
 import { makeGif, makePng } from './stand-in/server.mjs';
+import type { ChatSettings } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
 const CHAT = '/v1/chat/completions';
@@ -223,10 +224,10 @@ describe('Analyze: the answer', () => {
 		expect(asked.items[0].json.text).toBe(message.content);
 	});
 
-	it.each([
+	it.each<[string, ChatSettings]>([
 		['the answer only in reasoning, content empty', { answerInReasoning: true }],
 		['reasoning_content instead of reasoning, answer only there', { answerInReasoning: true, reasoningField: 'reasoning_content' }],
-	] as const)('%s: the answer is taken from it', async (_, quirk) => {
+	])('%s: the answer is taken from it', async (_, quirk) => {
 		Object.assign(stepfun.standIn.chat, quirk);
 		const { items, standIn } = await stepfun.run(analyze('What is this?'), { items: [photos] });
 		const message = standIn.requests[0].responseJson.choices[0].message;

@@ -31,8 +31,8 @@ const prompts = (label: string, count: number) =>
 /** Each output: its pairing, prompt and seed, or its error. */
 function summary(item: OutputItem): IDataObject {
 	return item.json.error !== undefined
-		? { paired: item.pairedItem, error: item.json.error }
-		: { paired: item.pairedItem, prompt: item.json.prompt, seed: item.json.seed };
+		? { paired: item.pairedItem as IDataObject, error: item.json.error }
+		: { paired: item.pairedItem as IDataObject, prompt: item.json.prompt, seed: item.json.seed };
 }
 
 /** Every output image is the one the stand-in made for that very request. */

@@ -12,8 +12,8 @@ const COUNTINGS = new Set(['sliding', 'fixed', 'bucket']);
 const DEFAULT_WINDOW_MS = 60_000;
 
 /**
- * @typedef {import('./server.d.mts').RateLimits} RateLimits
- * @typedef {import('./server.d.mts').LimitStats} LimitStats
+ * @typedef {import('./types.d.mts').RateLimits} RateLimits
+ * @typedef {import('./types.d.mts').LimitStats} LimitStats
  */
 
 /**
