@@ -5,7 +5,8 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputImage, InputSource } from './operation';
 import { checkImageCount, filesOfItem } from './imageSources';
-import { download, downloadError } from '../transport/download';
+import type { DownloadProblem } from '../transport/download';
+import { download, downloadFailure, errorCodeText } from '../transport/download';
 import type { ImageInfo } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, invalidField } from './parameters';
@@ -17,12 +18,6 @@ interface RawImage {
 	mimeType?: string;
 	fileName?: string;
 }
-
-const INPUT_DOWNLOAD = {
-	what: 'the input image',
-	fix: 'Check that the Image URL is reachable from the n8n server and points straight at the image file.',
-	expired: 'The Image URL was refused or not found. Check it in a browser; signed links expire.',
-};
 
 function noFileThere(
 	ctx: IExecuteFunctions,
@@ -86,6 +81,26 @@ function fileNameOfUrl(url: string): string | undefined {
 	return name === '' ? undefined : name;
 }
 
+/** What to do about a link of the user's that could not be downloaded from `host`. */
+function downloadHint(problem: DownloadProblem, host: string): string {
+	switch (problem.kind) {
+		case 'status':
+			return [401, 403, 404, 410].includes(problem.status)
+				? `${host} refused the link or has no file there. Open the link in a browser: it must show the image itself, without a login; signed and shared links expire.`
+				: `${host} could not serve the file. Try again later, or check the link in a browser.`;
+		case 'network':
+			if (problem.timedOut)
+				return `Check that ${host} is reachable from the n8n server, or raise the Timeout (Seconds) option.`;
+			return ['ENOTFOUND', 'EAI_AGAIN'].includes(problem.code)
+				? 'Check the link for typos. The n8n server must be able to look the host up: a name known only on your own network or VPN may not be.'
+				: `Nothing answered at ${host} from the n8n server: check the link (and its port), and that the server is up and reachable from n8n.`;
+		case 'broken':
+			return `Run again; if it keeps happening, check the server at ${host}.`;
+		case 'too-large':
+			return 'Images the node can send are far smaller: check that the link points straight at an image file.';
+	}
+}
+
 async function fromUrl(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
@@ -93,8 +108,18 @@ async function fromUrl(
 	timeoutMs: number,
 ): Promise<RawImage> {
 	const result = await download(ctx, url, timeoutMs);
-	if (!result.ok)
-		throw downloadError(ctx, result.problem, INPUT_DOWNLOAD, { itemIndex, timeoutMs });
+	if (!result.ok) {
+		// The user's own link: their input, named by its host (the whole URL may hold a signature).
+		const { host } = new URL(url);
+		const reason = downloadFailure(result.problem, timeoutMs);
+		throw invalidField(
+			ctx,
+			itemIndex,
+			fieldLabel,
+			`could not download the image from ${host}: ${reason}`,
+			downloadHint(result.problem, host) + errorCodeText(result.problem),
+		);
+	}
 	return {
 		bytes: result.bytes,
 		label: fieldLabel,
@@ -132,7 +157,9 @@ function checkImage(
 	accept: ImageAcceptance,
 ): InputImage {
 	const inspection = inspectImage(raw.bytes);
-	const fileText = raw.fileName ? `"${raw.fileName}"` : 'the file';
+	const fileText =
+		(raw.fileName ? `"${raw.fileName}"` : 'the file') +
+		(source.kind === 'url' ? ` from ${new URL(source.url).host}` : '');
 	const refuse = (problem: string, hint: string) =>
 		invalidField(ctx, itemIndex, raw.label, problem, hint);
 	if (!inspection.ok) {
@@ -226,9 +253,30 @@ function sourcesLabel(sources: InputSource[]): string {
 	return first?.kind === 'binary' || first?.kind === 'url' ? first.fieldLabel : 'Image Data';
 }
 
+/** `work` on every value, at most `limit` at once; each outcome in the order of `values`. */
+async function settleInOrder<T, R>(
+	values: T[],
+	limit: number,
+	work: (value: T) => Promise<R>,
+): Promise<Array<PromiseSettledResult<R>>> {
+	const outcomes: Array<PromiseSettledResult<R>> = [];
+	let next = 0;
+	const worker = async () => {
+		for (let index = next++; index < values.length; index = next++) {
+			[outcomes[index]] = await Promise.allSettled([work(values[index])]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+	return outcomes;
+}
+
+/** How many of an item's images are read (links downloaded) at once. */
+const READS_AT_ONCE = 10;
+
 /**
  * Reads an item's input images and checks each, and all of them together, against what the
- * operation accepts; called just before the item's requests.
+ * operation accepts; called just before the item's requests. Links are downloaded several at
+ * once; the images are checked in the order given, so the first bad one in that order is named.
  */
 export async function readInputImages(
 	ctx: IExecuteFunctions,
@@ -238,11 +286,15 @@ export async function readInputImages(
 	timeoutMs: number,
 ): Promise<InputImage[]> {
 	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
+	const reads = await settleInOrder(sources, READS_AT_ONCE, (source) =>
+		readInputImage(ctx, itemIndex, source, accept, timeoutMs),
+	);
 	const images: InputImage[] = [];
 	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
-	for (const source of sources) {
-		const image = await readInputImage(ctx, itemIndex, source, accept, timeoutMs);
+	for (const read of reads) {
+		if (read.status === 'rejected') throw read.reason;
+		const image = read.value;
 		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
