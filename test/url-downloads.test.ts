@@ -45,7 +45,7 @@ const hostOf = (url: string) => new URL(url).host;
 
 /** Each failure: the link, and what the message says after "could not download the image from <host>: ". */
 const failures: Array<[string, () => string, string, RegExp]> = [
-	['404', () => `${host.url}/missing.png`, 'HTTP 404', /refused the link or has no file there\. Open the link in a browser/],
+	['404', () => `${host.url}/missing.png`, 'HTTP 404', /refused the link or has no file there\. Open it in a browser/],
 	['403', () => `${host.url}/private.png`, 'HTTP 403', /refused the link or has no file there/],
 	['a host name that does not resolve', () => 'http://photos.example.invalid/cat.jpg', 'the host was not found', /^Check the link for typos\..* Error code: (ENOTFOUND|EAI_AGAIN)\.$/],
 	['nothing listening (connection refused)', () => `${closedUrl}/cat.png`, 'the connection was refused', /^Nothing answered at 127\.0\.0\.1:\d+ from the n8n server.* Error code: ECONNREFUSED\.$/],

@@ -72,33 +72,25 @@ async function fromBinaryField(
 /** The last part of a URL's path, readable (a bad percent-escape such as `100%_off` kept as is). */
 function fileNameOfUrl(url: string): string | undefined {
 	const last = new URL(url).pathname.split('/').pop() ?? '';
-	let name = last;
 	try {
-		name = decodeURIComponent(last);
+		return decodeURIComponent(last) || undefined;
 	} catch {
-		// Not valid percent-encoding: the raw name is still the best name there is.
+		return last || undefined;
 	}
-	return name === '' ? undefined : name;
 }
 
 /** What to do about a link of the user's that could not be downloaded from `host`. */
 function downloadHint(problem: DownloadProblem, host: string): string {
-	switch (problem.kind) {
-		case 'status':
-			return [401, 403, 404, 410].includes(problem.status)
-				? `${host} refused the link or has no file there. Open the link in a browser: it must show the image itself, without a login; signed and shared links expire.`
-				: `${host} could not serve the file. Try again later, or check the link in a browser.`;
-		case 'network':
-			if (problem.timedOut)
-				return `Check that ${host} is reachable from the n8n server, or raise the Timeout (Seconds) option.`;
-			return ['ENOTFOUND', 'EAI_AGAIN'].includes(problem.code)
-				? 'Check the link for typos. The n8n server must be able to look the host up: a name known only on your own network or VPN may not be.'
-				: `Nothing answered at ${host} from the n8n server: check the link (and its port), and that the server is up and reachable from n8n.`;
-		case 'broken':
-			return `Run again; if it keeps happening, check the server at ${host}.`;
-		case 'too-large':
-			return 'Images the node can send are far smaller: check that the link points straight at an image file.';
-	}
+	if (problem.kind === 'too-large')
+		return 'Images the node can send are far smaller: check that the link points straight at an image file.';
+	if (problem.kind === 'status' && [401, 403, 404, 410].includes(problem.status))
+		return `${host} refused the link or has no file there. Open it in a browser: it must show the image itself, without a login; signed and shared links expire.`;
+	if (problem.kind === 'network' && ['ENOTFOUND', 'EAI_AGAIN'].includes(problem.code))
+		return 'Check the link for typos. The n8n server must be able to look the host up: a name known only on your own network or VPN may not be.';
+	if (problem.kind === 'network' && !problem.timedOut)
+		return `Nothing answered at ${host} from the n8n server: check the link (and its port), and that the server is up and reachable from n8n.`;
+	const timeout = problem.kind === 'network' ? ', or raise the Timeout (Seconds) option' : '';
+	return `Check that ${host} serves the file to the n8n server and try again${timeout}.`;
 }
 
 async function fromUrl(
@@ -111,14 +103,10 @@ async function fromUrl(
 	if (!result.ok) {
 		// The user's own link: their input, named by its host (the whole URL may hold a signature).
 		const { host } = new URL(url);
-		const reason = downloadFailure(result.problem, timeoutMs);
-		throw invalidField(
-			ctx,
-			itemIndex,
-			fieldLabel,
-			`could not download the image from ${host}: ${reason}`,
-			downloadHint(result.problem, host) + errorCodeText(result.problem),
-		);
+		const { problem } = result;
+		const reason = `could not download the image from ${host}: ${downloadFailure(problem, timeoutMs)}`;
+		const hint = downloadHint(problem, host) + errorCodeText(problem);
+		throw invalidField(ctx, itemIndex, fieldLabel, reason, hint);
 	}
 	return {
 		bytes: result.bytes,
