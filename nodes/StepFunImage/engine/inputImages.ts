@@ -241,23 +241,6 @@ function sourcesLabel(sources: InputSource[]): string {
 	return first?.kind === 'binary' || first?.kind === 'url' ? first.fieldLabel : 'Image Data';
 }
 
-/** `work` on every value, at most `limit` at once; each outcome in the order of `values`. */
-async function settleInOrder<T, R>(
-	values: T[],
-	limit: number,
-	work: (value: T) => Promise<R>,
-): Promise<Array<PromiseSettledResult<R>>> {
-	const outcomes: Array<PromiseSettledResult<R>> = [];
-	let next = 0;
-	const worker = async () => {
-		for (let index = next++; index < values.length; index = next++) {
-			[outcomes[index]] = await Promise.allSettled([work(values[index])]);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
-	return outcomes;
-}
-
 /** How many of an item's images are read (links downloaded) at once. */
 const READS_AT_ONCE = 10;
 
@@ -274,9 +257,16 @@ export async function readInputImages(
 	timeoutMs: number,
 ): Promise<InputImage[]> {
 	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
-	const reads = await settleInOrder(sources, READS_AT_ONCE, (source) =>
-		readInputImage(ctx, itemIndex, source, accept, timeoutMs),
-	);
+	// Each outcome in the place of its source, whatever order they finish in.
+	const reads: Array<PromiseSettledResult<InputImage>> = [];
+	let next = 0;
+	const reader = async () => {
+		for (let index = next++; index < sources.length; index = next++) {
+			const read = readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs);
+			[reads[index]] = await Promise.allSettled([read]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, sources.length) }, reader));
 	const images: InputImage[] = [];
 	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
