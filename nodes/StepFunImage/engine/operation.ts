@@ -325,6 +325,8 @@ export interface OutputFacts {
 	prompt?: string;
 	/** The seed the request was sent with: the item's seed + the request's number. */
 	seed?: number;
+	/** How many images the request holds (Analyze). */
+	imageCount?: number;
 }
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
