@@ -93,7 +93,7 @@ function dataSource(field: FieldCheck, given: unknown): InputSource {
 			'Provide the image as base64 text or as data:image/png;base64,....',
 		);
 	}
-	return { kind: 'base64', data, mimeType: match?.[1] };
+	return { kind: 'base64', data, mimeType: match?.[1], fieldLabel: field.label };
 }
 
 /** Input Binary Field: a field name or path, or the file object an expression gave. */
