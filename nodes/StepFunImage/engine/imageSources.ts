@@ -4,27 +4,27 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputSource } from './operation';
-import { FieldCheck, invalidField, readParameter } from './parameters';
+import { FieldCheck, readParameter } from './parameters';
 
-/** The field an Image Source choice reads: its parameter, and its name in the UI. */
-export interface SourceField {
-	parameter: string;
-	label: string;
-	/**
-	 * It takes several images (Analyze): an expression may give a list, text is split at
-	 * `separator` (none: one value), and `fix` says what to enter when it holds none.
-	 */
-	several?: { separator?: RegExp; fix: string };
+/** An operation's image fields, by Image Source choice: each one's parameter and UI name. */
+export interface ImageFields extends Record<InputSource['kind'], SourceField> {
+	/** Each field takes several images (Analyze); "All Image Files of the Item" is offered. */
+	several?: true;
 }
 
-/** An operation's image fields, by Image Source choice. */
-export interface SourceFields {
-	url: SourceField;
-	base64: SourceField;
-	binary: SourceField;
-	/** Offers "All Image Files of the Item" (Analyze), so named in errors. */
-	allFiles?: string;
-}
+type SourceField = { parameter: string; label: string };
+
+/** Where the text of a field that takes several images splits, and what to enter when empty. */
+const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> = {
+	url: {
+		// Links hold no white space, but may hold commas (…/w_400,h_300/photo.jpg): a comma only
+		// separates where the next link starts.
+		separator: /\s*,\s*(?=https?:\/\/)|\s+/i,
+		fix: 'Enter one or more links starting with https://.',
+	},
+	base64: { fix: 'Map a field that holds base64 image data or a data URL.' },
+	binary: { separator: /,/, fix: 'Enter the name of the binary field, e.g. data.' },
+};
 
 /**
  * The item's images as sources, from the field of its Image Source choice (Binary for a choice
@@ -33,20 +33,21 @@ export interface SourceFields {
 export function sourcesIn(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	fields: SourceFields,
+	fields: ImageFields,
 ): InputSource[] {
 	const choice = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	if (choice === 'allFiles' && fields.allFiles) {
-		return imageFilesOf(ctx, itemIndex, fields.allFiles);
+	if (choice === 'allFiles' && fields.several) {
+		return imageFilesOf(ctx, itemIndex, 'All Image Files of the Item');
 	}
 	const kind = choice === 'url' || choice === 'base64' ? choice : 'binary';
-	const { parameter, label, several } = fields[kind];
-	const field = new FieldCheck(ctx, itemIndex, label);
-	const value = readParameter(ctx, parameter, itemIndex, kind === 'binary' ? 'data' : '');
+	const field = new FieldCheck(ctx, itemIndex, fields[kind].label);
+	const fallback = kind === 'binary' ? 'data' : '';
+	const value = readParameter(ctx, fields[kind].parameter, itemIndex, fallback);
 	const toSource = { url: urlSource, base64: dataSource, binary: binaryFieldSource }[kind];
-	if (!several) return [toSource(field, value)];
-	const values = listOf(value, several.separator);
-	if (values.length === 0) throw field.invalid('is empty', several.fix);
+	if (!fields.several) return [toSource(field, value)];
+	const { separator, fix } = SEVERAL[kind];
+	const values = listOf(value, separator);
+	if (values.length === 0) throw field.invalid('is empty', fix);
 	return values.map((one) => toSource(field, one));
 }
 
@@ -149,10 +150,7 @@ function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: str
 			return { kind: 'binary', field: file, fieldLabel, label: `${fieldLabel} "${path}"` };
 		});
 	if (sources.length > 0) return sources;
-	throw invalidField(
-		ctx,
-		itemIndex,
-		fieldLabel,
+	throw new FieldCheck(ctx, itemIndex, fieldLabel).invalid(
 		'the item has no image files',
 		'Put a node that outputs images (Form Trigger, HTTP Request, Google Drive download) before this one, or change Image Source.',
 	);
@@ -167,10 +165,7 @@ export function checkImageCount(
 	accept: ImageAcceptance,
 ): void {
 	if (count <= accept.maxImages) return;
-	throw invalidField(
-		ctx,
-		itemIndex,
-		label,
+	throw new FieldCheck(ctx, itemIndex, label).invalid(
 		`${count} images in one request; StepFun reads at most ${accept.maxImages}`,
 		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
 	);

@@ -2,7 +2,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import type { SourceFields } from '../../engine/imageSources';
+import type { ImageFields } from '../../engine/imageSources';
 import { checkImageCount, sourcesIn } from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
@@ -112,39 +112,22 @@ const fields = [
 ] satisfies Field[];
 
 /** Its image fields, by Image Source; each takes several images. */
-const ANALYZE_SOURCES: SourceFields = {
-	url: {
-		parameter: 'imageUrls',
-		label: 'Image URLs',
-		// Links hold no white space, but may hold commas (…/w_400,h_300/photo.jpg): a comma only
-		// separates where the next link starts.
-		several: {
-			separator: /\s*,\s*(?=https?:\/\/)|\s+/i,
-			fix: 'Enter one or more links starting with https://.',
-		},
-	},
-	base64: {
-		parameter: 'imageBase64',
-		label: 'Image Data',
-		several: { fix: 'Map a field that holds base64 image data or a data URL.' },
-	},
-	binary: {
-		parameter: 'binaryPropertyName',
-		label: 'Input Binary Fields',
-		several: { separator: /,/, fix: 'Enter the name of the binary field, e.g. data.' },
-	},
-	allFiles: 'All Image Files of the Item',
+const IMAGE_FIELDS: ImageFields = {
+	url: { parameter: 'imageUrls', label: 'Image URLs' },
+	base64: { parameter: 'imageBase64', label: 'Image Data' },
+	binary: { parameter: 'binaryPropertyName', label: 'Input Binary Fields' },
+	several: true,
 };
 
 /** The item's images: sources to read before sending, or links StepFun downloads itself. */
 function imagesOf(ctx: IExecuteFunctions, itemIndex: number) {
-	const sources = sourcesIn(ctx, itemIndex, ANALYZE_SOURCES);
+	const sources = sourcesIn(ctx, itemIndex, IMAGE_FIELDS);
 	const urls = sources.flatMap((source) => (source.kind === 'url' ? source.url : []));
 	if (urls.length === 0 || readParameter(ctx, 'imageUrlMode', itemIndex, 'download') !== 'link') {
 		return { sources, links: [] };
 	}
 	// StepFun downloads these itself, so their number is checked here.
-	checkImageCount(ctx, itemIndex, 'Image URLs', urls.length, ANALYZE_ACCEPTS);
+	checkImageCount(ctx, itemIndex, IMAGE_FIELDS.url.label, urls.length, ANALYZE_ACCEPTS);
 	return { sources: [], links: urls };
 }
 

@@ -1,6 +1,6 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import type { SourceFields } from '../../engine/imageSources';
+import type { ImageFields } from '../../engine/imageSources';
 import { sourcesIn } from '../../engine/imageSources';
 import {
 	BILLED_REQUEST_OPTIONS,
@@ -83,7 +83,7 @@ const fields = [
 ] satisfies Field[];
 
 /** Its image field, by Image Source. */
-const EDIT_SOURCES: SourceFields = {
+const IMAGE_FIELDS: ImageFields = {
 	url: { parameter: 'imageUrl', label: 'Image URL' },
 	base64: { parameter: 'imageBase64', label: 'Image Data' },
 	binary: { parameter: 'binaryPropertyName', label: 'Input Binary Field' },
@@ -108,7 +108,7 @@ export const edit = defineOperation({
 		return {
 			request: { ...request, body: { format: 'multipart', fields } },
 			inputs: {
-				sources: sourcesIn(ctx, itemIndex, EDIT_SOURCES),
+				sources: sourcesIn(ctx, itemIndex, IMAGE_FIELDS),
 				accept: EDIT_ACCEPTS,
 				// StepFun takes the image as the multipart file part "image".
 				into: ([image]) => ({
