@@ -59,13 +59,12 @@ export function readParameter(
 		return ctx.getNodeParameter(name, itemIndex, fallback, options);
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`Parameter "${name}": its expression failed: ${message} (item ${itemIndex})`,
-			{
-				itemIndex,
-				description: `Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
-			},
+		throw invalidField(
+			ctx,
+			itemIndex,
+			`Parameter "${name}"`,
+			`its expression failed: ${message}`,
+			`Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
 		);
 	}
 }
