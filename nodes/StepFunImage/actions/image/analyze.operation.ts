@@ -41,11 +41,7 @@ const fields = [
 				description:
 					'Every image file the item carries, e.g. all photos of a multi-file form upload',
 			},
-			{
-				name: 'URLs',
-				value: 'url',
-				description: 'Links to the images',
-			},
+			{ name: 'URLs', value: 'url', description: 'Links to the images' },
 			{
 				name: 'Base64 or Data URL',
 				value: 'base64',
@@ -101,10 +97,7 @@ const fields = [
 	imageDataProperty(
 		'The image as base64 or as a data URL (data:image/png;base64,...); an expression may give a list for several images',
 	),
-	modelField(
-		VISION_MODELS,
-		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
-	),
+	modelField(VISION_MODELS),
 	promptField(
 		'What is in this photo? Answer in one sentence.',
 		'The question or instruction about the images',

@@ -68,10 +68,7 @@ const fields = [
 			'The binary field of the incoming item that holds the image, e.g. "data" from an HTTP Request or Google Drive download, or the file field name of a form',
 		displayOptions: fromSource('binary'),
 	},
-	modelField(
-		IMAGE_MODELS,
-		'The StepFun image model. Any model ID is accepted, so new models work without an update.',
-	),
+	modelField(IMAGE_MODELS),
 	imagePromptField('Make the sky stormy and add a red umbrella', 'What to change.'),
 	{
 		displayName:
