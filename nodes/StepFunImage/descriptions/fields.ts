@@ -29,7 +29,7 @@ export const VISION_MODELS: ModelKind = {
 /** Model: picked from the list or given by ID; `kind.always` is the default. */
 export function modelField(
 	kind: ModelKind,
-	description: string,
+	description = `The StepFun ${kind.label} model. Any model ID is accepted, so new models work without an update.`,
 ): Parameter<'model', string, false> {
 	return {
 		name: 'model',
@@ -47,12 +47,7 @@ export function modelField(
 					type: 'list',
 					typeOptions: { searchListMethod: 'listModels', searchable: true },
 				},
-				{
-					displayName: 'By ID',
-					name: 'id',
-					type: 'string',
-					placeholder: kind.always,
-				},
+				{ displayName: 'By ID', name: 'id', type: 'string', placeholder: kind.always },
 			],
 		},
 		check: (value, field) =>

@@ -148,11 +148,7 @@ export const OPTION = {
 				description:
 					'Output the metadata with finishReason content_filtered (and the image only if StepFun sent one)',
 			},
-			{
-				name: 'Skip',
-				value: 'skip',
-				description: 'Output nothing for that image',
-			},
+			{ name: 'Skip', value: 'skip', description: 'Output nothing for that image' },
 		],
 		fix: 'Pick Error, Output Item Without Image or Skip.',
 	}),

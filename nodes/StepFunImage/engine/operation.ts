@@ -26,14 +26,10 @@ export interface ModelKind {
 	always: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The options the engine reads itself, by parameter name
-// ---------------------------------------------------------------------------------------------
-
 /**
- * What the engine reads of each item's options, with the type their check gives; an operation
- * shows those that apply to it, the others have these values. defineOperation refuses an
- * operation whose option of one of these names gives another type.
+ * What the engine reads of each item's options, by parameter name, with the type their check
+ * gives; an operation shows those that apply to it, the others have these values.
+ * defineOperation refuses an operation whose option of one of these names gives another type.
  */
 const ITEM_SETTINGS = {
 	/** Per request, in milliseconds. */
@@ -59,15 +55,10 @@ export type ItemSettings = typeof ITEM_SETTINGS;
 const RUN_SETTINGS = { concurrency: CONCURRENCY.max, requestsPerMinute: REQUESTS_PER_MINUTE.max };
 export type RunSettings = typeof RUN_SETTINGS;
 
-// ---------------------------------------------------------------------------------------------
-// What an operation declares, and receives
-// ---------------------------------------------------------------------------------------------
-
 /** A field: declared (read and checked for the operation), or a plain property it reads itself. */
 export type Field = Parameter | INodeProperties;
 
 type Scope = 'item' | 'run';
-const scopeOf = (name: string): Scope => (name in RUN_SETTINGS ? 'run' : 'item');
 
 /** Its check's type, and undefined too when it is only there when the user added it. */
 type ValueOf<P> =
@@ -99,7 +90,11 @@ export interface ItemValues<F extends readonly Field[], O extends readonly Field
 	apiFields: IDataObject;
 }
 
-interface Shown {
+/** What an operation declares, and the engine reads from it. */
+interface Declared<
+	F extends readonly Field[] = readonly Field[],
+	O extends readonly Parameter[] = readonly Parameter[],
+> {
 	/** Its Operation parameter value. */
 	name: string;
 	resource: ResourceName;
@@ -111,41 +106,35 @@ interface Shown {
 	models?: ModelKind;
 	/** StepFun bills none of its requests: one whose outcome is unknown can always be resent. */
 	free?: boolean;
-}
-
-/** Everything about one operation, in its own file: what defineOperation takes. */
-export interface OperationSpec<F extends readonly Field[], O extends readonly Parameter[]>
-	extends Shown {
 	/** Its fields in the order shown: declared ones (Model, Prompt, Size) and its own. */
 	fields: F;
 	/** The shared options its Options collection shows (descriptions/options.ts). */
 	options: O;
+}
+
+/**
+ * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary, or one
+ * output item whose JSON `read` makes of the answer.
+ */
+type Output<ReadArgs extends unknown[]> =
+	| { kind: 'images'; verb: string }
+	| { kind: 'json'; read: (...args: ReadArgs) => IDataObject };
+
+/** Everything about one operation, in its own file: what defineOperation takes. */
+interface OperationSpec<F extends readonly Field[], O extends readonly Parameter[]>
+	extends Declared<F, O> {
 	/**
 	 * Builds one item's request from its checked values; reads and checks its own fields (no
 	 * I/O), so every item is checked before any is sent.
 	 */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
-	/**
-	 * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary,
-	 * or one output item whose JSON the operation reads from the answer.
-	 */
-	output:
-		| { kind: 'images'; verb: string }
-		| {
-				kind: 'json';
-				read: (
-					ctx: IExecuteFunctions,
-					itemIndex: number,
-					answer: Answer,
-					values: ItemValues<F, O>,
-				) => IDataObject;
-		  };
+	output: Output<
+		[ctx: IExecuteFunctions, itemIndex: number, answer: Answer, values: ItemValues<F, O>]
+	>;
 }
 
 /** An operation as the node, the runner and the output use it. */
-export interface Operation extends Shown {
-	fields: readonly Field[];
-	options: readonly Parameter[];
+export interface Operation extends Declared {
 	readRun: (ctx: IExecuteFunctions) => RunSettings;
 	/** One item read, checked and prepared. */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number) => ItemPlan;
@@ -154,9 +143,7 @@ export interface Operation extends Shown {
 /** One item as the runner sends it: its request, its settings, what its answers become. */
 export interface ItemPlan extends PreparedItem {
 	settings: ItemSettings;
-	output:
-		| { kind: 'images'; verb: string }
-		| { kind: 'json'; read: (answer: Answer) => IDataObject };
+	output: Output<[answer: Answer]>;
 }
 
 /**
@@ -179,7 +166,15 @@ export function defineOperation<
 			const apiFields: IDataObject = {};
 			const fields = readValues<F, 'item'>(ctx, itemIndex, spec.fields, 'fields');
 			const options = readValues(ctx, itemIndex, spec.options, 'item', apiFields);
-			const settings = itemSettings(ctx, itemIndex, options);
+			const settings: ItemSettings = { ...ITEM_SETTINGS, ...options };
+			const { seed, numberOfImages: count } = settings;
+			// Each further image of an item uses the next seed, so the last one must still be valid.
+			if (seed !== undefined && seed + count - 1 > SEED.max) {
+				throw new FieldCheck(ctx, itemIndex, 'Seed').invalid(
+					`${seed} + ${count - 1} more images goes past ${SEED.max}`,
+					`Use a seed of at most ${SEED.max - count + 1}: each further image uses the next seed.`,
+				);
+			}
 			const values = { fields, options, apiFields };
 			return {
 				...prepare(ctx, itemIndex, values),
@@ -233,7 +228,7 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 			values[name] = declaration.check(value, field);
 			continue;
 		}
-		if (scopeOf(name) !== from) continue;
+		if ((name in RUN_SETTINGS ? 'run' : 'item') !== from) continue;
 		given ??= readOptionsCollection(ctx, itemIndex);
 		const value = given[name] ?? (isAgentToolRun(ctx) ? declaration.toolRunDefault : undefined);
 		if (value === undefined && declaration.whenAdded) continue;
@@ -244,49 +239,24 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 	return values as ValuesOf<D, S>;
 }
 
-/** The item's settings: the engine's options it shows, the engine's values for the others. */
-function itemSettings(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: Partial<ItemSettings>,
-): ItemSettings {
-	const settings = { ...ITEM_SETTINGS, ...options };
-	const { seed, numberOfImages: count } = settings;
-	// Each further image of an item uses the next seed, so the last one must still be valid.
-	if (seed !== undefined && seed + count - 1 > SEED.max) {
-		throw new FieldCheck(ctx, itemIndex, 'Seed').invalid(
-			`${seed} + ${count - 1} more images goes past ${SEED.max}`,
-			`Use a seed of at most ${SEED.max - count + 1}: each further image uses the next seed.`,
-		);
-	}
-	return settings;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Input images
-// ---------------------------------------------------------------------------------------------
-
 /**
  * Where an input image comes from: plain data, read and checked before anything is sent. A
  * binary field is what the user gave: a field name, a path into the item (n8n 2.x combined
  * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
-export type InputSource =
+export type InputSource = {
+	/** The field as the operation's UI names it, e.g. "Image URLs" for Analyze. */
+	fieldLabel: string;
+} & (
 	| {
 			kind: 'binary';
 			field: string | IDataObject;
-			/** The field as the operation's UI names it, e.g. "Input Binary Fields" for Analyze. */
-			fieldLabel: string;
 			/** This file in errors, when the field's value does not say it, e.g. a path found. */
 			label?: string;
 	  }
-	| {
-			kind: 'url';
-			url: string;
-			/** The field as the operation's UI names it: "Image URL" (Edit), "Image URLs" (Analyze). */
-			fieldLabel: string;
-	  }
-	| { kind: 'base64'; data: string; mimeType?: string };
+	| { kind: 'url'; url: string }
+	| { kind: 'base64'; data: string; mimeType?: string }
+);
 
 /** What an operation takes as input image. */
 export interface ImageAcceptance {
@@ -315,16 +285,14 @@ export interface InputImage extends FilePart {
 	originalFileName?: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// An item's requests and answers
-// ---------------------------------------------------------------------------------------------
-
 /** What the output says about a request, from the operation (not read back from the request). */
 export interface OutputFacts {
 	model?: string;
 	prompt?: string;
 	/** The seed the request was sent with: the item's seed + the request's number. */
 	seed?: number;
+	/** How many images the request holds (Analyze). */
+	imageCount?: number;
 }
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */

@@ -34,19 +34,12 @@ export function describeValue(value: unknown): string {
 	return String(value);
 }
 
-/** Characters as StepFun counts them (Unicode code points), not UTF-16 units or bytes. */
+/**
+ * Characters as StepFun counts them: Unicode code points (an emoji is one), which is what a
+ * string's iterator gives, not UTF-16 units or bytes.
+ */
 export function characterCount(text: string): number {
-	let count = 0;
-	for (let index = 0; index < text.length; index++) {
-		const unit = text.charCodeAt(index);
-		// A high surrogate followed by a low one is a single character (e.g. an emoji).
-		if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
-			const next = text.charCodeAt(index + 1);
-			if (next >= 0xdc00 && next <= 0xdfff) index++;
-		}
-		count++;
-	}
-	return count;
+	return [...text].length;
 }
 
 /**
@@ -66,13 +59,12 @@ export function readParameter(
 		return ctx.getNodeParameter(name, itemIndex, fallback, options);
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`Parameter "${name}": its expression failed: ${message} (item ${itemIndex})`,
-			{
-				itemIndex,
-				description: `Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
-			},
+		throw invalidField(
+			ctx,
+			itemIndex,
+			`Parameter "${name}"`,
+			`its expression failed: ${message}`,
+			`Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
 		);
 	}
 }
@@ -104,13 +96,10 @@ export class FieldCheck {
 	}
 }
 
-// ---------------------------------------------------------------------------------------------
-// Declarations: one per field or option, so its UI and its check share their bounds
-// ---------------------------------------------------------------------------------------------
-
 /**
- * A field or option declared once. `V` is the type its check gives; `W` says whether it is only
- * there when the user added it (then an operation gets `V | undefined`, never the default).
+ * A field or option declared once, so its UI and its check share their bounds. `V` is the type
+ * its check gives; `W` says whether it is only there when the user added it (then an operation
+ * gets `V | undefined`, never the default).
  */
 export interface Parameter<
 	N extends string = string,
@@ -156,7 +145,7 @@ export function numeric<const N extends string, const W extends boolean = false>
 	spec: Spec<N, W> & { range: Range; decimals?: number; scale?: number; fix?: string },
 ): Parameter<N, number, W> {
 	const { range, decimals = 0, scale = 1 } = spec;
-	const [min, max] = [range.min, range.max];
+	const { min, max } = range;
 	const kind = decimals === 0 ? 'a whole number' : 'a number';
 	const bounds = `${kind} from ${min.toFixed(decimals)} to ${max.toFixed(decimals)}`;
 	const typeOptions = { minValue: min, maxValue: max, numberPrecision: decimals };
@@ -264,18 +253,4 @@ export function choice<
 			spec.fix,
 		);
 	});
-}
-
-/** The Options collection that shows these options, in alphabetical order as n8n lists them. */
-export function optionsCollection(options: readonly Parameter[]): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: options
-			.map((option) => option.property)
-			.sort((a, b) => a.displayName.localeCompare(b.displayName)),
-	};
 }

@@ -80,12 +80,8 @@ export const RESULT_LINK_LIFETIME_MS = {
 } as const;
 
 export function resultLinkLifetimeMs(baseUrl: string): number {
-	let host = '';
-	try {
-		host = new URL(baseUrl).hostname.toLowerCase();
-	} catch {
-		// Not a URL: the shorter lifetime.
-	}
+	// Not a URL: the shorter lifetime. (A URL's hostname is lower case.)
+	const host = URL.canParse(baseUrl) ? new URL(baseUrl).hostname : '';
 	const china = host === 'stepfun.com' || host.endsWith('.stepfun.com');
 	return china ? RESULT_LINK_LIFETIME_MS.china : RESULT_LINK_LIFETIME_MS.international;
 }
@@ -134,12 +130,8 @@ export function apiBaseUrl(
 	if (region !== 'custom') return { error: `Unknown region "${region}"` };
 	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';
 	if (raw === '') return { error: 'The Base URL is empty' };
-	let parsed: URL;
-	try {
-		parsed = new URL(raw);
-	} catch {
-		return { error: `The Base URL "${raw}" is not a URL` };
-	}
+	if (!URL.canParse(raw)) return { error: `The Base URL "${raw}" is not a URL` };
+	const parsed = new URL(raw);
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
 		return { error: `The Base URL must start with http:// or https://, not ${parsed.protocol}//` };
 	}

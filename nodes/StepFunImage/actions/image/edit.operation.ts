@@ -1,8 +1,7 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import type { IExecuteFunctions } from 'n8n-workflow';
-
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import { binaryFieldSource, dataSource, urlSource } from '../../engine/imageSources';
+import type { ImageFields } from '../../engine/imageSources';
+import { sourcesIn } from '../../engine/imageSources';
 import {
 	BILLED_REQUEST_OPTIONS,
 	COMMON_OPTIONS,
@@ -10,8 +9,7 @@ import {
 } from '../../descriptions/options';
 import { IMAGE_MODELS, imagePromptField, modelField } from '../../descriptions/fields';
 import { EDIT_MAX_SIDE } from '../../shared/limits';
-import { FieldCheck, readParameter } from '../../engine/parameters';
-import type { Field, ImageAcceptance, InputSource } from '../../engine/operation';
+import type { Field, ImageAcceptance } from '../../engine/operation';
 import { defineOperation } from '../../engine/operation';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
@@ -70,10 +68,7 @@ const fields = [
 			'The binary field of the incoming item that holds the image, e.g. "data" from an HTTP Request or Google Drive download, or the file field name of a form',
 		displayOptions: fromSource('binary'),
 	},
-	modelField(
-		IMAGE_MODELS,
-		'The StepFun image model. Any model ID is accepted, so new models work without an update.',
-	),
+	modelField(IMAGE_MODELS),
 	imagePromptField('Make the sky stormy and add a red umbrella', 'What to change.'),
 	{
 		displayName:
@@ -84,14 +79,12 @@ const fields = [
 	},
 ] satisfies Field[];
 
-function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
-	const source = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	const read = (name: string, label: string, fallback = '') =>
-		[new FieldCheck(ctx, itemIndex, label), readParameter(ctx, name, itemIndex, fallback)] as const;
-	if (source === 'url') return urlSource(...read('imageUrl', 'Image URL'));
-	if (source === 'base64') return dataSource(...read('imageBase64', 'Image Data'));
-	return binaryFieldSource(...read('binaryPropertyName', 'Input Binary Field', 'data'));
-}
+/** Its image field, by Image Source. */
+const IMAGE_FIELDS: ImageFields = {
+	url: { parameter: 'imageUrl', label: 'Image URL' },
+	base64: { parameter: 'imageBase64', label: 'Image Data' },
+	binary: { parameter: 'binaryPropertyName', label: 'Input Binary Field' },
+};
 
 export const edit = defineOperation({
 	name: 'edit',
@@ -112,7 +105,7 @@ export const edit = defineOperation({
 		return {
 			request: { ...request, body: { format: 'multipart', fields } },
 			inputs: {
-				sources: [imageSource(ctx, itemIndex)],
+				sources: sourcesIn(ctx, itemIndex, IMAGE_FIELDS),
 				accept: EDIT_ACCEPTS,
 				// StepFun takes the image as the multipart file part "image".
 				into: ([image]) => ({

@@ -17,10 +17,7 @@ export const generate = defineOperation({
 	},
 	subtitle: 'Generate Image',
 	fields: [
-		modelField(
-			IMAGE_MODELS,
-			'The StepFun image model. Any model ID is accepted, so new models work without an update.',
-		),
+		modelField(IMAGE_MODELS),
 		imagePromptField(
 			'A serene alpine lake at sunset, mirror reflection, photorealistic',
 			'What to draw.',
