@@ -128,7 +128,7 @@ function rateLimitWaitError(
 ) {
 	const { refusals } = context;
 	const refused = refusals > 0 || pace.learned;
-	const times = refusals > 1 ? `${refusals} times` : 'once';
+	const times = refusals > 2 ? `${refusals} times` : ['once', 'twice'][refusals - 1];
 	const why = refused
 		? `StepFun limits each account (its lowest tier: 5 at once and 100 a minute, in China 10 a minute), counting everything that uses the key, and answered 429${refusals > 0 ? `, refusing this image ${times}` : ''}. A refused request is neither made nor billed, so the node waited for the account instead of failing; nothing was made for this image. `
 		: 'This image could not start within its Timeout (Seconds), so nothing was sent for it. ';
