@@ -30,10 +30,7 @@ export class RunSlots {
 }
 
 /** What one run asks for, from its options. */
-export interface PaceCaps {
-	concurrency: number;
-	requestsPerMinute: number;
-}
+export type PaceCaps = { concurrency: number; requestsPerMinute: number };
 
 /** The pace a key runs at right now; `learned`: lowered after StepFun's 429s. */
 export type PaceInForce = PaceCaps & { learned: boolean };
@@ -76,14 +73,10 @@ export class RateLimitWaitExpired extends Error {
 	}
 }
 
-interface Waiter {
-	since: number;
-	deadline: number;
+type Waiter = { since: number; deadline: number; signal?: AbortSignal; onAbort: () => void } & {
 	resolve: (turn: Turn) => void;
 	reject: (error: unknown) => void;
-	signal?: AbortSignal;
-	onAbort: () => void;
-}
+};
 
 /** A start past a learned cap: the window's, or the in-flight one. */
 type Probe = 'window' | 'flight' | undefined;
