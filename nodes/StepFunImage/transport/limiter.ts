@@ -232,22 +232,31 @@ export class AccountLimiter {
 		waiter.signal?.removeEventListener('abort', waiter.onAbort);
 		// What the account had granted the key when this one started: the lesson if it is refused.
 		const turn = { startedAt: now, probe, inFlight: this.inFlight, inWindow: this.starts.length };
+		const capBefore = this.lesson.windowCap;
 		this.inFlight++;
 		this.starts.push(now);
 		this.lastStartAt = this.lastActiveAt = now;
 		this.probing ||= probe !== undefined;
+		// Lifted as the window probe goes, the next start a refill later: a 429 comes back sooner.
+		if (probe === 'window') Object.assign(this.lesson, { windowCap: undefined, spaced: true });
 		let ended = false;
 		waiter.resolve({
 			waitedMs: now - waiter.since,
 			end: (outcome, retryAfterMs) => {
-				if (!ended) this.end(turn, outcome, retryAfterMs);
+				if (!ended) this.end({ ...turn, capBefore }, outcome, retryAfterMs);
 				ended = true;
 			},
 		});
 	}
 
 	private end(
-		turn: { startedAt: number; probe: Probe; inFlight: number; inWindow: number },
+		turn: {
+			startedAt: number;
+			probe: Probe;
+			inFlight: number;
+			inWindow: number;
+			capBefore?: number;
+		},
 		outcome: TurnOutcome,
 		retryAfterMs: number | undefined,
 	): void {
@@ -265,6 +274,8 @@ export class AccountLimiter {
 			this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.backoffMs));
 			this.lastRefusedAt = now;
 			if (turn.probe === 'window') {
+				// The account counts a window: its cap holds for two windows.
+				Object.assign(lesson, { windowCap: turn.capBefore, spaced: false });
 				lesson.windowProbeAt = now + (retryAfterMs ?? PACING.holdWindows * this.windowMs());
 			} else if (turn.probe === 'flight') {
 				lesson.answersPerProbe *= 2;
@@ -284,7 +295,6 @@ export class AccountLimiter {
 		} else if (outcome === 'ok') {
 			if (turn.startedAt > this.lastRefusedAt) this.backoffMs = 0;
 			lesson.answered++;
-			if (turn.probe === 'window') Object.assign(lesson, { windowCap: undefined, spaced: true });
 			if (turn.probe === 'flight') {
 				const raised = (lesson.flightCap ?? 0) + 1;
 				lesson.flightCap = raised < this.configured().concurrency ? raised : undefined;
