@@ -73,10 +73,15 @@ export class RateLimitWaitExpired extends Error {
 	}
 }
 
-type Waiter = { since: number; deadline: number; signal?: AbortSignal; onAbort: () => void } & {
+/** A request waiting for its turn. */
+interface Waiter {
+	since: number;
+	deadline: number;
 	resolve: (turn: Turn) => void;
 	reject: (error: unknown) => void;
-};
+	signal?: AbortSignal;
+	onAbort: () => void;
+}
 
 /** A start past a learned cap: the window's, or the in-flight one. */
 type Probe = 'window' | 'flight' | undefined;
