@@ -439,7 +439,7 @@ function b4Rows(): B4Row[] {
 			options: tier,
 		})),
 	);
-	const share = { items: QUICK ? 12 : 24, executions: 1, answerMs: 400, jitter: null, scale: QUICK ? 60 : 1 };
+	const share = { items: QUICK ? 6 : 24, executions: 1, answerMs: 400, jitter: null, scale: QUICK ? 60 : 1 };
 	const others = { maxInFlight: 5, requestsPerWindow: B4.perWindow, counting: 'sliding', othersUsed: Math.round(0.8 * B4.perWindow) };
 	const tenAMinute = { maxInFlight: 5, requestsPerWindow: B4.perWindow / 10, counting: 'sliding' };
 	rows.push(
