@@ -182,9 +182,10 @@ const faults: Fault[] = [
 	{ name: '404 from a wrong Base URL', credentials: (standIn) => ({ baseUrl: `${standIn.baseUrl}/step_plan/v1` }) },
 	{ name: '429 then success', options: { maxRetries: 1 }, faults: [stepFunError(429, 'Rate limit', 'rate_limit', NOW)], succeeds: true },
 	{
-		name: '429 every time',
+		name: '429 three times, more than Max Retries (waited for)',
 		options: { maxRetries: 2 },
 		faults: [0, 1, 2].map(() => stepFunError(429, 'Rate limit', 'rate_limit', NOW)),
+		succeeds: true,
 	},
 	{ name: '429 asking to wait an hour', options: { maxRetries: 2 }, faults: [stepFunError(429, 'Rate limit', 'rate_limit', { 'retry-after': '3600' })] },
 	{ name: '451 moderation', faults: [stepFunError(451, 'The prompt failed moderation', 'content_policy')] },

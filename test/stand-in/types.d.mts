@@ -163,6 +163,8 @@ export interface RateLimits {
 	retryAfter?: number | 'auto';
 	/** The limiter's clock in ms (default performance.now), so a test can move time by hand. */
 	clock?: () => number;
+	/** Requests another client of the key made just before the first one arrived. */
+	othersUsed?: number;
 }
 
 /** Counters since `limits` was last set (or reset()). */

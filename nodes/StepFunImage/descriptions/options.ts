@@ -36,7 +36,7 @@ export const OPTION = {
 		name: 'concurrency',
 		displayName: 'Concurrency',
 		range: CONCURRENCY,
-		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key.`,
+		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key. When StepFun answers 429 because others use the account too, fewer run at once until it accepts more.`,
 		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	detail: choice({
@@ -98,7 +98,7 @@ export const OPTION = {
 		displayName: 'Max Retries',
 		range: MAX_RETRIES,
 		description:
-			'How often to resend a request StepFun refused without making anything: 429 (rate limit), 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries.',
+			'How often to resend a request StepFun refused without making anything: 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries. A 429 (rate limit) is not counted: the request waits for the account, up to its Timeout.',
 		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
 	}),
 	maxTokens: numeric({
@@ -179,7 +179,7 @@ export const OPTION = {
 		name: 'requestsPerMinute',
 		displayName: 'Requests per Minute',
 		range: REQUESTS_PER_MINUTE,
-		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency; after a 429 the node spaces them out until StepFun accepts them again. StepFun's lowest tier allows about ${REQUESTS_PER_MINUTE.default} per account, the default.`,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency. StepFun's lowest tier allows ${REQUESTS_PER_MINUTE.default} per account (in China 10); when the account allows fewer, or others use it, StepFun's 429s teach the node the real figure and requests wait for it. Your tier's figure saves those first 429s.`,
 		fix: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	responseFormat: choice({
@@ -260,7 +260,8 @@ export const OPTION = {
 		displayName: 'Timeout (Seconds)',
 		range: TIMEOUT_SECONDS,
 		scale: 1000,
-		description: 'How long to wait for StepFun to answer one request',
+		description:
+			"How long to wait for StepFun to answer one request, and the longest a request waits for StepFun's rate limit (429s included) before it fails",
 		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation and analysis.`,
 	}),
 	topP: numeric({
