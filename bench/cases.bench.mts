@@ -12,12 +12,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 import { Agent, request } from 'undici';
 import { expect, it } from 'vitest';
 
 import { StepFunApi } from '../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
+import { REGION_BASE_URLS } from '../nodes/StepFunImage/shared/limits';
 import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { runNode } from '../test/helpers/run-node';
 import type { InputItem, RunResult } from '../test/helpers/run-node';
@@ -404,81 +405,140 @@ const B4 = QUICK
 			],
 		};
 
-async function b4() {
-	// The node set to the tier: Concurrency 5, Requests per Minute 100 (the minute scaled with the job).
-	const parameters: INodeParameters = {
-		operation: 'generate',
-		prompt: '={{ $json.prompt }}',
-		options: { concurrency: B4.inFlight, requestsPerMinute: B4.perWindow },
+/** One B4 row: a job, the account it meets (each row starts with the account's minute to itself), and the node's settings. */
+interface B4Row {
+	name: string;
+	model: string;
+	job: string;
+	items: number;
+	executions: number;
+	answerMs: number;
+	jitter: { min: number; max: number } | null;
+	scale: number;
+	limits: { maxInFlight: number; requestsPerWindow: number; counting: string; burst?: number; othersUsed?: number };
+	options: IDataObject;
+	/** The credential's Region: 'china' sends to StepFun China's host, routed to the stand-in here. */
+	region?: 'china';
+}
+
+/**
+ * The window models with the node set to the tier (Concurrency 5, Requests per Minute 100), then
+ * accounts the node is not told about, at its defaults: another client used 80 of the minute just
+ * before the job; an account of 10 a minute (StepFun China's lowest tier), with Region China and
+ * with a custom Base URL.
+ */
+function b4Rows(): B4Row[] {
+	const tier = { concurrency: B4.inFlight, requestsPerMinute: B4.perWindow };
+	const rows: B4Row[] = B4_MODELS.flatMap((model) =>
+		B4.jobs.map((job) => ({
+			...job,
+			name: `${model.name}-${job.name}`,
+			model: model.name,
+			job: job.name,
+			limits: { maxInFlight: B4.inFlight, requestsPerWindow: B4.perWindow, counting: model.counting, ...('burst' in model ? { burst: model.burst } : {}) },
+			options: tier,
+		})),
+	);
+	const share = { items: QUICK ? 6 : 24, executions: 1, answerMs: 400, jitter: null, scale: QUICK ? 60 : 1 };
+	const others = { maxInFlight: 5, requestsPerWindow: B4.perWindow, counting: 'sliding', othersUsed: Math.round(0.8 * B4.perWindow) };
+	const tenAMinute = { maxInFlight: 5, requestsPerWindow: B4.perWindow / 10, counting: 'sliding' };
+	rows.push(
+		{ ...share, name: 'others-defaults', model: 'others', job: 'defaults', limits: others, options: {} },
+		{ ...share, name: 'others-c5', model: 'others', job: 'c5', limits: others, options: { concurrency: 5 } },
+		{ ...share, name: 'ten-china', model: 'ten', job: 'china', limits: tenAMinute, options: {}, region: 'china' },
+		{ ...share, name: 'ten-custom', model: 'ten', job: 'custom', limits: tenAMinute, options: {} },
+	);
+	return rows;
+}
+
+/**
+ * The node, unchanged, with its requests to StepFun China's host sent to the stand-in instead
+ * (at n8n's HTTP helper, after the node chose the URL from the credential's Region).
+ */
+function routedToStandIn(): INodeType {
+	const node = new StepFunImage();
+	return {
+		description: node.description,
+		methods: node.methods,
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const ctx = this;
+			const helpers: IExecuteFunctions['helpers'] = {
+				...ctx.helpers,
+				httpRequestWithAuthentication: async (type, options, ...rest) => {
+					const url = String(options.url).replace(REGION_BASE_URLS.china, `${BASE_URL}/v1`);
+					return await ctx.helpers.httpRequestWithAuthentication.call(ctx, type, { ...options, url }, ...rest);
+				},
+			};
+			return await node.execute.call(Object.create(ctx, { helpers: { value: helpers } }) as IExecuteFunctions);
+		},
 	};
+}
+
+async function b4() {
 	const items = (label: string, count: number): InputItem[] =>
 		Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
 
 	// Warm-up without limits; then each run starts afresh: a new limiter and a new window.
 	await startCase('B4:warmup', { delayMs: 50 });
 	resetAccountLimiters({ minuteMs: 1000 });
-	expectImages(await runStepFun(parameters, items('warm-up', 5)), 5, 1024, 1024);
+	const warmup: INodeParameters = { operation: 'generate', prompt: '={{ $json.prompt }}', options: {} };
+	expectImages(await runStepFun(warmup, items('warm-up', 5)), 5, 1024, 1024);
 
 	const runs = [];
-	for (const model of B4_MODELS) {
-		for (const job of B4.jobs) {
-			const windowMs = 60_000 / job.scale;
-			const answerMs = job.answerMs / job.scale;
-			const limits = {
-				maxInFlight: B4.inFlight,
-				requestsPerWindow: B4.perWindow,
-				windowMs,
-				counting: model.counting,
-				...('burst' in model ? { burst: model.burst } : {}),
-			};
-			resetAccountLimiters({ minuteMs: windowMs });
-			await startCase(`B4:${model.name}-${job.name}`, { delayMs: answerMs, limits, jitter: job.jitter });
-			const { ms, value } = await timed(() =>
-				Promise.all(
-					Array.from({ length: job.executions }, (_, execution) =>
-						runNode({
-							nodeType: new StepFunImage(),
-							credentialType: new StepFunApi(),
-							credentials: { apiKey: API_KEY, region: 'custom', baseUrl: BASE_URL },
-							parameters: { resource: 'image', ...parameters },
-							items: items(`${model.name} ${job.name} ${execution}`, job.items),
-							binaryMode: 'filesystem',
-							// Failures become error items, so they are counted instead of stopping the run.
-							continueOnFail: true,
-						}),
-					),
+	for (const row of b4Rows()) {
+		const windowMs = 60_000 / row.scale;
+		const answerMs = row.answerMs / row.scale;
+		const parameters = { operation: 'generate', prompt: '={{ $json.prompt }}', options: row.options } as INodeParameters;
+		resetAccountLimiters({ minuteMs: windowMs });
+		await startCase(`B4:${row.name}`, { delayMs: answerMs, limits: { ...row.limits, windowMs }, jitter: row.jitter });
+		const { ms, value } = await timed(() =>
+			Promise.all(
+				Array.from({ length: row.executions }, (_, execution) =>
+					runNode({
+						nodeType: row.region === 'china' ? routedToStandIn() : new StepFunImage(),
+						credentialType: new StepFunApi(),
+						credentials: { apiKey: API_KEY, region: row.region ?? 'custom', baseUrl: BASE_URL },
+						parameters: { resource: 'image', ...parameters },
+						items: items(`${row.model} ${row.job} ${execution}`, row.items),
+						binaryMode: 'filesystem',
+						// Failures become error items, so they are counted instead of stopping the run.
+						continueOnFail: true,
+					}),
 				),
-			);
-			let delivered = 0;
-			let failed = 0;
-			for (const result of value) {
-				expect(result.error).toBeUndefined();
-				expect(result.items).toHaveLength(job.items);
-				result.items.forEach((item, index) => {
-					expect(item.pairedItem).toEqual({ item: index });
-					if (item.json.error !== undefined) failed++;
-					else {
-						expect(item.json.prompt).toBe(`${model.name} ${job.name} ${value.indexOf(result)} ${index}`);
-						delivered++;
-					}
-				});
-			}
-			runs.push({
-				name: `${model.name}-${job.name}`,
-				model: model.name,
-				burst: 'burst' in model ? model.burst : undefined,
-				job: job.name,
-				executions: job.executions,
-				items: job.items * job.executions,
-				answerMs,
-				jittered: job.jitter !== null,
-				scale: job.scale,
-				windowMs,
-				ms,
-				delivered,
-				failed,
+			),
+		);
+		let delivered = 0;
+		let failed = 0;
+		for (const result of value) {
+			expect(result.error).toBeUndefined();
+			expect(result.items).toHaveLength(row.items);
+			result.items.forEach((item, index) => {
+				expect(item.pairedItem).toEqual({ item: index });
+				if (item.json.error !== undefined) failed++;
+				else {
+					expect(item.json.prompt).toBe(`${row.model} ${row.job} ${value.indexOf(result)} ${index}`);
+					delivered++;
+				}
 			});
 		}
+		runs.push({
+			name: row.name,
+			model: row.model,
+			burst: row.limits.burst,
+			job: row.job,
+			executions: row.executions,
+			items: row.items * row.executions,
+			answerMs,
+			jittered: row.jitter !== null,
+			scale: row.scale,
+			windowMs,
+			limits: row.limits,
+			options: row.options,
+			region: row.region,
+			ms,
+			delivered,
+			failed,
+		});
 	}
 	resetAccountLimiters();
 	return { inFlight: B4.inFlight, perWindow: B4.perWindow, runs };

@@ -9,6 +9,11 @@
 //   - n8n's OpenAI node (Image → Generate) with its credential's Base URL pointed at the stand-in;
 //   - n8n's HTTP Request node + Convert to File, batched as a careful user would (5 per batch,
 //     one answer time apart), and unbatched (n8n's default).
+// Then the same 24 items at 0.4 s against an account that is not the node's alone (`--only shared`):
+// another client used 80 of the minute's 100 just before the job (at defaults and at Concurrency
+// 5), and an account of 5 at once and 10 a minute, StepFun China's lowest tier (at defaults, with
+// Region China and with a custom Base URL; Region China's host is reached through a local proxy
+// that ends its TLS and hands the requests to the stand-in).
 // Each workflow runs once (`n8n execute`, a fresh n8n process), one after another, with a fresh
 // window of the stand-in's limits. Prints the workflow's wall time (n8n's own start/stop), the
 // ratio to StepFun Image at Concurrency 5, images delivered, 429s the stand-in answered, peak in
@@ -21,6 +26,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +44,7 @@ const { values: args } = parseArgs({
 		'no-build': { type: 'boolean', default: false },
 		items: { type: 'string', default: '24' },
 		verbose: { type: 'boolean', default: false },
-		only: { type: 'string', default: 'fast,slow,jitter' },
+		only: { type: 'string', default: 'fast,slow,jitter,shared' },
 	},
 	strict: false,
 });
@@ -94,6 +101,8 @@ function job(id, name, steps) {
 
 function workflows(standIn) {
 	const stepfun = credential({ id: 'benchStepFunCred', name: 'StepFun (stand-in)', apiKey: API_KEY, baseUrl: standIn.baseUrl });
+	const china = { ...credential({ id: 'benchStepFunChina', name: 'StepFun China (proxied to the stand-in)', apiKey: API_KEY, baseUrl: '' }) };
+	china.data = { ...china.data, region: 'china' };
 	const openAi = {
 		id: 'benchOpenAiCred1',
 		name: 'OpenAI (pointed at the stand-in)',
@@ -134,19 +143,19 @@ function workflows(standIn) {
 		{ operation: 'toBinary', sourceProperty: 'data[0].b64_json', binaryPropertyName: 'data', options: { fileName: 'image.png', mimeType: 'image/png' } },
 		{ onError: 'continueRegularOutput' },
 	);
-	const stepFunImage = (id, label, options) => ({
+	const stepFunImage = (id, label, options, cred = stepfun) => ({
 		key: id,
 		label,
 		short: label,
 		last: 'StepFun Image',
-		workflow: job(`benchRealStepFun${id === 'stepfun' ? '' : 'C5'}1`, `Bench: ${label}`, [
+		workflow: job(`benchReal${id}1`, `Bench: ${label}`, [
 			node(
 				'StepFun Image',
 				NODE_TYPE,
 				1,
 				[0, 0],
 				{ resource: 'image', operation: 'generate', model: MODEL, prompt: '={{ $json.prompt }}', options },
-				{ credentials: { stepFunApi: { id: stepfun.id, name: stepfun.name } }, onError: 'continueRegularOutput' },
+				{ credentials: { stepFunApi: { id: cred.id, name: cred.name } }, onError: 'continueRegularOutput' },
 			),
 		]),
 	});
@@ -190,7 +199,14 @@ function workflows(standIn) {
 			workflow: job('benchRealHttpAll1', 'Bench: HTTP Request, unbatched', [httpRequest(0), toFile]),
 		},
 	];
-	return { credentials: [stepfun, openAi, header], list };
+	// Against an account that is not the node's alone: its own rows, each with its own limits.
+	const shared = [
+		{ ...stepFunImage('othersDefault', 'StepFun Image at its defaults (Concurrency 4, Requests per Minute 100)', {}), limits: { ...LIMITS, othersUsed: 80 }, ideal: 'others' },
+		{ ...stepFunImage('othersC5', 'StepFun Image at Concurrency 5', { concurrency: 5 }), limits: { ...LIMITS, othersUsed: 80 }, ideal: 'others' },
+		{ ...stepFunImage('tenChina', 'StepFun Image at its defaults, credential Region China', {}, china), limits: { ...LIMITS, requestsPerWindow: 10 }, ideal: 'ten', proxied: true },
+		{ ...stepFunImage('tenCustom', 'StepFun Image at its defaults, credential with a custom Base URL', {}), limits: { ...LIMITS, requestsPerWindow: 10 }, ideal: 'ten' },
+	];
+	return { credentials: [stepfun, china, openAi, header], list, shared };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,17 +239,53 @@ async function waitForIdleMachine() {
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
+ * A forward proxy for n8n's HTTPS_PROXY: a CONNECT to StepFun China's host is answered with a
+ * self-signed certificate for it (trusted by the n8n process through NODE_EXTRA_CA_CERTS), and
+ * the requests inside are handed to the stand-in. Anything else is refused.
+ */
+async function chinaProxy(standIn) {
+	const dir = mkdtempSync(join(tmpdir(), 'stepfun-bench-proxy-'));
+	const key = join(dir, 'key.pem');
+	const cert = join(dir, 'cert.pem');
+	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=api.stepfun.com', '-addext', 'subjectAltName=DNS:api.stepfun.com'], { stdio: 'ignore' });
+	const target = new URL(standIn.baseUrl);
+	const inner = createServer((req, res) => {
+		const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (answer) => {
+			res.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.pipe(res);
+		});
+		upstream.on('error', () => res.destroy());
+		req.pipe(upstream);
+	});
+	const proxy = createServer((_req, res) => res.writeHead(403).end());
+	proxy.on('connect', (req, socket) => {
+		if (req.url !== 'api.stepfun.com:443') return socket.destroy();
+		socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+		inner.emit('connection', new TLSSocket(socket, { isServer: true, key: readFileSync(key), cert: readFileSync(cert) }));
+	});
+	await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+	return {
+		env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.address().port}`, NO_PROXY: '127.0.0.1,localhost', NODE_EXTRA_CA_CERTS: cert },
+		close: () => {
+			proxy.close();
+			inner.close();
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
  * `n8n execute --rawOutput` with its output written to a file: the run data holds every image's
  * base64 (the HTTP Request rows), and n8n exits before a pipe has taken all of it.
  */
-async function execute(n8n, id) {
+async function execute(n8n, id, extraEnv = {}) {
 	const dir = mkdtempSync(join(tmpdir(), 'stepfun-bench-run-'));
 	const file = join(dir, 'out.json');
 	const out = openSync(file, 'w');
 	try {
 		const code = await new Promise((resolve, reject) => {
 			const child = spawn(nodeBinFor(line), [n8nEntry(line), 'execute', `--id=${id}`, '--rawOutput'], {
-				env: n8n.env(),
+				env: { ...n8n.env(), ...extraEnv },
 				cwd: n8n.userFolder,
 				stdio: ['ignore', out, out],
 			});
@@ -266,10 +318,10 @@ async function main() {
 	const n8n = new N8n(line, { label: `n8n ${line.version} (bench)`, binaryDataMode: 'filesystem' });
 	try {
 		await n8n.init();
-		const { credentials, list } = workflows(standIn);
+		const { credentials, list, shared } = workflows(standIn);
 		await n8n.installTarball(tgz);
 		await n8n.importCredentials(credentials);
-		await n8n.importWorkflows(list.map((entry) => entry.workflow));
+		await n8n.importWorkflows([...list, ...shared].map((entry) => entry.workflow));
 
 		console.log(
 			`Real n8n ${line.version}: ${ITEMS} Generate prompts per workflow; the stand-in allows ${LIMITS.maxInFlight} in flight and ${LIMITS.requestsPerWindow} per minute (429 beyond, no Retry-After). ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n`,
@@ -315,9 +367,53 @@ async function main() {
 					`  at defaults ≥ 3.5× as fast as the OpenAI node: ${(openAi.ms / defaults.ms).toFixed(2)}×  ${verdict(openAi.ms / defaults.ms >= 3.5)}\n`,
 			);
 		}
+		if (String(args.only).split(',').includes('shared')) await sharedRows(n8n, standIn, shared);
 	} finally {
 		await n8n.dispose();
 		await standIn.close();
+	}
+}
+
+/**
+ * The same 24 items at 0.4 s against an account the node is not told about: another client's 80
+ * of the minute's 100, and 10 a minute. Each row starts with the account's minute to itself.
+ */
+async function sharedRows(n8n, standIn, shared) {
+	const proxy = await chinaProxy(standIn);
+	const answerMs = 400;
+	try {
+		console.log(`${ITEMS} items, answers in 0.4 s, the account not the node's alone (the node is not told):`);
+		for (const entry of shared) {
+			standIn.reset();
+			standIn.setDelay(answerMs);
+			standIn.limits = entry.limits;
+			const r = await execute(n8n, entry.workflow.id, entry.proxied ? proxy.env : {});
+			if (!r.run) throw new Error(`${entry.key}: n8n execute gave no run\n${r.stdout.slice(-2000)}`);
+			const out = nodeOutput(r.run, entry.last) ?? [];
+			const delivered = out.filter((item) => item.binary && Object.keys(item.binary).length > 0).length;
+			const stats = standIn.limitStats;
+			const ms = Date.parse(r.run.stoppedAt) - Date.parse(r.run.startedAt);
+			const requests = stats.admitted + stats.rejected;
+			const verdict = (met) => (met ? 'meets' : 'MISSES');
+			let ideal;
+			let target;
+			if (entry.ideal === 'others') {
+				ideal = LIMITS.windowMs + answerMs;
+				const allowed = Math.max(1, Math.floor(ms / 5000));
+				target = `every image ${verdict(delivered === ITEMS)}; within 1.15× of the ideal ${verdict(ms <= 1.15 * ideal)}; at most one 429 per 5 s of waiting (${allowed}) ${verdict(stats.rejected <= allowed)}`;
+				console.log(`  another client used ${entry.limits.othersUsed} of the minute's ${entry.limits.requestsPerWindow} just before the job; ideal ${secs(ideal)} (20 at once, the rest once its starts leave the minute)`);
+			} else {
+				ideal = Math.floor((ITEMS - 1) / entry.limits.requestsPerWindow) * LIMITS.windowMs + answerMs;
+				target = `every image ${verdict(delivered === ITEMS)}; within 1.15× of the rate bound ${verdict(ms <= 1.15 * ideal)}; at most 10 % refused ${verdict(stats.rejected <= 0.1 * requests)}`;
+				console.log(`  an account of ${entry.limits.maxInFlight} at once and ${entry.limits.requestsPerWindow} a minute; ideal ${secs(ideal)} (the rate bound: 10 now, 10 a minute later, 4 a minute after that)`);
+			}
+			console.log(
+				`    ${entry.label}\n      ${secs(ms)} (the image node ${secs(r.run.data.resultData.runData['StepFun Image']?.[0]?.executionTime ?? 0)}) = ${(ms / ideal).toFixed(2)}× the ideal   images delivered ${delivered} of ${ITEMS}   429s ${stats.rejected} of ${requests} requests   peak in flight ${stats.peakInFlight}\n      Targets: ${target}`,
+			);
+		}
+		console.log('');
+	} finally {
+		proxy.close();
 	}
 }
 

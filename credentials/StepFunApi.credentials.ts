@@ -19,7 +19,7 @@ export class StepFunApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/stepfun.svg', dark: 'file:../icons/stepfun.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-stepfun/n8n-nodes-stepfun#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-stepfun/n8n-nodes-stepfun#credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -83,11 +83,17 @@ try {
 	const webhookExample = examples.find((e) =>
 		e.workflow.nodes.some((n) => n.type === 'n8n-nodes-base.webhook'),
 	);
-	if (webhookExample) await n8n.activate(webhookExample.workflow.id);
+	// The form example that needs no other account (the shipped one: its path, not the copy's).
+	const formExample = examples.find((e) => e.execute === 'form');
+	for (const live of [webhookExample, formExample].filter(Boolean))
+		await n8n.activate(live.workflow.id);
 	console.log(`[demo] starting n8n on port ${port}`);
 	await n8n.start({ timeoutMs: 180_000 });
 	await n8n.setupOwner(LOGIN);
-	if (webhookExample) await n8n.waitForPublished(webhookExample.workflow.id).catch(() => {});
+	for (const live of [webhookExample, formExample].filter(Boolean))
+		await n8n.waitForPublished(live.workflow.id).catch(() => {});
+	const formPath = formExample?.workflow.nodes.find((n) => n.type === 'n8n-nodes-base.formTrigger')
+		?.parameters.options.path;
 	const hook = webhookExample?.workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')
 		?.parameters.path;
 
@@ -109,6 +115,12 @@ try {
   The webhook example is active:
     curl -F image=@photo.png -F 'prompt=Make it winter' -o edited.png \\
       http://127.0.0.1:${port}/webhook/${hook}`
+			: ''
+	}${
+		formPath
+			? `
+  The form example is active: open http://127.0.0.1:${port}/form/${formPath}
+  in a browser, pick a photo, and the edited photo downloads.`
 			: ''
 	}
 

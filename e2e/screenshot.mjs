@@ -6,14 +6,14 @@
 //
 // Used by e2e/scenarios/editor-screenshots.mjs (scenario 7). Standalone: `node e2e/screenshot.mjs` starts its own
 // n8n 2.41.1 + stand-in (package from `npm pack`, dist/ must be built).
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { playwrightCoreDir } from './prepare.mjs';
+import { CHROMIUM, launchChromium } from './lib/browser.mjs';
 import { REPO } from './lib/pack.mjs';
 
-export const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+export { CHROMIUM };
 export const DOCS = join(REPO, 'docs');
 
 /** What a user must see in each panel (labels as rendered). */
@@ -55,38 +55,15 @@ const OUTPUT_FIELDS = {
 	'Analyze Image': ['text', 'parsed', 'caption', 'tags', 'usage', 'finishReason'],
 };
 
-async function loadPlaywright() {
-	const dir = playwrightCoreDir();
-	if (!existsSync(dir))
-		throw new Error(`playwright-core is not installed in ${dir}: run node e2e/prepare.mjs`);
-	const mod = await import(pathToFileURL(join(dir, 'index.mjs')).href);
-	return mod.chromium ?? mod.default.chromium;
-}
-
 /**
  * @param {import('./lib/n8n.mjs').N8n} n8n started, owner set up (n8n.cookie)
  * @param {{ workflowId: string, outDir?: string, execute?: boolean }} opts
  * @returns {Promise<string[]>} what was checked and saved
  */
 export async function takeScreenshots(n8n, { workflowId, outDir = DOCS, execute = true }) {
-	if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
 	if (!n8n.cookie) throw new Error('the n8n instance has no owner cookie');
-	const chromium = await loadPlaywright();
 	mkdirSync(outDir, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--disable-dev-shm-usage',
-		],
-	});
+	const browser = await launchChromium();
 	const done = [];
 	try {
 		const context = await browser.newContext({

@@ -7,10 +7,10 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { OPERATION_LIST } from '../nodes/StepFunImage/actions/operations';
-import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import type { StepFunRun, StepFunRunOptions } from './helpers/stepfun';
-import { analyze, edit, generate, getBalance, useStandIn } from './helpers/stepfun';
+import { analyze, answerInTurn, edit, generate, getBalance, useStandIn } from './helpers/stepfun';
+import { useVirtualClock } from './helpers/virtual-clock';
 import { makePng } from './stand-in/server.mjs';
 import type { StandIn } from './stand-in/server.mjs';
 
@@ -88,8 +88,8 @@ const rows: Record<string, Row> = {
 	'options.topP': { run: () => stepfun.run(analyze('x', { topP: 0.25 }), withPhoto), check: (r) => expect(wire(r).top_p).toBe(0.25) },
 	'options.cfgScale': { run: () => stepfun.run(generate('x', { cfgScale: 3 })), check: (r) => expect(wire(r).cfg_scale).toBe(3) },
 	'options.concurrency': {
-		arrange: (s) => s.setDelay(50),
-		run: () => stepfun.run(generate('x', { concurrency: 2 }), { items: [{}, {}, {}, {}] }),
+		// Requests held at the stand-in, answered one at a time whenever two are held.
+		run: async () => (await answerInTurn(stepfun.standIn, { path: '/v1/images/generations', count: 4, atOnce: 2 }, () => stepfun.run(generate('x', { concurrency: 2 }), { items: [{}, {}, {}, {}] }))).run,
 		check: (r) => expect(r.standIn.maxInFlight).toBe(2),
 	},
 	'options.fileName': { run: () => stepfun.run(generate('x', { seed: 1, fileName: 'out-{seed}.{ext}' })), check: (r) => expect(r.items[0].binary?.data.fileName).toBe('out-1.png') },
@@ -118,8 +118,8 @@ const rows: Record<string, Row> = {
 	},
 	'options.outputBinaryField': { run: () => stepfun.run(generate('x', { outputBinaryField: 'picture' })), check: (r) => expect(Object.keys(r.items[0].binary ?? {})).toEqual(['picture']) },
 	'options.requestsPerMinute': {
-		// One request per (real) minute: the second item cannot start within its 1-second Timeout.
-		arrange: () => resetAccountLimiters(),
+		// One request per minute (on the pace's virtual clock): the second item cannot start within its 1-second Timeout.
+		arrange: () => useVirtualClock(),
 		run: () => stepfun.run(generate('x', { requestsPerMinute: 1, timeout: 1 }), { items: [{}, {}] }),
 		check: (r) => {
 			expect(r.standIn.requests).toHaveLength(1);
@@ -185,8 +185,8 @@ function sampleValue(property: INodeProperties): unknown {
 	}
 }
 
-/** Settings the operation itself puts in the request, by the API field they become. */
-const SENT_AS: Record<string, string> = { 'images.seed': 'seed' };
+/** Options the engine puts in the request itself, by the API field they become. */
+const SENT_AS: Record<string, string> = { seed: 'seed' };
 
 describe('every declared option reaches where its declaration says', () => {
 	it('each operation shows exactly the options it declares, in alphabetical order', () => {
@@ -202,17 +202,19 @@ describe('every declared option reaches where its declaration says', () => {
 	const parametersFor = { generate, edit, analyze, getBalance: (_: string, options: IDataObject) => getBalance(options) };
 
 	const bodyOptions = OPERATION_LIST.flatMap((operation) =>
-		operation.options.filter((option) => option.to in SENT_AS || option.to.startsWith('body.')).map((option) => [option.to, operation.name as keyof typeof parametersFor, option] as const),
+		operation.options.flatMap((option) => {
+			const field = SENT_AS[option.name] ?? option.apiField;
+			return field === undefined ? [] : [[field, operation.name as keyof typeof parametersFor, option] as const];
+		}),
 	);
 
 	it.each(bodyOptions)(
 		'%s (%s)',
-		async (to, operation, option) => {
+		async (field, operation, option) => {
 			const value = sampleValue(option.property);
-			const parameters = parametersFor[operation]('x', { [option.property.name]: value } as IDataObject);
+			const parameters = parametersFor[operation]('x', { [option.name]: value } as IDataObject);
 			const result = await stepfun.run(parameters, operation === 'generate' ? {} : withPhoto);
 			expect(result.error).toBeUndefined();
-			const field = SENT_AS[to] ?? to.slice('body.'.length);
 			// JSON keeps the type; a multipart form field is its text.
 			expect(wire(result)[field]).toEqual(operation === 'edit' ? String(value) : value);
 		},

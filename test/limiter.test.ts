@@ -1,22 +1,29 @@
 /**
- * The shared limiter on its own, with a virtual clock: no real waiting, and every figure below
- * (who started when, how many at once) is exact. The engine-level view, with the stand-in
- * judging what reached it, is test/throughput.test.ts.
+ * The shared pace on its own, on a virtual clock: no real waiting, and every figure below (who
+ * started when, how many at once, how many were refused) is exact. A model of the account (its
+ * in-flight cap and its window, counted as a sliding window, a calendar minute or a token bucket)
+ * answers each request as it arrives; the requests behave as the node's do (transport/request.ts):
+ * each waits for its turn, a 429 waits again within its Timeout, and one run holds at most its
+ * Concurrency. The engine-level view, with the stand-in judging what reached it, is
+ * test/throughput.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 
 import { PACING } from '../nodes/StepFunImage/shared/limits';
-import type { AccountPace, LimiterTiming, Turn, TurnOutcome } from '../nodes/StepFunImage/transport/limiter';
+import type { AccountPace, LimiterTiming } from '../nodes/StepFunImage/transport/limiter';
 import {
 	AccountLimiter,
 	accountLimiter,
 	RateLimitWaitExpired,
 	resetAccountLimiters,
+	RunSlots,
 } from '../nodes/StepFunImage/transport/limiter';
 
 const MINUTE = 60_000;
 /** The node counts a minute 2 % long. */
 const WINDOW = MINUTE * (1 + PACING.windowSlack);
+/** Starts go at least this far apart. */
+const GAP = MINUTE * PACING.startGap;
 
 /** A clock that only moves when told to, waking sleepers in time order. */
 class VirtualTime {
@@ -81,260 +88,414 @@ class VirtualTime {
 	}
 }
 
+/** How an account counts its requests per window (StepFun does not say). */
+interface AccountLimits {
+	maxInFlight: number;
+	perMinute: number;
+	counting?: 'sliding' | 'calendar' | 'bucket';
+	/** 'bucket': how many tokens it holds (default perMinute). */
+	burst?: number;
+	/** Started by another client of the key just before the first request. */
+	othersUsed?: number;
+	/** Sent with every 429, in ms. */
+	retryAfterMs?: number;
+}
+
 interface Started {
 	at: number;
 	name: string;
+	admitted: boolean;
 }
 
 /**
- * A fake StepFun: each request takes `latencyMs`; `answer` decides 200 or 429 as it arrives,
- * given how many would be in flight with it. A 429 is answered at once, holds no place and asks
- * to wait `retryAfterMs`; the request is sent again until it succeeds.
+ * A StepFun account: admits a request as it arrives, or answers 429 at once (a 429 holds no place
+ * and counts toward nothing). `limits` may be changed while it runs.
  */
-function account(
-	time: VirtualTime,
-	options: { latencyMs: number; answer?: (inFlight: number) => TurnOutcome; retryAfterMs?: number },
-) {
+function account(time: VirtualTime, limits: AccountLimits) {
 	const started: Started[] = [];
-	const outcomes: TurnOutcome[] = [];
-	/** 429s per request name. */
-	const refusals = new Map<string, number>();
+	const admittedAt: number[] = [];
+	let tokens: number | undefined;
+	let tokensAt = 0;
 	let inFlight = 0;
 	let peak = 0;
-	/** [time, in flight] after each start. */
-	const levels: Array<[number, number]> = [];
-	async function request(pace: AccountPace, name: string, timeoutMs = 10 * MINUTE): Promise<void> {
-		for (;;) {
-			const turn: Turn = await pace.take({ timeoutMs });
-			started.push({ at: time.now, name });
-			const outcome = options.answer?.(inFlight + 1) ?? 'ok';
-			outcomes.push(outcome);
-			if (outcome === 'rateLimited') {
-				refusals.set(name, (refusals.get(name) ?? 0) + 1);
-				await time.sleep(1);
-				turn.end(outcome, options.retryAfterMs ?? 1000);
-				continue;
-			}
-			inFlight++;
-			peak = Math.max(peak, inFlight);
-			levels.push([time.now, inFlight]);
-			await time.sleep(options.latencyMs);
-			inFlight--;
-			turn.end(outcome);
-			return;
+	let othersAt: number | undefined;
+	const window = (now: number) => {
+		othersAt ??= now - 1;
+		const others = now - othersAt < MINUTE ? (limits.othersUsed ?? 0) : 0;
+		if (limits.counting === 'calendar') {
+			const from = Math.floor(now / MINUTE) * MINUTE;
+			const calendarOthers = othersAt >= from ? (limits.othersUsed ?? 0) : 0;
+			return calendarOthers + admittedAt.filter((at) => at >= from).length < limits.perMinute;
 		}
-	}
+		if (limits.counting === 'bucket') {
+			const burst = limits.burst ?? limits.perMinute;
+			tokens = Math.min(burst, (tokens ?? burst - others) + ((now - tokensAt) * limits.perMinute) / MINUTE);
+			tokensAt = now;
+			return tokens >= 1;
+		}
+		return others + admittedAt.filter((at) => at > now - MINUTE).length < limits.perMinute;
+	};
 	return {
 		started,
-		outcomes,
-		refusals,
-		request,
-		/** How many were answered 429. */
-		get rateLimited() {
-			return outcomes.filter((o) => o === 'rateLimited').length;
+		get limits() {
+			return limits;
 		},
-		get peak() {
+		set limits(value: AccountLimits) {
+			limits = value;
+		},
+		/** Whether the request arriving now is admitted. */
+		arrive(name: string): boolean {
+			const admitted = inFlight < limits.maxInFlight && window(time.now);
+			started.push({ at: time.now, name, admitted });
+			if (!admitted) return false;
+			admittedAt.push(time.now);
+			if (tokens !== undefined) tokens--;
+			peak = Math.max(peak, ++inFlight);
+			return true;
+		},
+		answered(): void {
+			inFlight--;
+		},
+		get refused(): number {
+			return started.filter((s) => !s.admitted).length;
+		},
+		get peak(): number {
 			return peak;
 		},
-		/** The most in flight at once, counting starts before `until`. */
-		peakUntil(until: number): number {
-			return Math.max(0, ...levels.filter(([at]) => at < until).map(([, level]) => level));
-		},
-		/** The most starts inside any window of `windowMs`. */
-		mostIn(windowMs: number, from = 0, to = Infinity): number {
-			const times = started.map((s) => s.at).filter((at) => at >= from && at <= to);
+		/** The most admitted starts inside any window of `windowMs`. */
+		mostIn(windowMs: number): number {
 			let most = 0;
-			for (let i = 0, j = 0; i < times.length; i++) {
-				while (times[i] - times[j] >= windowMs) j++;
+			for (let i = 0, j = 0; i < admittedAt.length; i++) {
+				while (admittedAt[i] - admittedAt[j] >= windowMs) j++;
 				most = Math.max(most, i - j + 1);
 			}
 			return most;
 		},
+		/** First starts of each name, in order. */
+		firstStarts(): string[] {
+			return [...new Set(started.map((s) => s.name))];
+		},
 	};
 }
 
-/** An account counting with a token bucket: `burst` at once, refilled at `perMinute`, and at most `maxInFlight`. */
-function tokenBucket(time: VirtualTime, limits: { burst: number; perMinute: number; maxInFlight: number }) {
-	let tokens = limits.burst;
-	let at = time.now;
-	return (inFlight: number): TurnOutcome => {
-		tokens = Math.min(limits.burst, tokens + ((time.now - at) * limits.perMinute) / MINUTE);
-		at = time.now;
-		if (inFlight > limits.maxInFlight || tokens < 1) return 'rateLimited';
-		tokens--;
-		return 'ok';
-	};
+type Account = ReturnType<typeof account>;
+
+/** What became of one request. */
+interface Result {
+	name: string;
+	ok: boolean;
+	at: number;
+	refusals: number;
 }
 
 /**
- * An account allowing `perMinute` admitted in any sliding minute (of `minuteMs`, default a
- * minute), and at most `maxInFlight`.
+ * One run as the node makes it: `items` requests, at most `concurrency` at once (RunSlots), each
+ * waiting for its turn, sent, and on a 429 waiting again, all within its Timeout.
  */
-function slidingMinute(time: VirtualTime, limits: { perMinute: number; maxInFlight: number; minuteMs?: number }) {
-	const admitted: number[] = [];
-	return (inFlight: number): TurnOutcome => {
-		while (admitted.length > 0 && admitted[0] <= time.now - (limits.minuteMs ?? MINUTE)) admitted.shift();
-		if (inFlight > limits.maxInFlight || admitted.length >= limits.perMinute) return 'rateLimited';
-		admitted.push(time.now);
-		return 'ok';
-	};
+async function job(
+	time: VirtualTime,
+	pace: AccountPace,
+	stepfun: Account,
+	options: { items: number; concurrency: number; answerMs: number | ((index: number) => number); timeoutMs?: number; label?: string },
+): Promise<Result[]> {
+	const slots = new RunSlots(options.concurrency);
+	const answerMs = (index: number) => (typeof options.answerMs === 'number' ? options.answerMs : options.answerMs(index));
+	return await Promise.all(
+		Array.from({ length: options.items }, async (_, index): Promise<Result> => {
+			await slots.acquire();
+			const name = `${options.label ?? 'r'}${index}`;
+			let leftMs = options.timeoutMs ?? 120_000;
+			let refusals = 0;
+			try {
+				for (;;) {
+					const turn = await pace.take({ timeoutMs: leftMs });
+					leftMs -= turn.waitedMs;
+					if (!stepfun.arrive(name)) {
+						refusals++;
+						// A 429 comes back at once over a fast line: before the next start.
+						await time.sleep(1);
+						turn.end('rateLimited', stepfun.limits.retryAfterMs);
+						continue;
+					}
+					await time.sleep(answerMs(index));
+					stepfun.answered();
+					turn.end('ok');
+					return { name, ok: true, at: time.now, refusals };
+				}
+			} catch (error) {
+				// Only a wait that ran out ends a request here.
+				expect(error).toBeInstanceOf(RateLimitWaitExpired);
+				return { name, ok: false, at: time.now, refusals };
+			} finally {
+				slots.release();
+			}
+		}),
+	);
+}
+
+/** One run on a fresh limiter against `limits`, to the end. */
+async function runJob(
+	limits: AccountLimits,
+	options: { items: number; concurrency: number; requestsPerMinute?: number; answerMs: number | ((index: number) => number) },
+) {
+	const time = new VirtualTime();
+	const limiter = new AccountLimiter(time.timing);
+	const stepfun = account(time, limits);
+	const pace = limiter.join({ concurrency: options.concurrency, requestsPerMinute: options.requestsPerMinute ?? 100 });
+	const results = await time.run(job(time, pace, stepfun, options));
+	const lesson = limiter.state();
+	pace.leave();
+	return { time, limiter, stepfun, results, lesson, end: time.now };
+}
+
+/** Nothing lost: every request succeeded once, and its first start came in asking order. */
+function expectAllDelivered(results: Result[], stepfun: Account): void {
+	expect(results.filter((r) => !r.ok)).toEqual([]);
+	expect(stepfun.started.filter((s) => s.admitted)).toHaveLength(results.length);
+	expect(stepfun.firstStarts()).toEqual(results.map((r) => r.name));
+}
+
+/** The least time a token bucket allows `answers` to take on `slots` at once. */
+function bucketBound(answers: number[], slots: number, burst: number, perMinute: number): number {
+	const free = Array.from({ length: slots }, () => 0);
+	let tokens = burst;
+	let at = 0;
+	let end = 0;
+	for (const answer of answers) {
+		free.sort((a, b) => a - b);
+		let start = free[0];
+		const refilled = (t: number) => Math.min(burst, tokens + ((t - at) * perMinute) / MINUTE);
+		if (refilled(start) < 1) start = at + ((1 - tokens) * MINUTE) / perMinute;
+		tokens = refilled(start) - 1;
+		at = start;
+		free[0] = start + answer;
+		end = Math.max(end, free[0]);
+	}
+	return end;
 }
 
 describe('caps: at most Concurrency in flight and Requests per Minute started', () => {
-	it('200 requests at 5 in flight and 100 per minute: both caps hold, and it takes the rate ideal, not longer', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1500 });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		await time.run(Promise.all(Array.from({ length: 200 }, (_, i) => stepfun.request(pace, `r${i}`))));
-		pace.leave();
-
-		expect(stepfun.started).toHaveLength(200);
+	it('200 requests at 5 in flight and 100 per minute: both caps hold, the first 100 run at Concurrency from the first request, and no 429', async () => {
+		const { stepfun, results, end } = await runJob({ maxInFlight: 5, perMinute: 100 }, { items: 200, concurrency: 5, answerMs: 1500 });
+		expectAllDelivered(results, stepfun);
+		expect(stepfun.refused).toBe(0);
 		expect(stepfun.peak).toBe(5);
-		// Never more than 100 in any minute, counted 2 % long as the node counts it.
 		expect(stepfun.mostIn(MINUTE)).toBe(100);
 		expect(stepfun.mostIn(WINDOW)).toBe(100);
-		// The first 100 fit in the minute: they run at 5 at once from the first request, 20 waves
-		// of 1.5 s; the 101st waits until the first leaves the window.
-		expect(stepfun.started.slice(0, 100).map((s) => s.at)).toEqual(Array.from({ length: 100 }, (_, i) => Math.floor(i / 5) * 1500));
+		// Waves of 5 every 1.5 s, the starts of a wave a gap apart (a 429 is heard before the next goes).
+		expect(stepfun.started.slice(0, 100).map((s) => s.at)).toEqual(Array.from({ length: 100 }, (_, i) => Math.floor(i / 5) * 1500 + (i % 5) * GAP));
+		// The 101st waits until the first leaves the window.
 		expect(stepfun.started[100].at).toBe(WINDOW);
-		// No longer than the rate ideal: 200 at 100 per minute.
-		const last = stepfun.started.at(-1)!.at;
-		expect(last).toBeLessThan(2 * MINUTE * (1 + PACING.windowSlack));
-		expect(limiter.state().spaced).toBe(false);
+		expect(end).toBeLessThan(2 * WINDOW);
 	});
 
 	it('a job that fits in the minute runs at Concurrency from its first request: 24 answers of 1.5 s take ceil(24 / 5) × 1.5 s', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1500 });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		await time.run(Promise.all(Array.from({ length: 24 }, (_, i) => stepfun.request(pace, `r${i}`))));
-		pace.leave();
-		expect(stepfun.started.map((s) => s.at)).toEqual(Array.from({ length: 24 }, (_, i) => Math.floor(i / 5) * 1500));
-		expect(time.now).toBe(Math.ceil(24 / 5) * 1500);
-		expect(stepfun.outcomes.every((o) => o === 'ok')).toBe(true);
+		const { stepfun, end } = await runJob({ maxInFlight: 5, perMinute: 100 }, { items: 24, concurrency: 5, answerMs: 1500 });
+		expect(stepfun.started.map((s) => s.at)).toEqual(Array.from({ length: 24 }, (_, i) => Math.floor(i / 5) * 1500 + (i % 5) * GAP));
+		expect(end).toBe(Math.ceil(24 / 5) * 1500 + 3 * GAP);
+		expect(stepfun.refused).toBe(0);
 	});
 
 	it('what is left of the minute: a second job starts at once with the budget the first left, then waits for the oldest start to leave the window', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1000 });
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const first = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
-		await time.run(Promise.all(Array.from({ length: 6 }, (_, i) => stepfun.request(first, `a${i}`))));
+		await time.run(job(time, first, stepfun, { items: 6, concurrency: 5, answerMs: 1000, label: 'a' }));
 		first.leave();
-		// 6 started at 0 and 1 s; 4 left in this window.
 		await time.advance(10_000);
 		const second = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
-		await time.run(Promise.all(Array.from({ length: 8 }, (_, i) => stepfun.request(second, `b${i}`))));
+		await time.run(job(time, second, stepfun, { items: 8, concurrency: 5, answerMs: 1000, label: 'b' }));
 		second.leave();
 		const b = stepfun.started.filter((s) => s.name.startsWith('b')).map((s) => s.at);
+		const a = stepfun.started.filter((s) => s.name.startsWith('a')).map((s) => s.at);
 		// Four at once (the budget left), then each when a start of the first job leaves the window.
-		expect(b.slice(0, 4)).toEqual([12_000, 12_000, 12_000, 12_000]);
-		expect(b.slice(4)).toEqual([WINDOW, WINDOW, WINDOW, WINDOW]);
+		expect(b.slice(0, 4)).toEqual([0, 1, 2, 3].map((i) => 12_000 + i * GAP));
+		expect(b.slice(4)).toEqual(a.slice(0, 4).map((at) => at + WINDOW));
 		expect(stepfun.mostIn(WINDOW)).toBe(10);
 	});
 
 	it('first come, first served: requests start in the order they asked', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 100 });
-		const pace = limiter.join({ concurrency: 2, requestsPerMinute: 1000 });
-		const names = Array.from({ length: 12 }, (_, i) => `r${i}`);
-		await time.run(Promise.all(names.map((name) => stepfun.request(pace, name))));
-		expect(stepfun.started.map((s) => s.name)).toEqual(names);
+		const { stepfun, results } = await runJob({ maxInFlight: 5, perMinute: 1000 }, { items: 12, concurrency: 2, requestsPerMinute: 1000, answerMs: 100 });
+		expect(stepfun.started.map((s) => s.name)).toEqual(results.map((r) => r.name));
 	});
 
 	it('two runs on one key: the strictest caps are in force while both run, then the other run gets its own back', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1000 });
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const relaxed = limiter.join({ concurrency: 4, requestsPerMinute: 200 });
 		const strict = limiter.join({ concurrency: 2, requestsPerMinute: 20 });
 		expect(limiter.inForce()).toMatchObject({ concurrency: 2, requestsPerMinute: 20 });
-
-		// The two runs ask in turns, so both have requests waiting at once.
-		const strictRequests: Array<Promise<void>> = [];
-		const relaxedRequests: Array<Promise<void>> = [];
-		for (let i = 0; i < 40; i++) {
-			relaxedRequests.push(stepfun.request(relaxed, `r${i}`));
-			if (i < 6) strictRequests.push(stepfun.request(strict, `s${i}`));
-		}
-		const strictWork = Promise.all(strictRequests).then(() => {
+		const relaxedWork = job(time, relaxed, stepfun, { items: 40, concurrency: 4, answerMs: 1000, label: 'r' });
+		const strictWork = job(time, strict, stepfun, { items: 6, concurrency: 2, answerMs: 1000, label: 's' }).then(() => {
 			strict.leave();
 			return time.now;
 		});
-		const relaxedWork = Promise.all(relaxedRequests);
 		const strictDoneAt = await time.run(strictWork);
 		expect(limiter.inForce()).toMatchObject({ concurrency: 4, requestsPerMinute: 200 });
 		await time.run(relaxedWork);
 		relaxed.leave();
-
 		const whileBoth = stepfun.started.filter((s) => s.at < strictDoneAt);
-		// Both runs took turns at the strict pace, in the order they asked...
-		expect(whileBoth.slice(0, 12).map((s) => s.name)).toEqual(['r0', 's0', 'r1', 's1', 'r2', 's2', 'r3', 's3', 'r4', 's4', 'r5', 's5']);
-		expect(stepfun.mostIn(MINUTE, 0, strictDoneAt - 1)).toBeLessThanOrEqual(20);
-		expect(stepfun.peakUntil(strictDoneAt)).toBe(2);
-		// ...then the relaxed run alone had its own caps.
+		// Both runs took turns at the strict pace, in the order they asked (the strict run's 2 slots
+		// asked after the relaxed run's 4)...
+		expect(whileBoth.slice(0, 2).map((s) => s.name)).toEqual(['r0', 'r1']);
+		expect(whileBoth.length).toBeLessThanOrEqual(20);
+		expect(whileBoth.some((s) => s.name.startsWith('s'))).toBe(true);
+		// ...then the relaxed run alone had its own 4.
 		expect(stepfun.peak).toBe(4);
 	});
 });
 
-describe('adaptive: a 429 lowers the pace, sustained success raises it back', () => {
-	it('an account that really allows 2 at once: the pace drops to it, probes upward, and comes back to the caps once the account allows them', async () => {
+describe('a 429 waits for the account; the pace learns what the account grants', () => {
+	it('another client used 80 of the minute just before the job: 20 at once, the rest once the minute frees; one refusal to learn, one probe; nothing lost', async () => {
+		for (const concurrency of [4, 5]) {
+			for (const answerMs of [400, 1500]) {
+				const { stepfun, results, lesson, end } = await runJob({ maxInFlight: 5, perMinute: 100, othersUsed: 80 }, { items: 24, concurrency, answerMs });
+				expectAllDelivered(results, stepfun);
+				expect(lesson).toMatchObject({ windowCap: 20, requestsPerMinute: 20, learned: true });
+				expect(stepfun.refused).toBe(2);
+				// The ideal: the other client's starts leave the minute at 60 s, then 4 answers.
+				expect(end).toBeLessThanOrEqual(1.15 * (MINUTE + answerMs));
+			}
+		}
+	});
+
+	it("an account of 10 a minute (StepFun China's lowest tier), the pace at its defaults: at most 10 % refused, within 1.15× the rate bound, in a sliding window and a calendar minute", async () => {
+		for (const counting of ['sliding', 'calendar'] as const) {
+			for (const concurrency of [4, 5]) {
+				const { stepfun, results, lesson, end } = await runJob({ maxInFlight: 5, perMinute: 10, counting }, { items: 24, concurrency, answerMs: 400 });
+				expectAllDelivered(results, stepfun);
+				expect(lesson.windowCap).toBe(10);
+				// One 429 to learn, one probe to tell a window from a bucket; then it holds.
+				expect(stepfun.refused).toBeLessThanOrEqual(0.1 * stepfun.started.length);
+				expect(stepfun.mostIn(MINUTE)).toBe(10);
+				// 10 now, 10 a minute later, 4 a minute after that.
+				expect(end).toBeLessThanOrEqual(1.15 * (2 * MINUTE + 400));
+				// Every request waited within its Timeout (120 s), whatever its 429s.
+				expect(Math.max(...results.map((r) => r.refusals))).toBeLessThanOrEqual(2);
+			}
+		}
+	});
+
+	it('a lower rate than configured (30 a minute, the pace set to 100): it learns 30 and every request gets through', async () => {
+		const { stepfun, results, lesson } = await runJob({ maxInFlight: 5, perMinute: 30 }, { items: 90, concurrency: 5, answerMs: 1000 });
+		expectAllDelivered(results, stepfun);
+		expect(lesson.windowCap).toBe(30);
+		expect(stepfun.refused).toBeLessThanOrEqual(0.1 * stepfun.started.length);
+	});
+
+	it('a token bucket (burst 10, refilled at 100 a minute): one refusal, then one probe a refill later is admitted and starts go evenly at the rate; 24 items within 1.15× of what the bucket allows', async () => {
+		for (const [answerMs, jitter] of [
+			[400, false],
+			[1500, false],
+			[1500, true],
+		] as const) {
+			let seed = 7;
+			const answers = Array.from({ length: 24 }, () => {
+				seed = (seed * 1103515245 + 12345) % 2147483648;
+				return jitter ? answerMs * (0.5 + (2.5 * seed) / 2147483648) : answerMs;
+			});
+			const { stepfun, results, lesson, end } = await runJob({ maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 }, { items: 24, concurrency: 5, answerMs: (i) => answers[i] });
+			expectAllDelivered(results, stepfun);
+			expect(stepfun.refused).toBeLessThanOrEqual(1);
+			if (stepfun.refused > 0) expect(lesson).toMatchObject({ spaced: true, windowCap: undefined });
+			expect(end).toBeLessThanOrEqual(1.15 * bucketBound(answers, 5, 10, 100));
+		}
+	});
+
+	it('a token bucket, 200 items and 3 runs of 50 at once: within 1.10× of the rate bound, at most 5 % refused', async () => {
+		const large = await runJob({ maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 }, { items: 200, concurrency: 5, answerMs: 1500 });
+		expectAllDelivered(large.results, large.stepfun);
+		expect(large.stepfun.refused).toBeLessThanOrEqual(0.05 * large.stepfun.started.length);
+		expect(large.end).toBeLessThanOrEqual(1.1 * 2 * MINUTE);
+
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
-		let allowed = 2;
-		const stepfun = account(time, { latencyMs: 500, answer: (inFlight) => (inFlight > allowed ? 'rateLimited' : 'ok') });
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
+		const runs = await time.run(
+			Promise.all(
+				['a', 'b', 'c'].map(async (label) => {
+					const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
+					const results = await job(time, pace, stepfun, { items: 50, concurrency: 5, answerMs: 1500, label });
+					pace.leave();
+					return results;
+				}),
+			),
+		);
+		expect(runs.flat().filter((r) => !r.ok)).toEqual([]);
+		expect(stepfun.refused).toBeLessThanOrEqual(0.05 * stepfun.started.length);
+		expect(time.now).toBeLessThanOrEqual(1.1 * 1.5 * MINUTE);
+	});
+
+	it('an account that allows 2 at once (others hold the rest): the pace drops to 2 in flight, not to a tiny per-minute budget; it probes upward rarely and is back at 4 once the account allows them', async () => {
+		const time = new VirtualTime();
+		const limiter = new AccountLimiter(time.timing);
+		const stepfun = account(time, { maxInFlight: 2, perMinute: 1000 });
 		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
+		const first = await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'a' }));
+		expectAllDelivered(first, stepfun);
+		expect(limiter.state()).toMatchObject({ concurrency: 2, windowCap: undefined });
+		// One refusal to learn; a probe after 10 answers, then after 20, 40.
+		expect(stepfun.refused).toBeLessThanOrEqual(1 + 3);
 
-		await time.run(Promise.all(Array.from({ length: 60 }, (_, i) => stepfun.request(pace, `a${i}`))));
-		const rateLimited = stepfun.outcomes.filter((o) => o === 'rateLimited').length;
-		// The first burst of 4 meets the limit of 2 (2 × 429, one lowering); after that each probe
-		// upward needs 10 successes first, so 429s stay few.
-		expect(rateLimited).toBeGreaterThanOrEqual(2);
-		expect(rateLimited).toBeLessThanOrEqual(2 + Math.ceil(60 / PACING.successesToRaise));
-		expect(limiter.inForce().share).toBeLessThan(1);
-
-		// The account allows 4 again: success after success, the pace climbs back to the caps.
-		allowed = 4;
-		await time.run(Promise.all(Array.from({ length: 60 }, (_, i) => stepfun.request(pace, `b${i}`))));
-		expect(limiter.inForce()).toMatchObject({ share: 1, concurrency: 4, requestsPerMinute: 1000 });
+		stepfun.limits = { maxInFlight: 4, perMinute: 1000 };
+		await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'b' }));
+		expect(limiter.state()).toMatchObject({ concurrency: 4, flightCap: undefined });
 		pace.leave();
 	});
 
-	it('a burst of 429s lowers the pace once, not once per answer', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
-		const turns = await Promise.all([1, 2, 3, 4].map(() => pace.take({ timeoutMs: 1000 })));
-		for (const turn of turns) turn.end('rateLimited');
-		expect(limiter.inForce()).toMatchObject({ share: 0.5, concurrency: 2, requestsPerMinute: 40 });
-		// Turns taken after the lowering count again.
-		const next = await time.run(pace.take({ timeoutMs: MINUTE }));
-		next.end('rateLimited');
-		expect(limiter.inForce()).toMatchObject({ share: 0.25, concurrency: 1, requestsPerMinute: 20 });
-		pace.leave();
+	it('queue mode: two processes on the defaults (4 at once, 100 a minute) share an account of 5 at once and 100 a minute: each learns its share of both, nothing lost, within 1.25× of the account\'s bound, at most 10 % refused', async () => {
+		for (const answerMs of [400, 1500]) {
+			const time = new VirtualTime();
+			const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
+			const limiters = [new AccountLimiter(time.timing), new AccountLimiter(time.timing)];
+			const firstLessons: Array<ReturnType<AccountLimiter['state']>> = [];
+			const runs = await time.run(
+				Promise.all(
+					limiters.map(async (limiter, process) => {
+						const pace = limiter.join({ concurrency: 4, requestsPerMinute: 100 });
+						const watch = (async () => {
+							while (!limiter.state().learned) await time.sleep(1);
+							firstLessons.push(limiter.state());
+						})();
+						const results = await job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs, label: `p${process}-` });
+						pace.leave();
+						await watch;
+						return results;
+					}),
+				),
+			);
+			expect(runs.flat().filter((r) => !r.ok)).toEqual([]);
+			expect(stepfun.started.filter((s) => s.admitted)).toHaveLength(120);
+			// The first 429s come from the shared in-flight cap: read as that, not as a per-minute budget.
+			for (const lesson of firstLessons) expect(lesson).toMatchObject({ windowCap: undefined });
+			expect(firstLessons.map((lesson) => lesson.concurrency).reduce((a, b) => a + b)).toBeLessThanOrEqual(5);
+			expect(stepfun.refused).toBeLessThanOrEqual(0.1 * stepfun.started.length);
+			// 100 in the first minute at 5 at once, 20 more when it frees.
+			expect(time.now).toBeLessThanOrEqual(1.25 * (MINUTE + Math.ceil(20 / 5) * answerMs));
+			expect(stepfun.mostIn(MINUTE)).toBeLessThanOrEqual(100);
+		}
 	});
 
-	it('never below one request at a time and an eighth of the rate', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
-		for (let i = 0; i < 8; i++) (await time.run(pace.take({ timeoutMs: 10 * MINUTE }))).end('rateLimited');
-		expect(limiter.inForce()).toMatchObject({ share: PACING.minShare, concurrency: 1, requestsPerMinute: 10 });
-		pace.leave();
+	it('another client uses the whole account: the key pauses longer after each 429 in a row, at most one refusal per 5 s of waiting, and goes on once the minute frees', async () => {
+		const { stepfun, results, end } = await runJob({ maxInFlight: 5, perMinute: 100, othersUsed: 100 }, { items: 4, concurrency: 4, answerMs: 400 });
+		expectAllDelivered(results, stepfun);
+		expect(stepfun.started.find((s) => s.admitted)!.at).toBeGreaterThanOrEqual(MINUTE);
+		// The pause doubles from a refill interval (0.6 s) to 5 s in four 429s, then stays there.
+		expect(stepfun.refused).toBeLessThanOrEqual(4 + MINUTE / (PACING.maxPause * MINUTE));
+		// Its 429s came with nothing of its own in flight: it goes on one at a time, probing upward.
+		expect(end).toBeLessThanOrEqual(MINUTE + PACING.maxPause * MINUTE + 4 * 400 + 4 * GAP);
 	});
 
-	it('Retry-After pauses every request of the key, also those of other runs', async () => {
+	it("StepFun's Retry-After: every request of the key waits that long, also those of other runs, and no longer", async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
 		const first = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		const second = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
-		const turn = await first.take({ timeoutMs: 1000 });
-		turn.end('rateLimited', 5000);
+		(await first.take({ timeoutMs: 1000 })).end('rateLimited', 5000);
 		let startedAt: number | undefined;
-		const waiting = second.take({ timeoutMs: 1000, pausedMs: 5000 }).then((next) => {
+		const waiting = second.take({ timeoutMs: 10_000 }).then((next) => {
 			startedAt = time.now;
 			next.end('ok');
 		});
@@ -345,119 +506,30 @@ describe('adaptive: a 429 lowers the pace, sustained success raises it back', ()
 		first.leave();
 		second.leave();
 	});
-});
 
-describe('learning how the account counts: 429s teach a stricter pace, sustained success undoes it', () => {
-	it('a token bucket (burst 10, 100 a minute, 5 at once) under a pace set to 5 and 100: after the first 429s starts are spaced evenly, every request gets through, 429s stay under 5 %', async () => {
+	it('back to full speed: a whole window without a 429 ends the even spacing, and a key left alone for a window forgets every lesson', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 }) });
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		const names = Array.from({ length: 200 }, (_, i) => `r${i}`);
-		let spacedAfterFirst429: boolean | undefined;
-		const work = Promise.all(names.map((name) => stepfun.request(pace, name)));
-		// Watch the first 429 land.
-		const watch = (async () => {
-			while (stepfun.rateLimited === 0) await time.sleep(100);
-			await time.sleep(2);
-			spacedAfterFirst429 = limiter.state().spaced;
-		})();
-		await time.run(Promise.all([work, watch]));
-		pace.leave();
-
-		expect(spacedAfterFirst429).toBe(true);
-		// Nothing lost: each of the 200 succeeded once, none needed more than Max Retries' default 2 resends.
-		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(200);
-		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
-		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.05 * stepfun.outcomes.length);
-		expect(stepfun.peak).toBeLessThanOrEqual(5);
-		// The rate bound of the bucket: 10 at once, then 190 at 100 a minute; within 15 % of it.
-		expect(time.now).toBeLessThan(1.15 * ((190 / 100) * MINUTE + 1500));
-	});
-
-	it("a 429 at the end of the minute's budget (StepFun's minute ends later than the node's): no halving and no spacing, one more start kept free per window for each, up to Concurrency; every request gets through", async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		// The account's minute is 3 % longer: a little more than the node's 2 % margin covers.
-		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: slidingMinute(time, { perMinute: 100, maxInFlight: 5, minuteMs: 1.03 * MINUTE }) });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		await time.run(Promise.all(Array.from({ length: 300 }, (_, i) => stepfun.request(pace, `r${i}`))));
-		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 5, requestsPerMinute: 100 });
-		pace.leave();
-		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(300);
-		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
-		// A few 429s at the first window ends (five start at once there), then none.
-		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.03 * stepfun.outcomes.length);
-		// Still at the account's rate: within 10 % of 300 at 100 a minute.
-		expect(time.now).toBeLessThan(1.1 * 3 * MINUTE);
-	});
-
-	it('a lower rate than configured (30 a minute, the pace set to 100): the pace falls to spaced starts at a rate the account takes, and every request gets through', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1000, retryAfterMs: 500, answer: slidingMinute(time, { perMinute: 30, maxInFlight: 5 }) });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		await time.run(Promise.all(Array.from({ length: 90 }, (_, i) => stepfun.request(pace, `r${i}`))));
+		await time.run(job(time, pace, stepfun, { items: 30, concurrency: 5, answerMs: 1500, label: 'a' }));
 		expect(limiter.state()).toMatchObject({ spaced: true });
-		expect(limiter.state().requestsPerMinute).toBeLessThan(100);
-		pace.leave();
-		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(90);
-		expect(Math.max(0, ...stepfun.refusals.values())).toBeLessThanOrEqual(2);
-		expect(stepfun.rateLimited).toBeLessThanOrEqual(0.25 * stepfun.outcomes.length);
-	});
-
-	it('order kept while the pace learns: requests start in the order they asked, also after a 429', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 0, answer: tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 }) });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		const names = Array.from({ length: 40 }, (_, i) => `r${i}`);
-		await time.run(Promise.all(names.map((name) => stepfun.request(pace, name))));
-		pace.leave();
-		// First starts in asking order; a refused one is sent again after those already waiting.
-		const firstStarts = names.map((name) => stepfun.started.findIndex((s) => s.name === name));
-		expect(firstStarts).toEqual([...firstStarts].sort((a, b) => a - b));
-		expect(stepfun.rateLimited).toBeGreaterThan(0);
-		expect(stepfun.outcomes.filter((o) => o === 'ok')).toHaveLength(40);
-	});
-
-	it('sustained success undoes the lesson: the share climbs back, and after a whole minute at the configured rate without a 429 the key counts by the minute again (bursts at Concurrency)', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		let strict = true;
-		const bucket = tokenBucket(time, { burst: 10, perMinute: 100, maxInFlight: 5 });
-		const stepfun = account(time, { latencyMs: 1500, retryAfterMs: 500, answer: (inFlight) => (strict ? bucket(inFlight) : 'ok') });
-		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
-		await time.run(Promise.all(Array.from({ length: 30 }, (_, i) => stepfun.request(pace, `a${i}`))));
-		expect(limiter.state()).toMatchObject({ spaced: true });
-		expect(limiter.state().share).toBeLessThan(1);
-
 		// The account stops refusing; the same run keeps sending.
-		strict = false;
-		await time.run(Promise.all(Array.from({ length: 150 }, (_, i) => stepfun.request(pace, `b${i}`))));
-		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 5, requestsPerMinute: 100 });
-		// Half a minute later half the budget is free again: five start at once.
-		await time.advance(MINUTE / 2);
-		const before = stepfun.started.length;
-		await time.run(Promise.all(Array.from({ length: 5 }, (_, i) => stepfun.request(pace, `c${i}`))));
-		const c = stepfun.started.slice(before).map((s) => s.at);
-		expect(new Set(c).size).toBe(1);
+		stepfun.limits = { maxInFlight: 5, perMinute: 1000 };
+		await time.run(job(time, pace, stepfun, { items: 150, concurrency: 5, answerMs: 1500, label: 'b' }));
+		expect(limiter.state()).toMatchObject({ spaced: false, learned: false, concurrency: 5, requestsPerMinute: 100 });
 		pace.leave();
-	});
 
-	it('a key left alone for a whole window forgets its lessons: the next job bursts again', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
-		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
-		(await pace.take({ timeoutMs: 1000 })).end('rateLimited');
-		pace.leave();
-		expect(limiter.state()).toMatchObject({ spaced: true, share: 0.5 });
+		const other = new AccountLimiter(time.timing);
+		const run = other.join({ concurrency: 4, requestsPerMinute: 80 });
+		const turns = await time.run(Promise.all([1, 2].map(() => run.take({ timeoutMs: 1000 }))));
+		turns[0].end('ok');
+		turns[1].end('rateLimited');
+		run.leave();
+		expect(other.state()).toMatchObject({ learned: true });
 		await time.advance(WINDOW + 1);
-		const next = limiter.join({ concurrency: 4, requestsPerMinute: 80 });
-		expect(limiter.state()).toMatchObject({ spaced: false, share: 1, concurrency: 4 });
-		const turns = await Promise.all([1, 2, 3, 4].map(() => next.take({ timeoutMs: 1000 })));
-		expect(limiter.state().inFlight).toBe(4);
-		for (const turn of turns) turn.end('ok');
+		const next = other.join({ concurrency: 4, requestsPerMinute: 80 });
+		expect(other.state()).toMatchObject({ learned: false, spaced: false, concurrency: 4, requestsPerMinute: 80 });
 		next.leave();
 	});
 });
@@ -468,8 +540,7 @@ describe('nothing waits forever', () => {
 		const limiter = new AccountLimiter(time.timing);
 		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
 		const holder = await pace.take({ timeoutMs: 1000 });
-		const waiting = pace.take({ timeoutMs: 3000 });
-		const failure = waiting.then(
+		const failure = pace.take({ timeoutMs: 3000 }).then(
 			() => undefined,
 			(error: unknown) => ({ error, at: time.now }),
 		);
@@ -477,7 +548,7 @@ describe('nothing waits forever', () => {
 		await time.advance(3000);
 		const { error, at } = (await failure)!;
 		expect(error).toBeInstanceOf(RateLimitWaitExpired);
-		expect(error).toMatchObject({ waitedMs: 3000, pace: { concurrency: 1, requestsPerMinute: 80, share: 1 } });
+		expect(error).toMatchObject({ waitedMs: 3000, pace: { concurrency: 1, requestsPerMinute: 80, learned: false } });
 		expect(at).toBe(3000);
 		expect(limiter.state().waiting).toBe(1);
 		holder.end('ok');
@@ -490,7 +561,7 @@ describe('nothing waits forever', () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 3 });
-		for (let i = 0; i < 3; i++) (await pace.take({ timeoutMs: 1000 })).end('ok');
+		for (let i = 0; i < 3; i++) (await time.run(pace.take({ timeoutMs: 1000 }))).end('ok');
 		const failure = pace.take({ timeoutMs: 30_000 }).then(
 			() => undefined,
 			(error: unknown) => ({ error, at: time.now }),
@@ -498,23 +569,25 @@ describe('nothing waits forever', () => {
 		await time.advance(30_000);
 		const { error, at } = (await failure)!;
 		expect(error).toBeInstanceOf(RateLimitWaitExpired);
-		expect(at).toBe(30_000);
+		expect(at).toBe(2 * GAP + 30_000);
 		expect(limiter.state()).toMatchObject({ inFlight: 0, waiting: 0 });
 		// One with a Timeout past the window's end gets its turn just then.
-		const later = pace.take({ timeoutMs: MINUTE });
-		await time.run(later);
+		await time.run(pace.take({ timeoutMs: MINUTE }));
 		expect(time.now).toBe(WINDOW);
 		pace.leave();
 	});
 
-	it("the timeout of a retry counts after the 429's pause", async () => {
+	it('an account that keeps refusing: the request waits through its 429s up to its Timeout, then fails, having sent a few probes, not a burst', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
-		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
-		(await pace.take({ timeoutMs: 1000 })).end('rateLimited', 20_000);
-		const retry = await time.run(pace.take({ timeoutMs: 1000, pausedMs: 20_000 }));
-		expect(time.now).toBe(20_000);
-		retry.end('ok');
+		const never = account(time, { maxInFlight: 0, perMinute: 10 });
+		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 100 });
+		const [result] = await time.run(job(time, pace, never, { items: 1, concurrency: 1, answerMs: 400, timeoutMs: 30_000 }));
+		expect(result.ok).toBe(false);
+		// The waits for turns add up to the Timeout; each 429 took a millisecond on top.
+		expect(result.at).toBe(30_000 + result.refusals);
+		expect(result.refusals).toBeGreaterThan(1);
+		expect(result.refusals).toBeLessThanOrEqual(4 + 30_000 / (PACING.maxPause * MINUTE));
 		pace.leave();
 	});
 
@@ -547,7 +620,7 @@ describe('one limiter per credential in the process', () => {
 		expect(accountLimiter('https://api.stepfun.ai/v1', 'sk-one')).not.toBe(one);
 	});
 
-	it('an idle limiter is forgotten after a window, one in use never', async () => {
+	it('an idle limiter is forgotten after a window, one in use never', () => {
 		const time = new VirtualTime();
 		resetAccountLimiters(time.timing);
 		const idle = accountLimiter('https://a.example/v1', 'k');

@@ -38,26 +38,31 @@ describe('On Error: Continue (using error output)', () => {
 		expect(outputs[1]).toHaveLength(1);
 		const [failed] = outputs[1];
 		expect(failed.pairedItem).toEqual({ item: 1 });
+		// `{{ $json.error }}` is the message as text, as n8n's own nodes have it.
 		expect(failed.json).toMatchObject({
-			error: { message: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)', kind: 'input', itemIndex: 1 },
+			error: 'Input Binary Field "data": "IMG_0001.heic" is a HEIC image (item 1)',
+			message: { kind: 'input', itemIndex: 1 },
 			// n8n adds the input item's fields, so the error branch can still answer the uploader.
 			email: 'bob@example.com',
 		});
-		// Nothing but `error` of its own: what n8n 1.x and 2.x both route to the error output.
-		expect(Object.keys(failed.json).filter((key) => key !== 'email')).toEqual(['error']);
-		expect(String((failed.json.error as IDataObject).description)).toMatch(/iPhones save HEIC/);
+		// Nothing but `error` and `message` of its own: what n8n 1.x and 2.x both route to the error
+		// output and leave as it is (an item whose own `error` is set keeps only the message).
+		expect(Object.keys(failed.json).filter((key) => key !== 'email')).toEqual(['error', 'message']);
+		expect(failed.error).toBeUndefined();
+		expect(String((failed.json.message as IDataObject).description)).toMatch(/iPhones save HEIC/);
 	});
 
 	it("routes StepFun's own errors there too, with the HTTP status and trace ID", async () => {
 		stepfun.standIn.fault('/v1/images/edits', { status: 451, body: { error: { message: 'Image failed moderation', type: 'content_moderation' } } });
 		const { outputs } = await stepfun.run(edit('Add a hat'), { items: [items[0]], onError: 'continueErrorOutput' });
 		expect(outputs[0]).toEqual([]);
-		const error = outputs[1][0].json.error as IDataObject;
-		expect(error.message).toBe('StepFun error 451: Image failed moderation');
-		expect(error.httpCode).toBe('451');
+		expect(outputs[1][0].json.error).toBe('StepFun error 451: Image failed moderation');
+		const details = outputs[1][0].json.message as IDataObject;
+		expect(details.httpCode).toBe('451');
 		// A failure of StepFun, not of the upload: an error branch answers 5xx, not 4xx.
-		expect(error.kind).toBe('api');
-		expect(error.traceId).toBe(stepfun.standIn.requests[0].traceId);
+		expect(details.kind).toBe('api');
+		expect(details.traceId).toBe(stepfun.standIn.requests[0].traceId);
+		expect(details.description).toMatch(/content moderation/);
 	});
 
 	it('Continue (regular output) keeps one flat error item in place of the failed image', async () => {

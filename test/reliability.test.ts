@@ -1,16 +1,19 @@
 /**
  * Content filtering, nothing lost, and concurrency: what comes out of a
  * run with filtered images, failures among many items, several images per item and requests
- * running at once. Timing is only ever compared between the stand-in's own recorded timestamps.
+ * running at once. No time is compared or waited for: the test holds requests at the stand-in
+ * and releases them in the order it chooses, and the pace runs on a virtual clock.
  */
 import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
-import { generate, useStandIn } from './helpers/stepfun';
+import { apiBaseUrl } from '../nodes/StepFunImage/shared/limits';
+import { accountLimiter } from '../nodes/StepFunImage/transport/limiter';
+import { API_KEY, answerInTurn, generate, heldRequests, TEST_MINUTE_MS, useStandIn } from './helpers/stepfun';
 import type { OutputItem } from './helpers/run-node';
-import type { RecordedRequest, ScriptedResponse } from './stand-in/server.mjs';
+import { useVirtualClock } from './helpers/virtual-clock';
+import type { RecordedRequest, ScriptedResponse, StandIn } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
 
@@ -20,6 +23,12 @@ const GENERATIONS = '/v1/images/generations';
 function sent(request: RecordedRequest): { prompt: string; seed?: number } {
 	return JSON.parse(request.rawBody.toString('utf8'));
 }
+
+/** The requests for one prompt, in the order they came. */
+const requestsFor = (standIn: StandIn, prompt: string) => standIn.requests.filter((request) => sent(request).prompt === prompt);
+
+/** The item number in a request's prompt (`item 7` → 7). */
+const itemNumber = (request: RecordedRequest) => Number(sent(request).prompt.replace('item ', ''));
 
 const forPrompt = (prompt: string, answer: ScriptedResponse = {}): ScriptedResponse => ({
 	...answer,
@@ -141,8 +150,8 @@ describe('Nothing lost: Continue On Fail', () => {
 				status: 400,
 				body: { error: { message: 'steps must be in range [1, 50]', type: 'request_params_invalid' } },
 			},
-			// Answers finish out of input order.
-			forPrompt('cat', { delayMs: 60 }),
+			// Answers finish out of input order: cat's first image is answered last.
+			{ match: (request) => sent(request).prompt === 'cat' && sent(request).seed === 100, hold: true },
 		);
 		const input = [
 			{ json: { prompt: 'cat', n: 2 } },
@@ -155,10 +164,14 @@ describe('Nothing lost: Continue On Fail', () => {
 			{ json: { prompt: 'flaky' } },
 			{ json: { prompt: 'half', n: 2 } },
 		];
-		const { items, error } = await stepfun.run(
-			generate('={{ $json.prompt }}', { seed: 100, numberOfImages: '={{ $json.n ?? 1 }}' }),
-			{ items: input, continueOnFail: true },
-		);
+		const running = stepfun.run(generate('={{ $json.prompt }}', { seed: 100, numberOfImages: '={{ $json.n ?? 1 }}' }), {
+			items: input,
+			continueOnFail: true,
+		});
+		// Released once every other request has been answered.
+		await standIn.when(() => standIn.requests.length === 10 && standIn.requests.every((request) => request.held || request.status !== undefined));
+		heldRequests(standIn)[0].release();
+		const { items, error } = await running;
 		expect(error).toBeUndefined();
 		expect(items.map(summary)).toEqual([
 			{ paired: { item: 0 }, prompt: 'cat', seed: 100 },
@@ -192,18 +205,19 @@ describe('Nothing lost: Continue On Fail off', () => {
 		const { standIn } = stepfun;
 		standIn.fault(
 			GENERATIONS,
-			forPrompt('item 0', { delayMs: 150, status: 451, body: { error: { message: 'Image failed moderation', type: 'content_moderation' } } }),
+			forPrompt('item 0', { hold: true, status: 451, body: { error: { message: 'Image failed moderation', type: 'content_moderation' } } }),
 			forPrompt('item 1', { status: 400, body: { error: { message: 'bad cfg_scale', type: 'request_params_invalid' } } }),
 		);
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(6) });
+		const running = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(6) });
+		// Item 1 fails while item 0 is held; then item 0 fails too.
+		await standIn.when(() => requestsFor(standIn, 'item 1')[0]?.status === 400 && requestsFor(standIn, 'item 0')[0]?.held);
+		requestsFor(standIn, 'item 0')[0].release();
+		const { items, error } = await running;
 		expect(items).toEqual([]);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error?.message).toBe('StepFun error 451: Image failed moderation');
 		expect((error as NodeApiError).context.itemIndex).toBe(0);
 		// Item 1 failed while item 0 was still running: items 2-5 were never sent.
-		const item1 = standIn.requests.find((request) => sent(request).prompt === 'item 1')!;
-		const item0 = standIn.requests.find((request) => sent(request).prompt === 'item 0')!;
-		expect(item1.answeredAt!).toBeLessThan(item0.answeredAt!);
 		expect(standIn.requests.map((request) => sent(request).prompt).sort()).toEqual(['item 0', 'item 1']);
 	});
 
@@ -230,13 +244,15 @@ describe('Nothing lost: Continue On Fail off', () => {
 describe('Number of Images', () => {
 	it('3 images with seed 10: seeds 10, 11, 12 on the wire and in the output, in order, all paired to the item', async () => {
 		const { standIn } = stepfun;
-		// The first image answers last.
-		standIn.fault(
-			GENERATIONS,
-			{ match: (request) => sent(request).seed === 10, delayMs: 80 },
-			{ match: (request) => sent(request).seed === 11, delayMs: 40 },
-		);
-		const { items, error } = await stepfun.run(generate('Three foxes', { seed: 10, numberOfImages: 3 }));
+		// The first image answers last: seed 12, then 11, then 10.
+		const bySeed = (seed: number) => standIn.requests.find((request) => sent(request).seed === seed);
+		standIn.fault(GENERATIONS, { match: (request) => sent(request).seed === 10, hold: true }, { match: (request) => sent(request).seed === 11, hold: true });
+		const running = stepfun.run(generate('Three foxes', { seed: 10, numberOfImages: 3 }));
+		await standIn.when(() => bySeed(12)?.status === 200 && heldRequests(standIn).length === 2);
+		bySeed(11)?.release();
+		await standIn.when(() => bySeed(11)?.status === 200);
+		bySeed(10)?.release();
+		const { items, error } = await running;
 		expect(error).toBeUndefined();
 		expect(standIn.requests.map((request) => sent(request).seed).sort()).toEqual([10, 11, 12]);
 		expect(items.map((item) => [item.json.seed, item.pairedItem, item.json.fileName])).toEqual([
@@ -255,14 +271,18 @@ describe('Number of Images', () => {
 describe('Concurrency', () => {
 	it('5 at once over 10 items finishing out of order: output order and pairing as if sequential, at most 5 in flight', async () => {
 		const { standIn } = stepfun;
-		// Item 0 is slowest, item 9 fastest.
-		for (let index = 0; index < 10; index++) standIn.fault(GENERATIONS, forPrompt(`item ${index}`, { delayMs: (10 - index) * 15 }));
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts(10) });
+		// Whenever 5 are held, the highest item among them is answered: 4 to 9 as they come, then 3 to 0.
+		const highest = (held: RecordedRequest[]) => held.reduce((a, b) => (itemNumber(a) > itemNumber(b) ? a : b));
+		const {
+			run: { items, error },
+			answered,
+		} = await answerInTurn(standIn, { path: GENERATIONS, count: 10, atOnce: 5, pick: highest }, () =>
+			stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts(10) }),
+		);
 		expect(error).toBeUndefined();
 		expect(standIn.maxInFlight).toBe(5);
 		// They really finished out of order...
-		const finished = [...standIn.requests].sort((a, b) => a.answeredAt! - b.answeredAt!).map((request) => sent(request).prompt);
-		expect(finished).not.toEqual(prompts(10).map((item) => item.json.prompt));
+		expect(answered.map(itemNumber)).toEqual([4, 5, 6, 7, 8, 9, 3, 2, 1, 0]);
 		// ...and come out in input order, each with the image of its own request.
 		expect(items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(
 			prompts(10).map((item, index) => [item.json.prompt, { item: index }]),
@@ -275,21 +295,24 @@ describe('Concurrency', () => {
 
 	it('Concurrency 1: one request at a time, each sent after the previous was answered', async () => {
 		const { standIn } = stepfun;
-		standIn.fault(GENERATIONS, forPrompt('item 0', { delayMs: 40 }));
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(4) });
+		const {
+			run: { items, error },
+			answered,
+		} = await answerInTurn(standIn, { path: GENERATIONS, count: 4, atOnce: 1 }, () =>
+			stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(4) }),
+		);
 		expect(error).toBeUndefined();
 		expect(standIn.maxInFlight).toBe(1);
-		expect(standIn.requests.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
-		for (let index = 1; index < standIn.requests.length; index++) {
-			expect(standIn.requests[index].receivedAt).toBeGreaterThanOrEqual(standIn.requests[index - 1].answeredAt!);
-		}
+		expect(answered.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
 	});
 
 	it('the default keeps below the lowest tier: at most 4 at once', async () => {
 		const { standIn } = stepfun;
-		standIn.setDelay(100);
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(8) });
+		const { run } = await answerInTurn(standIn, { path: GENERATIONS, count: 8, atOnce: 4 }, () =>
+			stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(8) }),
+		);
+		const { items, error } = run;
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(8);
 		expect(standIn.maxInFlight).toBe(4);
@@ -297,10 +320,10 @@ describe('Concurrency', () => {
 
 	it('several images per item and several items share one limit', async () => {
 		const { standIn } = stepfun;
-		standIn.setDelay(60);
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, seed: 5, numberOfImages: 2 }), {
-			items: prompts(3),
-		});
+		const { run } = await answerInTurn(standIn, { path: GENERATIONS, count: 6, atOnce: 2 }, () =>
+			stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, seed: 5, numberOfImages: 2 }), { items: prompts(3) }),
+		);
+		const { items, error } = run;
 		expect(error).toBeUndefined();
 		expect(standIn.requests).toHaveLength(6);
 		expect(standIn.maxInFlight).toBe(2);
@@ -312,63 +335,50 @@ describe('Concurrency', () => {
 		);
 	});
 
-	it('a 429 with Retry-After pauses every request of the run, not just the one that got it', async () => {
+	it('a 429 with Retry-After pauses every request of the key, not just the one that got it', async () => {
+		// Held virtual clock: the pace's waits (the pause, the gap between starts) last until the
+		// test resumes it, so what is sent during the pause is read, not timed.
+		const clock = useVirtualClock({ held: true, minuteMs: TEST_MINUTE_MS });
 		const { standIn } = stepfun;
-		const pauseMs = 500;
-		standIn.fault(
-			GENERATIONS,
-			forPrompt('item 0', {
-				status: 429,
-				headers: { 'retry-after': String(pauseMs / 1000) },
-				body: { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } },
-			}),
-			forPrompt('item 1', { delayMs: 20 }),
-		);
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(4) });
+		standIn.fault(GENERATIONS, forPrompt('item 0', rateLimited(0.5)));
+		const connection = apiBaseUrl('custom', standIn.baseUrl);
+		const pace = accountLimiter('url' in connection ? connection.url : '', API_KEY);
+		const running = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(4) });
+
+		const sentSoFar = () => standIn.requests.map((request) => [sent(request).prompt, request.status]);
+		// Item 0 got its 429: its resend and item 1 both wait out the pause; nothing else is sent.
+		await clock.until(() => pace.state().waiting === 2 && standIn.requests[0]?.status === 429);
+		expect(sentSoFar()).toEqual([['item 0', 429]]);
+		expect(pace.state().pausedUntil).toBeGreaterThanOrEqual(500);
+		clock.resume();
+
+		const { items, error } = await running;
 		expect(error).toBeUndefined();
 		expect(items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(
 			prompts(4).map((item, index) => [item.json.prompt, { item: index }]),
 		);
-
-		const rateLimited = standIn.requests.find((request) => request.status === 429)!;
-		const pauseEnds = rateLimited.answeredAt! + pauseMs;
-		const of = (prompt: string) => standIn.requests.filter((request) => sent(request).prompt === prompt && request !== rateLimited);
-		// Item 1 was answered during the pause, so a slot was free for item 2...
-		expect(of('item 1')[0].answeredAt!).toBeLessThan(pauseEnds);
-		// ...yet nothing was sent until the pause was over: item 0's retry, item 2 and item 3 all waited.
-		// (A few ms of slack: the node measures the pause with its own clock, from when it read the 429.)
-		const waited = [...of('item 0'), ...of('item 2'), ...of('item 3')];
-		expect(waited).toHaveLength(3);
-		for (const request of waited) expect(request.receivedAt).toBeGreaterThanOrEqual(pauseEnds - 5);
-		expect(standIn.requests).toHaveLength(5);
+		expect(sentSoFar().slice(1).sort()).toEqual([
+			['item 0', 200],
+			['item 1', 200],
+			['item 2', 200],
+			['item 3', 200],
+		]);
+		// The pause lasted what StepFun asked for, on the pace's clock.
+		expect(clock.now).toBeGreaterThanOrEqual(500);
 	});
 });
 
+const rateLimited = (retryAfterSeconds: number): ScriptedResponse => ({
+	status: 429,
+	headers: { 'retry-after': String(retryAfterSeconds) },
+	body: { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } },
+});
+
 describe('a Retry-After longer than a minute', () => {
-	/**
-	 * The key's pause is waited in the pace, whose clock and sleep the test replaces: a sleep
-	 * moves the clock on at once, so a 90 s pause takes no real time and every wait is recorded.
-	 */
-	function jumpingClock() {
-		const clock = { now: 0, slept: [] as number[] };
-		resetAccountLimiters({
-			now: () => clock.now,
-			sleep: async (ms) => {
-				clock.slept.push(ms);
-				clock.now += ms;
-			},
-		});
-		return clock;
-	}
-
-	const rateLimited = (retryAfterSeconds: number): ScriptedResponse => ({
-		status: 429,
-		headers: { 'retry-after': String(retryAfterSeconds) },
-		body: { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } },
-	});
-
+	// The key's pause is waited in the pace, on a virtual clock: a sleep moves the clock on at
+	// once, so a 90 s pause takes no real time and every wait is recorded.
 	it('90 s within a Timeout of 120 s: the key pauses for the 90 s StepFun asked, then the request is sent again and succeeds', async () => {
-		const clock = jumpingClock();
+		const clock = useVirtualClock();
 		const { standIn } = stepfun;
 		standIn.fault(GENERATIONS, forPrompt('item 0', rateLimited(90)));
 		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1 }), { items: prompts(2) });
@@ -387,7 +397,7 @@ describe('a Retry-After longer than a minute', () => {
 	});
 
 	it('longer than the Timeout: the request fails at once saying so, and the next item of the key waits out the pause (up to its Timeout) before it is sent', async () => {
-		const clock = jumpingClock();
+		const clock = useVirtualClock();
 		const { standIn } = stepfun;
 		standIn.fault(GENERATIONS, forPrompt('item 0', rateLimited(150)));
 		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, timeout: 100 }), {

@@ -118,7 +118,8 @@ describe('retry and billing: one rule per failure', () => {
 
 	it('the options say the same as this table', () => {
 		const option = (name: string) => OPTIONS.find((declared) => declared.property.name === name)?.property as INodeProperties;
-		expect(option('maxRetries').description).toMatch(/429 \(rate limit\), 503 \(unavailable\), or a connection that failed before the request was sent/);
+		expect(option('maxRetries').description).toMatch(/503 \(unavailable\), or a connection that failed before the request was sent/);
+		expect(option('maxRetries').description).toMatch(/A 429 \(rate limit\) is not counted: the request waits for the account, up to its Timeout/);
 		expect(option('retryAfterTimeout').displayName).toBe('Retry Possibly Billed Requests');
 		expect(option('retryAfterTimeout').description).toMatch(/timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504/);
 	});

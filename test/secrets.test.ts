@@ -5,7 +5,7 @@
  * than the cap is an error, not an out-of-memory.
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
-import { jsonStringify, NodeApiError } from 'n8n-workflow';
+import { jsonStringify, NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startBigBodyServer } from './helpers/big-body-server.mjs';
@@ -78,7 +78,7 @@ function errorTexts(error: unknown): string[] {
 function expectNoKey(run: StepFunRun): void {
 	const places: Record<string, string> = {
 		'output items': safeJson(
-			run.items.map((item) => ({
+			run.outputs.flat().map((item) => ({
 				json: item.json,
 				pairedItem: item.pairedItem,
 				error: item.error,
@@ -182,9 +182,10 @@ const faults: Fault[] = [
 	{ name: '404 from a wrong Base URL', credentials: (standIn) => ({ baseUrl: `${standIn.baseUrl}/step_plan/v1` }) },
 	{ name: '429 then success', options: { maxRetries: 1 }, faults: [stepFunError(429, 'Rate limit', 'rate_limit', NOW)], succeeds: true },
 	{
-		name: '429 every time',
+		name: '429 three times, more than Max Retries (waited for)',
 		options: { maxRetries: 2 },
 		faults: [0, 1, 2].map(() => stepFunError(429, 'Rate limit', 'rate_limit', NOW)),
+		succeeds: true,
 	},
 	{ name: '429 asking to wait an hour', options: { maxRetries: 2 }, faults: [stepFunError(429, 'Rate limit', 'rate_limit', { 'retry-after': '3600' })] },
 	{ name: '451 moderation', faults: [stepFunError(451, 'The prompt failed moderation', 'content_policy')] },
@@ -278,9 +279,10 @@ function withHosts(value: unknown, standIn: StandIn): unknown {
 }
 
 describe('the key does not leak from faults', () => {
-	it.each(faults.flatMap((fault) => [false, true].map((continueOnFail) => [fault.name, continueOnFail, fault] as const)))(
-		'%s (Continue On Fail: %s)',
-		async (_, continueOnFail, fault) => {
+	const onErrors = ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput'] as const;
+	it.each(faults.flatMap((fault) => onErrors.map((onError) => [fault.name, onError, fault] as const)))(
+		'%s (On Error: %s)',
+		async (_, onError, fault) => {
 			const standIn = stepfun.standIn;
 			fault.setup?.(standIn);
 			if (fault.faults) {
@@ -292,7 +294,7 @@ describe('the key does not leak from faults', () => {
 			const run = await stepfun.run(parameters, {
 				items: withHosts(fault.items, standIn) as InputItem[] | undefined,
 				credentials: fault.credentials?.(standIn),
-				continueOnFail,
+				onError,
 			});
 
 			expectNoKey(run);
@@ -304,11 +306,13 @@ describe('the key does not leak from faults', () => {
 				expect(run.error).toBeUndefined();
 				expect(run.items.length).toBeGreaterThan(0);
 				expect(run.items.every((item) => item.json.error === undefined)).toBe(true);
-			} else if (continueOnFail) {
+			} else if (onError !== 'stopWorkflow') {
 				expect(run.error).toBeUndefined();
-				expect(run.items).toHaveLength(1);
-				expect(run.items[0].json.error).toEqual(expect.any(String));
-				expect(run.items[0].pairedItem).toEqual({ item: 0 });
+				// The failed item, on the error output or in place of the image: `error` is the message.
+				const failed = run.outputs[onError === 'continueErrorOutput' ? 1 : 0];
+				expect(failed).toHaveLength(1);
+				expect(failed[0].json.error).toEqual(expect.any(String));
+				expect(failed[0].pairedItem).toEqual({ item: 0 });
 			} else {
 				expect(run.error).toBeDefined();
 				fault.check?.(run.error!);
@@ -401,7 +405,9 @@ describe('a download larger than 64 MiB is an error, not an out-of-memory', () =
 		const run = await stepfun.run(
 			edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${bigHost!.url}/chunked/huge.png?bytes=${TOO_BIG}` }),
 		);
-		expect(run.error?.message).toBe('Could not download the input image: it is larger than 64 MiB');
+		// The user's own link: their input, nothing sent, never worded as StepFun's failure.
+		expect(run.error).toBeInstanceOf(NodeOperationError);
+		expect(run.error?.message).toBe(`Image URL: could not download the image from ${new URL(bigHost!.url).host}: it is larger than 64 MiB (item 0)`);
 		expect(bigHost!.requests.slice(before)[0].completed).toBe(false);
 		expect(run.standIn.requests).toEqual([]);
 		expectNoKey(run);
@@ -414,7 +420,7 @@ describe('a download larger than 64 MiB is an error, not an out-of-memory', () =
 			edit('Add a hat', {}, { imageSource: 'url', imageUrl: `${bigHost!.url}/chunked/edge.png?bytes=${64 * MiB}` }),
 		);
 		expect(bigHost!.requests.slice(before)[0].completed).toBe(true);
-		expect(run.error?.message).toBe('Image URL: "edge.png" is a damaged or incomplete PNG (item 0)');
+		expect(run.error?.message).toBe(`Image URL: "edge.png" from ${new URL(bigHost!.url).host} is a damaged or incomplete PNG (item 0)`);
 		expect(run.standIn.requests).toEqual([]);
 	});
 });

@@ -2,37 +2,124 @@
  * The shared pace through n8n's engine, with the stand-in enforcing an account's limits
  * (`standIn.limits`) and counting what it admitted and refused (`standIn.limitStats`).
  *
- * Time is scaled down: the node's "minute" is MINUTE_MS, and the stand-in counts its window
- * shorter, so requests that reach it later than they left the node (on a busy machine, tens of
- * ms: the pace starts a whole window's budget at once) cannot look like one too many. No
- * assertion is about how long anything took.
+ * Time is virtual: the node's pace (resetAccountLimiters) and the stand-in's account
+ * (`limits.clock`) share one clock that moves only when the test moves it, and only once every
+ * request the runs have going is either waiting for its turn or being answered (not on its way,
+ * and not a 429 the node has yet to read). So a "minute" takes no real time, and nothing here
+ * compares real times: what is asserted is what reached the stand-in, in what order, what came
+ * out, and where the virtual clock stood.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
+import { PACING } from '../nodes/StepFunImage/shared/limits';
+import type { LimiterTiming } from '../nodes/StepFunImage/transport/limiter';
+import { accountLimiter, resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
 import type { OutputItem } from './helpers/run-node';
-import { generate, getBalance, useStandIn } from './helpers/stepfun';
-import type { RecordedRequest } from './stand-in/server.mjs';
+import { API_KEY, generate, getBalance, useStandIn } from './helpers/stepfun';
+import type { RateLimits, RecordedRequest, StandIn } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
 
-const MINUTE_MS = 500;
-const STAND_IN_WINDOW_MS = 300;
+const MINUTE = 60_000;
+const WINDOW = MINUTE * (1 + PACING.windowSlack);
 const GENERATIONS = '/v1/images/generations';
 
-beforeEach(() => resetAccountLimiters({ minuteMs: MINUTE_MS }));
+/** A run the clock waits for: its prompts start with `label`, `requests` of them, `concurrency` at once. */
+interface RunShape {
+	label: string;
+	requests: number;
+	concurrency: number;
+	path?: string;
+}
 
-const prompt = (request: RecordedRequest): string => JSON.parse(request.rawBody.toString('utf8')).prompt;
+const prompt = (request: RecordedRequest): string => (request.path === GENERATIONS ? JSON.parse(request.rawBody.toString('utf8')).prompt : '');
 
-const prompts = (label: string, count: number) =>
-	Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
+/** The clock of the node's pace and of the stand-in's account. */
+class VirtualClock {
+	now = 0;
+
+	private sleepers: Array<{ at: number; wake: () => void }> = [];
+
+	readonly timing: LimiterTiming = {
+		now: () => this.now,
+		sleep: async (ms, signal) =>
+			await new Promise<void>((resolve, reject) => {
+				const sleeper = { at: this.now + ms, wake: resolve };
+				this.sleepers.push(sleeper);
+				signal.addEventListener('abort', () => {
+					this.sleepers = this.sleepers.filter((other) => other !== sleeper);
+					reject(signal.reason);
+				});
+			}),
+		minuteMs: MINUTE,
+	};
+
+	constructor(private readonly standIn: StandIn) {
+		resetAccountLimiters(this.timing);
+	}
+
+	/** The account's limits, counted on this clock. */
+	limits(limits: RateLimits): void {
+		this.standIn.limits = { windowMs: MINUTE, ...limits, clock: () => this.now };
+	}
+
+	/**
+	 * Whether every request of `runs` is waiting for its turn or being answered: then the next
+	 * moment the pace waits for may come. (A run holds min(its Concurrency, requests left) of them.)
+	 */
+	private settled(runs: RunShape[]): boolean {
+		const pace = accountLimiter(`${this.standIn.baseUrl}/v1`, API_KEY).state();
+		const answered = (run: RunShape) =>
+			this.standIn.requests.filter((r) => r.path === (run.path ?? GENERATIONS) && prompt(r).startsWith(run.label) && r.status !== undefined && r.status !== 429).length;
+		const expected = runs.reduce((sum, run) => sum + Math.min(run.concurrency, run.requests - answered(run)), 0);
+		const beingAnswered = this.standIn.requests.filter((r) => r.status === undefined).length;
+		return pace.waiting + pace.inFlight >= expected && pace.inFlight === beingAnswered;
+	}
+
+	/**
+	 * Moves the clock on, one wake-up at a time whenever the runs have settled, until `work` is
+	 * done. While requests are being answered, only as far as the gap between two starts: an
+	 * answer takes longer than that, but no longer than a wait the pace is counting down.
+	 */
+	async drive<T>(work: Promise<T>, runs: RunShape[]): Promise<T> {
+		let done = false;
+		const result = work.finally(() => {
+			done = true;
+		});
+		const next = () => {
+			const first = this.sleepers.sort((a, b) => a.at - b.at)[0];
+			if (first === undefined || !this.settled(runs)) return undefined;
+			const answering = accountLimiter(`${this.standIn.baseUrl}/v1`, API_KEY).state().inFlight > 0;
+			return answering && first.at > this.now + MINUTE * PACING.startGap ? undefined : first;
+		};
+		while (!done) {
+			// Real requests run meanwhile: this polls until the runs have settled.
+			await vi.waitFor(() => expect(done || next() !== undefined).toBe(true), { timeout: 20_000, interval: 1 });
+			const wake = next();
+			if (done || !wake) continue;
+			this.sleepers.splice(this.sleepers.indexOf(wake), 1);
+			this.now = Math.max(this.now, wake.at);
+			wake.wake();
+			// What the wake-up lets start, starts before the next look.
+			for (let i = 0; i < 50; i++) await Promise.resolve();
+		}
+		return await result;
+	}
+}
+
+const prompts = (label: string, count: number) => Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
 
 /** Each output: its pairing, prompt and seed, or its error. */
 function summary(item: OutputItem): IDataObject {
-	return item.json.error !== undefined
-		? { paired: item.pairedItem, error: item.json.error }
-		: { paired: item.pairedItem, prompt: item.json.prompt, seed: item.json.seed };
+	const paired = item.pairedItem as IDataObject;
+	return item.json.error !== undefined ? { paired, error: item.json.error } : { paired, prompt: item.json.prompt, seed: item.json.seed };
+}
+
+/** The index of the last element that `matches`, or -1. */
+function lastIndex<T>(list: T[], matches: (element: T) => boolean): number {
+	for (let index = list.length - 1; index >= 0; index--) if (matches(list[index])) return index;
+	return -1;
 }
 
 /** Every output image is the one the stand-in made for that very request. */
@@ -44,158 +131,208 @@ function expectOwnImages(items: OutputItem[], requests: RecordedRequest[]): void
 	}
 }
 
-/** The most requests the stand-in was answering at once, over [from, to]. */
-function mostAtOnce(requests: RecordedRequest[], from = -Infinity, to = Infinity): number {
-	const events = requests
-		.filter((request) => request.answeredAt !== undefined && request.answeredAt >= from && request.receivedAt <= to)
-		.flatMap((request) => [
-			[request.receivedAt, 1],
-			[request.answeredAt!, -1],
-		])
-		// An answer sent and the next request received at the same instant do not overlap.
-		.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-	let now = 0;
-	let most = 0;
-	for (const [, change] of events) most = Math.max(most, (now += change));
-	return most;
+/** Nothing lost, in input order, paired, each with its own image. */
+function expectDelivered(items: OutputItem[], label: string, count: number, requests: RecordedRequest[]): void {
+	expect(items.map((item) => [item.json.prompt, item.pairedItem, item.json.error])).toEqual(prompts(label, count).map((item, index) => [item.json.prompt, { item: index }, undefined]));
+	expectOwnImages(items, requests);
 }
 
-/** Resolves when the first image request that `matches` reaches the stand-in (answered as usual). */
-function arrivalOf(matches: (request: RecordedRequest) => boolean): Promise<void> {
-	return new Promise((resolve) =>
-		stepfun.standIn.fault(GENERATIONS, {
-			match: (request) => {
-				if (matches(request)) resolve();
-				return false;
-			},
-		}),
-	);
+/**
+ * Notes, as each request arrives at the stand-in, how many the node's pace has in flight (this
+ * one included) and the Concurrency in force.
+ */
+function noteArrivals(standIn: StandIn, path = GENERATIONS): Array<{ label: string; path: string; inFlight: number; concurrency: number }> {
+	const notes: Array<{ label: string; path: string; inFlight: number; concurrency: number }> = [];
+	const note = (request: RecordedRequest) => {
+		const pace = accountLimiter(`${standIn.baseUrl}/v1`, API_KEY).state();
+		notes.push({ label: prompt(request), path: request.path, inFlight: pace.inFlight, concurrency: pace.concurrency });
+		return false;
+	};
+	standIn.fault(path, { match: note });
+	if (path !== GENERATIONS) standIn.fault(GENERATIONS, { match: note });
+	return notes;
 }
 
 describe('pacing to the account', () => {
-	it('one execution under both caps: nothing lost, order and pairing kept, not a single 429', async () => {
+	it('one execution under both caps: nothing lost, order and pairing kept, not a single 429, the minute counted as the account counts it', async () => {
 		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
 		standIn.setDelay(40);
-		standIn.limits = { maxInFlight: 3, requestsPerWindow: 8, windowMs: STAND_IN_WINDOW_MS };
+		clock.limits({ maxInFlight: 3, requestsPerWindow: 8 });
 		// Items ask for 1 or 2 images; several requests per item share the same pace.
 		const input = prompts('item', 12).map((item, index) => ({ json: { ...item.json, n: 1 + (index % 2) } }));
-		const { items, error } = await stepfun.run(
-			generate('={{ $json.prompt }}', { concurrency: 3, requestsPerMinute: 8, seed: 10, numberOfImages: '={{ $json.n }}' }),
-			{ items: input },
+		const { items, error } = await clock.drive(
+			stepfun.run(generate('={{ $json.prompt }}', { concurrency: 3, requestsPerMinute: 8, seed: 10, numberOfImages: '={{ $json.n }}' }), { items: input }),
+			[{ label: 'item', requests: 18, concurrency: 3 }],
 		);
 		expect(error).toBeUndefined();
 		expect(items.map(summary)).toEqual(
-			input.flatMap((item, index) =>
-				Array.from({ length: item.json.n }, (_, image) => ({ paired: { item: index }, prompt: item.json.prompt, seed: 10 + image })),
-			),
+			input.flatMap((item, index) => Array.from({ length: item.json.n }, (_, image) => ({ paired: { item: index }, prompt: item.json.prompt, seed: 10 + image }))),
 		);
 		expectOwnImages(items, standIn.requests);
-		expect(standIn.limitStats).toMatchObject({ admitted: 18, rejected: 0 });
+		expect(standIn.limitStats).toMatchObject({ admitted: 18, rejected: 0, windows: [8, 8, 2] });
 		expect(standIn.limitStats.peakInFlight).toBeLessThanOrEqual(3);
+		// Two whole windows waited for, counted 2 % long.
+		expect(clock.now).toBeGreaterThanOrEqual(2 * WINDOW);
 	});
 
-	it('two executions at once with the same credential share the caps: together never above them', async () => {
+	it('two executions at once with the same credential share the caps: together never above them, taking turns', async () => {
 		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
 		standIn.setDelay(40);
-		standIn.limits = { maxInFlight: 3, requestsPerWindow: 8, windowMs: STAND_IN_WINDOW_MS };
-		const options = { concurrency: 3, requestsPerMinute: 8 };
-		const [first, second] = await Promise.all([
-			stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('first', 10) }),
-			stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('second', 10) }),
-		]);
-		for (const [run, label] of [
-			[first, 'first'],
-			[second, 'second'],
-		] as const) {
-			expect(run.error).toBeUndefined();
-			expect(run.items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(
-				prompts(label, 10).map((item, index) => [item.json.prompt, { item: index }]),
-			);
-			expectOwnImages(run.items, standIn.requests);
-		}
-		expect(standIn.limitStats).toMatchObject({ admitted: 20, rejected: 0 });
+		clock.limits({ maxInFlight: 3, requestsPerWindow: 8 });
+		// Three windows for the 20: the last requests wait two of them.
+		const options = { concurrency: 3, requestsPerMinute: 8, timeout: 300 };
+		const [first, second] = await clock.drive(
+			Promise.all([
+				stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('first', 10) }),
+				stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('second', 10) }),
+			]),
+			[
+				{ label: 'first', requests: 10, concurrency: 3 },
+				{ label: 'second', requests: 10, concurrency: 3 },
+			],
+		);
+		expect(first.error).toBeUndefined();
+		expect(second.error).toBeUndefined();
+		expectDelivered(first.items, 'first', 10, standIn.requests);
+		expectDelivered(second.items, 'second', 10, standIn.requests);
+		expect(standIn.limitStats).toMatchObject({ admitted: 20, rejected: 0, windows: [8, 8, 4] });
 		expect(standIn.limitStats.peakInFlight).toBeLessThanOrEqual(3);
-		// They really ran side by side: the second started before the first was done.
-		const firstLast = Math.max(...standIn.requests.filter((request) => prompt(request).startsWith('first')).map((request) => request.receivedAt));
-		const secondFirst = Math.min(...standIn.requests.filter((request) => prompt(request).startsWith('second')).map((request) => request.receivedAt));
-		expect(secondFirst).toBeLessThan(firstLast);
+		// They really ran side by side: the second had requests in before the first's last one.
+		const order = standIn.requests.map(prompt);
+		expect(order.findIndex((p) => p.startsWith('second'))).toBeLessThan(lastIndex(order, (p) => p.startsWith('first')));
 	});
 
-	it('different Concurrency on two nodes with one key: the strictest is in force while both run', async () => {
+	it('different Concurrency on two nodes with one key: the strictest is in force while both run, then the other gets its own back', async () => {
 		const { standIn } = stepfun;
-		standIn.setDelay(30);
-		// The relaxed run starts once the strict one's first request has arrived (it has joined).
-		const arrived = arrivalOf((request) => prompt(request) === 'strict 0');
-		// A high rate, so that only Concurrency shapes what is in flight.
-		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 4) });
-		await arrived;
+		const clock = new VirtualClock(standIn);
+		// Answers slower than starting the next few requests, so that they overlap.
+		standIn.setDelay(250);
+		const arrivals = noteArrivals(standIn);
+		// The relaxed run starts once the strict one has joined the pace (its first request is in).
+		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 2) });
+		await clock.drive(new Promise<void>((resolve) => standIn.fault(GENERATIONS, { match: () => (resolve(), false) })), [{ label: 'strict', requests: 2, concurrency: 1 }]);
 		const relaxed = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 4, requestsPerMinute: 1000 }), { items: prompts('relaxed', 16) });
-		const [strictRun, relaxedRun] = await Promise.all([strict, relaxed]);
+		const [strictRun, relaxedRun] = await clock.drive(Promise.all([strict, relaxed]), [
+			{ label: 'strict', requests: 2, concurrency: 1 },
+			{ label: 'relaxed', requests: 16, concurrency: 4 },
+		]);
 		expect(strictRun.error).toBeUndefined();
-		expect(relaxedRun.error).toBeUndefined();
-		expect(relaxedRun.items).toHaveLength(16);
-
-		const strictRequests = standIn.requests.filter((request) => prompt(request).startsWith('strict'));
-		const strictFrom = Math.min(...strictRequests.map((request) => request.receivedAt));
-		const strictTo = Math.max(...strictRequests.map((request) => request.answeredAt!));
-		// While the Concurrency 1 run was running: one request at a time, for both runs together,
-		// and the relaxed run had turns too.
-		expect(mostAtOnce(standIn.requests, strictFrom, strictTo)).toBe(1);
-		expect(standIn.requests.some((request) => prompt(request).startsWith('relaxed') && request.receivedAt < strictTo)).toBe(true);
-		// Afterwards the relaxed run had its own 4.
-		expect(mostAtOnce(standIn.requests, strictTo + 1)).toBe(4);
+		expectDelivered(relaxedRun.items, 'relaxed', 16, standIn.requests);
+		const lastStrict = lastIndex(arrivals, (a) => a.label.startsWith('strict'));
+		const whileBoth = arrivals.slice(0, lastStrict + 1);
+		// While the Concurrency 1 run ran, one request at a time for both runs together, and the
+		// relaxed run had turns too...
+		expect(Math.max(...whileBoth.map((a) => a.inFlight))).toBe(1);
+		expect(whileBoth.some((a) => a.label.startsWith('relaxed'))).toBe(true);
+		// ...afterwards the relaxed run had its own 4.
+		expect(Math.max(...arrivals.slice(lastStrict + 1).map((a) => a.inFlight))).toBe(4);
 	});
 
 	it('Get Balance at the same time never tightens the pace: a Generate at Concurrency 5 keeps 5 in flight while balances are asked', async () => {
 		const { standIn } = stepfun;
-		standIn.setDelay(30);
-		// The balances are asked once the Generate run's first request has arrived (it has joined);
-		// its 100 images keep it running well past them.
-		const arrived = arrivalOf(() => true);
-		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 100) });
-		await arrived;
+		const clock = new VirtualClock(standIn);
+		// Answers slower than starting the next few requests, so that they overlap.
+		standIn.setDelay(250);
+		const arrivals = noteArrivals(standIn, '/v1/accounts');
+		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 40) });
+		await clock.drive(new Promise<void>((resolve) => standIn.fault(GENERATIONS, { match: () => (resolve(), false) })), [{ label: 'image', requests: 40, concurrency: 5 }]);
 		const balances = stepfun.run(getBalance(), { items: prompts('balance', 10) });
-		const [imageRun, balanceRun] = await Promise.all([images, balances]);
+		const [imageRun, balanceRun] = await clock.drive(Promise.all([images, balances]), [
+			{ label: 'image', requests: 40, concurrency: 5 },
+			{ label: '', requests: 10, concurrency: 5, path: '/v1/accounts' },
+		]);
 		expect(imageRun.error).toBeUndefined();
 		expect(balanceRun.error).toBeUndefined();
 		expect(balanceRun.items).toHaveLength(10);
-
-		const balanceRequests = standIn.requests.filter((request) => request.path === '/v1/accounts');
-		const balanceFrom = Math.min(...balanceRequests.map((request) => request.receivedAt));
-		const balanceTo = Math.max(...balanceRequests.map((request) => request.answeredAt!));
-		// While balances were asked, both runs together had the Generate run's 5 (Get Balance joins
-		// at the most the options allow, not at the default Concurrency 4).
-		expect(standIn.requests.some((request) => request.path === GENERATIONS && request.receivedAt > balanceFrom && request.receivedAt < balanceTo)).toBe(true);
-		expect(mostAtOnce(standIn.requests, balanceFrom, balanceTo)).toBe(5);
+		const first = arrivals.findIndex((a) => a.path === '/v1/accounts');
+		const last = lastIndex(arrivals, (a) => a.path === '/v1/accounts');
+		const whileBalances = arrivals.slice(first, last + 1);
+		// Get Balance joins at the most the options allow (5), not at the default Concurrency 4.
+		expect(whileBalances.some((a) => a.path === GENERATIONS)).toBe(true);
+		expect(Math.min(...whileBalances.map((a) => a.concurrency))).toBe(5);
+		expect(Math.max(...whileBalances.map((a) => a.inFlight))).toBe(5);
 	});
 });
 
-describe('adaptive pace', () => {
-	it('an account busier than the node knows answers 429: the pace drops, every item still succeeds, and 429s stay few', async () => {
+describe('a 429 waits for the account: every image delivered, whatever the account counts', () => {
+	it('another client used 80 of the minute just before the job: 20 at once, the rest when its starts leave the minute; at defaults and at Concurrency 5, two 429s', async () => {
+		for (const concurrency of [4, 5]) {
+			const { standIn } = stepfun;
+			standIn.reset();
+			const clock = new VirtualClock(standIn);
+			clock.limits({ maxInFlight: 5, requestsPerWindow: 100, othersUsed: 80 });
+			const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency }), { items: prompts(`c${concurrency}`, 24) }), [
+				{ label: `c${concurrency}`, requests: 24, concurrency },
+			]);
+			expect(error).toBeUndefined();
+			expectDelivered(items, `c${concurrency}`, 24, standIn.requests);
+			expect(standIn.limitStats).toMatchObject({ admitted: 24, rejected: 2 });
+			expect(standIn.limitStats.windows[0]).toBe(20);
+			// The other client's starts left the minute at 60 s; the last 4 went then.
+			expect(clock.now).toBeLessThanOrEqual(1.15 * MINUTE);
+		}
+	});
+
+	it('an account of 10 a minute (StepFun China\'s lowest tier), the node at its defaults: at most 10 % of requests refused, 10 a minute, in a sliding window and in a calendar minute', async () => {
+		for (const counting of ['sliding', 'fixed'] as const) {
+			const { standIn } = stepfun;
+			standIn.reset();
+			const clock = new VirtualClock(standIn);
+			clock.limits({ maxInFlight: 5, requestsPerWindow: 10, counting });
+			const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(counting, 24) }), [{ label: counting, requests: 24, concurrency: 4 }]);
+			expect(error).toBeUndefined();
+			expectDelivered(items, counting, 24, standIn.requests);
+			const { admitted, rejected, windows } = standIn.limitStats;
+			expect(admitted).toBe(24);
+			expect(rejected).toBeLessThanOrEqual(0.1 * (admitted + rejected));
+			expect(windows).toEqual([10, 10, 4]);
+			// 10 now, 10 a minute later, 4 a minute after that.
+			expect(clock.now).toBeLessThanOrEqual(1.15 * 2 * MINUTE);
+		}
+	});
+
+	it('a token bucket (burst 10, refilled at 100 a minute): at most one 429, then starts go evenly at the refill rate', async () => {
 		const { standIn } = stepfun;
-		standIn.setDelay(40);
-		// Something else uses half the account: only 2 of the node's 4 fit.
-		standIn.limits = { maxInFlight: 2 };
-		const { items, error } = await stepfun.run(generate('={{ $json.prompt }}'), { items: prompts('item', 20) });
+		const clock = new VirtualClock(standIn);
+		clock.limits({ maxInFlight: 5, requestsPerWindow: 100, counting: 'bucket', burst: 10 });
+		const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts('bucket', 24) }), [
+			{ label: 'bucket', requests: 24, concurrency: 5 },
+		]);
 		expect(error).toBeUndefined();
-		expect(items.map((item) => [item.json.prompt, item.pairedItem])).toEqual(prompts('item', 20).map((item, index) => [item.json.prompt, { item: index }]));
+		expectDelivered(items, 'bucket', 24, standIn.requests);
+		expect(standIn.limitStats).toMatchObject({ admitted: 24 });
+		expect(standIn.limitStats.rejected).toBeLessThanOrEqual(1);
+		// What the bucket allows: 10 at once, then one every 0.6 s.
+		expect(clock.now).toBeLessThanOrEqual(1.15 * 14 * (MINUTE / 100));
+	});
+
+	it('an account busier than the node knows (2 at once): the pace drops to 2 in flight, every item succeeds, and 429s stay few', async () => {
+		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
+		standIn.setDelay(40);
+		clock.limits({ maxInFlight: 2 });
+		const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}'), { items: prompts('item', 20) }), [{ label: 'item', requests: 20, concurrency: 4 }]);
+		expect(error).toBeUndefined();
+		expectDelivered(items, 'item', 20, standIn.requests);
 		const { admitted, rejected } = standIn.limitStats;
 		expect(admitted).toBe(20);
-		// The first burst of 4 meets the limit of 2: two 429s and one lowering, to 2 at once.
-		// Each try upward comes after 10 successes, so at most one 429 per 10 images after that.
-		expect(rejected).toBeGreaterThanOrEqual(2);
-		expect(rejected).toBeLessThanOrEqual(2 + 20 / 10);
+		// The first burst meets the limit of 2 once; a probe upward after 10 answers, then 20.
+		expect(rejected).toBeGreaterThanOrEqual(1);
+		expect(rejected).toBeLessThanOrEqual(1 + 2);
+		expect(accountLimiter(`${standIn.baseUrl}/v1`, API_KEY).state()).toMatchObject({ windowCap: undefined });
 	});
 });
 
 describe('nothing waits forever', () => {
-	it('an image that cannot start within its Timeout becomes an error item saying it waited for the rate limit; nothing is sent for it', async () => {
-		// A real minute: one request per minute leaves the second and third no turn within 1 second.
-		resetAccountLimiters();
-		const { items, error, standIn } = await stepfun.run(generate('={{ $json.prompt }}', { requestsPerMinute: 1, timeout: 1 }), {
-			items: prompts('item', 3),
-			continueOnFail: true,
-		});
+	it('an image that cannot start within its Timeout under the pace becomes an error item saying it waited for the rate limit; nothing is sent for it', async () => {
+		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
+		const { items, error } = await clock.drive(
+			stepfun.run(generate('={{ $json.prompt }}', { requestsPerMinute: 1, timeout: 1 }), { items: prompts('item', 3), continueOnFail: true }),
+			[{ label: 'item', requests: 3, concurrency: 4 }],
+		);
 		expect(error).toBeUndefined();
 		expect(standIn.requests.map(prompt)).toEqual(['item 0']);
 		const message = "Timed out after 1 second waiting for StepFun's rate limit: raise the Timeout or Requests per Minute option";
@@ -207,20 +344,43 @@ describe('nothing waits forever', () => {
 		expect(items[1].json.description).toContain('now at most 4 at once and 1 per minute');
 		expect(items[1].json.description).toContain('nothing was sent for it');
 		expect(items[1].json.itemIndex).toBe(1);
+		expect(clock.now).toBe(1000);
+	});
+
+	it("images StepFun keeps refusing wait up to their Timeout, not Max Retries, then fail saying they waited for StepFun's rate limit and what to change", async () => {
+		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
+		clock.limits({ maxInFlight: 5, requestsPerWindow: 10 });
+		const { items, error } = await clock.drive(
+			stepfun.run(generate('={{ $json.prompt }}', { timeout: 30, maxRetries: 0 }), { items: prompts('item', 11), continueOnFail: true }),
+			[{ label: 'item', requests: 11, concurrency: 4 }],
+		);
+		expect(error).toBeUndefined();
+		expect(items.slice(0, 10).map(summary)).toEqual(prompts('item', 10).map((item, index) => ({ paired: { item: index }, prompt: item.json.prompt, seed: items[index].json.seed })));
+		for (const [index, item] of items.slice(10).entries()) {
+			expect(item.pairedItem).toEqual({ item: 10 + index });
+			expect(item.json.description).toContain('refusing this image twice');
+			expect(item.json.error).toBe("Timed out after 30 seconds waiting for StepFun's rate limit: raise the Timeout option (StepFun refused more than the account allows)");
+			expect(item.json.description).toMatch(/^StepFun limits each account \(its lowest tier: 5 at once and 100 a minute, in China 10 a minute\), counting everything that uses the key, and answered 429/);
+			expect(item.json.description).toContain('A refused request is neither made nor billed, so the node waited for the account instead of failing; nothing was made for this image.');
+			expect(item.json.description).toContain('now at most 4 at once and 10 per minute');
+		}
+		// Two 429s in all (the first to learn, one probe), though Max Retries was 0; nothing made twice.
+		expect(standIn.limitStats).toMatchObject({ admitted: 10, rejected: 2 });
 	});
 });
 
 describe('Stop Workflow while requests wait for their turn', () => {
 	it('a request still waiting in the pace is not sent once an earlier item failed', async () => {
-		// A real minute and one request per minute: the second item waits a minute for its turn,
-		// unless the run gives it up when the first fails.
-		resetAccountLimiters();
-		stepfun.standIn.fault('/v1/images/generations', { status: 400, body: { error: { message: 'bad prompt', type: 'request_params_invalid' } } });
-		const { error, standIn } = await stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, requestsPerMinute: 1 }), {
-			items: prompts('item', 2),
-		});
+		const { standIn } = stepfun;
+		const clock = new VirtualClock(standIn);
+		standIn.fault(GENERATIONS, { status: 400, body: { error: { message: 'bad prompt', type: 'request_params_invalid' } } });
+		// One request per minute: the second item waits a minute, unless the run gives it up.
+		const { error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, requestsPerMinute: 1 }), { items: prompts('item', 2) }), [
+			{ label: 'item', requests: 2, concurrency: 2 },
+		]);
 		expect(error?.message).toBe('StepFun error 400: bad prompt');
 		expect(standIn.requests).toHaveLength(1);
+		expect(clock.now).toBeLessThan(MINUTE);
 	});
 });
-

@@ -27,7 +27,8 @@ export function loadExample(file) {
 
 /**
  * A copy of an example for execution, or the reason it cannot run without third-party
- * accounts. { workflow, file, execute: 'cli' | 'webhook' | undefined, webhookPath, why, activate }
+ * accounts. { workflow, file, execute: 'cli' | 'webhook' | 'form' | 'schedule' | undefined,
+ * webhookPath, formPath, why, activate }
  * `variant` (letters) gives a further copy its own ID, name and webhook path, so that
  * scenarios running the same example do not see each other's executions.
  */
@@ -51,6 +52,12 @@ export function exampleForExecution({ file, raw }, { filesDir, variant = '' }) {
 			...result,
 			why: `needs third-party accounts (${[...thirdParty].join(', ')}); imported and type-checked only`,
 		};
+	const form = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.formTrigger');
+	if (form) {
+		const path = `e2e-${variant ? `${variant.toLowerCase()}-` : ''}${form.parameters.options.path}`;
+		form.parameters.options.path = path;
+		return { ...result, execute: 'form', activate: true, formPath: path };
+	}
 	if (types.includes('n8n-nodes-base.webhook')) {
 		const hook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
 		hook.parameters.path = `e2e-${variant ? `${variant.toLowerCase()}-` : ''}${hook.parameters.path}`;

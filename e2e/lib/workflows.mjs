@@ -259,6 +259,70 @@ export function formEdit({
 	return linearWorkflow(id, name, nodes, settings);
 }
 
+/**
+ * A two-page n8n form: Form Trigger (page 1: Prompt) → Form "Next Form Page" (page 2: Photo;
+ * the execution waits in the database in between) → StepFun Image Edit (the photo of page 2,
+ * the prompt of page 1) → Form "Form Ending" returning the edited image (Return Binary File).
+ */
+export function formTwoPages({ cred, path, id = 'e2eFormTwoPages1' }) {
+	const trigger = node(
+		'Ask for a Prompt',
+		'n8n-nodes-base.formTrigger',
+		2.3,
+		[0, 0],
+		{
+			formTitle: 'Edit a photo, step 1 of 2',
+			formFields: {
+				values: [{ fieldLabel: 'Prompt', fieldType: 'textarea', requiredField: true }],
+			},
+			options: { path },
+		},
+		{ webhookId: randomUUID() },
+	);
+	const photoPage = node(
+		'Ask for the Photo',
+		'n8n-nodes-base.form',
+		2.3,
+		[220, 0],
+		{
+			operation: 'page',
+			formFields: {
+				values: [
+					{ fieldLabel: 'Photo', fieldType: 'file', multipleFiles: false, requiredField: true },
+				],
+			},
+			options: { formTitle: 'Edit a photo, step 2 of 2' },
+		},
+		{ webhookId: randomUUID() },
+	);
+	const ending = node(
+		'Send the Edited Photo',
+		'n8n-nodes-base.form',
+		2.3,
+		[660, 0],
+		{
+			operation: 'completion',
+			respondWith: 'returnBinary',
+			completionTitle: 'Your edited photo',
+			inputDataFieldName: 'data',
+			options: {},
+		},
+		{ webhookId: randomUUID() },
+	);
+	const nodes = [
+		trigger,
+		photoPage,
+		stepFunNode('StepFun Image', [440, 0], cred, {
+			operation: 'edit',
+			prompt: `={{ $('${trigger.name}').item.json.Prompt }}`,
+			binaryPropertyName: 'Photo',
+			options: {},
+		}),
+		ending,
+	];
+	return linearWorkflow(id, 'E2E form on two pages', nodes);
+}
+
 /** For the screenshot: one Generate and one Edit node on a canvas. */
 export function panelShowcase({ cred, id = 'e2eScreenshot001' }) {
 	const nodes = [

@@ -25,6 +25,7 @@ import combinedUploadEdit from './combined-upload-edit.mjs';
 import credentialTest from './credential-test.mjs';
 import editorScreenshots from './editor-screenshots.mjs';
 import examples from './examples.mjs';
+import formDownload from './form-download.mjs';
 import formEdit from './form-edit.mjs';
 import generateToDisk from './generate-to-disk.mjs';
 import keyNowhere from './key-nowhere.mjs';
@@ -47,6 +48,7 @@ export const SCENARIOS = [
 	// stage server
 	webhookEdit,
 	formEdit,
+	formDownload,
 	keyNowhere,
 	credentialTest,
 	examples,

@@ -71,7 +71,9 @@ export default function webhookErrorBranch(ctx) {
 			assert.deepEqual(a.main, [], 'nothing on the main output');
 			assert.equal(a.errors.length, 1, 'one item on the error output');
 			assert.deepEqual(a.errors[0].paired, [0], 'the error item is paired to input item 0');
-			assert.equal(a.errors[0].json.error?.message, refusal.error);
+			// `error` is the node's message as text (on both n8n lines), the details under `message`.
+			assert.equal(a.errors[0].json.error, refusal.error);
+			assert.equal(a.errors[0].json.message?.kind, 'input');
 			assert.equal(
 				a.errors[0].json.body?.prompt,
 				PROMPT,
@@ -134,8 +136,10 @@ export default function webhookErrorBranch(ctx) {
 				assert.deepEqual(c.main, []);
 				assert.equal(c.errors.length, 1);
 				assert.deepEqual(c.errors[0].paired, [0]);
-				assert.equal(c.errors[0].json.error?.httpCode, String(status));
-				assert.equal(c.errors[0].json.error?.traceId, reqs[0].traceId);
+				assert.equal(c.errors[0].json.error, failure.error);
+				assert.equal(c.errors[0].json.message?.kind, 'api');
+				assert.equal(c.errors[0].json.message?.httpCode, String(status));
+				assert.equal(c.errors[0].json.message?.traceId, reqs[0].traceId);
 				assert.deepEqual(c.ran, [branches.error]);
 				report.push(
 					`StepFun ${status} → 502 ${JSON.stringify(failure.error)} with the trace ID, sent once; execution ${c.id}: output 1, httpCode ${status}`,

@@ -9,7 +9,7 @@ import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
 import { resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
 import { startStandIn } from '../stand-in/server.mjs';
-import type { StandIn } from '../stand-in/server.mjs';
+import type { RecordedRequest, StandIn } from '../stand-in/server.mjs';
 import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, RunResult } from './run-node';
 import { runAsAgentTool, runNode } from './run-node';
 
@@ -125,4 +125,51 @@ export function analyze(prompt: string, options: IDataObject = {}, extra: INodeP
 /** Parameters of an Account → Get Balance node. */
 export function getBalance(options: IDataObject = {}): INodeParameters {
 	return { resource: 'account', operation: 'getBalance', options } as INodeParameters;
+}
+
+/** The requests a script's `hold` keeps open at the stand-in right now, in the order they came. */
+export function heldRequests(standIn: StandIn): RecordedRequest[] {
+	return standIn.requests.filter((request) => request.held);
+}
+
+/**
+ * Starts a run with the next `count` requests to `path` held at the stand-in, and answers them
+ * one at a time: whenever `atOnce` are held (or all that are left) and nothing more arrives
+ * (`standIn.quiet()`), it releases the one `pick` chooses (by default the last to come). The
+ * stand-in's `maxInFlight` is then what the node let run at once, with no timing involved. Gives
+ * the run's result and the requests in the order they were released.
+ */
+export async function answerInTurn<Run>(
+	standIn: StandIn,
+	{
+		path,
+		count,
+		atOnce,
+		pick = (held) => held[held.length - 1],
+	}: { path: string; count: number; atOnce: number; pick?: (held: RecordedRequest[]) => RecordedRequest },
+	start: () => Promise<Run>,
+): Promise<{ run: Run; answered: RecordedRequest[] }> {
+	standIn.fault(path, ...Array.from({ length: count }, () => ({ hold: true })));
+	let ended = false;
+	const running = start().finally(() => {
+		ended = true;
+	});
+	// A run that ends early (a refused option, a failure) ends the waiting too.
+	const runEnds = running.then(
+		() => {},
+		() => {},
+	);
+	const answered: RecordedRequest[] = [];
+	while (answered.length < count) {
+		const expected = Math.min(atOnce, count - answered.length);
+		await Promise.race([standIn.when(() => heldRequests(standIn).length >= expected), runEnds]);
+		if (ended) break;
+		await standIn.quiet();
+		const next = pick(heldRequests(standIn));
+		answered.push(next);
+		next.release();
+	}
+	const run = await running;
+	if (answered.length < count) throw new Error(`the run ended after ${answered.length} of ${count} requests were held`);
+	return { run, answered };
 }

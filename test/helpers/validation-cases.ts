@@ -469,8 +469,8 @@ export function validationCases(env: { inputHost: string }): ValidationCase[] {
 		imageUrlCase('Image URL with ftp://', 'ftp://files.example.com/a.png', '"ftp://files.example.com/a.png" is not an http(s) URL', /Enter a link starting with https:\/\//),
 		imageUrlCase('Image URL from an expression that gives ""', '={{ $json.link }}', 'is empty', /Enter a link starting with https:\/\//, [{ json: { link: '' } }]),
 		imageUrlCase('Image URL holding a data URL', '={{ $json.picture }}', '"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAA…" is not an http(s) URL', /This is a data URL: set Image Source to "Base64 or Data URL"/, [{ json: { picture: `data:image/png;base64,${PNG.toString('base64')}` } }]),
-		imageUrlCase('Image URL of a web page instead of the image', `${env.inputHost}${INPUT_HOST_PATHS.html}`, '"photo" is an HTML page, not an image', URL_IMAGE_HINT),
-		imageUrlCase('Image URL of a PDF', `${env.inputHost}${INPUT_HOST_PATHS.pdf}`, '"scan.pdf" is a PDF document, not an image', URL_IMAGE_HINT),
+		imageUrlCase('Image URL of a web page instead of the image', `${env.inputHost}${INPUT_HOST_PATHS.html}`, `"photo" from ${new URL(env.inputHost).host} is an HTML page, not an image`, URL_IMAGE_HINT),
+		imageUrlCase('Image URL of a PDF', `${env.inputHost}${INPUT_HOST_PATHS.pdf}`, `"scan.pdf" from ${new URL(env.inputHost).host} is a PDF document, not an image`, URL_IMAGE_HINT),
 		imageUrlCase('Image URL of an image 4097 pixels wide', `${env.inputHost}${INPUT_HOST_PATHS.huge}`, 'the image is 4097×8 pixels; StepFun accepts at most 4096×4096', RESIZE_HINT),
 		// --- Edit: Image Data (base64) ----------------------------------------------------------
 		imageDataCase('Image Data from an expression that gives ""', '={{ $json.picture }}', 'is empty', /Map a field that holds base64 image data or a data URL/, [{ json: { picture: '' } }]),

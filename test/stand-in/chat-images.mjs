@@ -66,7 +66,7 @@ export async function readChatImages(parts, request, { downloadTimeoutMs, closin
 		}
 		loaded.push(one);
 	}
-	/** @type {import('./server.d.mts').RecordedChatImage[]} */
+	/** @type {import('./types.d.mts').RecordedChatImage[]} */
 	const images = [];
 	request.chatImages = images;
 	parts.forEach((part, index) => {

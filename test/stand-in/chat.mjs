@@ -188,7 +188,7 @@ const firstTokens = (/** @type {string} */ text, /** @type {number} */ count) =>
 
 /**
  * About 400 tokens per image at `detail: low` (the notes); more tiles at `high`.
- * @param {import('./server.d.mts').RecordedChatImage} image
+ * @param {import('./types.d.mts').RecordedChatImage} image
  */
 const imageTokens = (image) =>
 	image.detail === 'high'
@@ -198,7 +198,7 @@ const imageTokens = (image) =>
 /**
  * The answer text: what the stand-in received, in words or (JSON mode) as a JSON object.
  * @param {Conversation} conversation
- * @param {import('./server.d.mts').RecordedChatImage[]} images
+ * @param {import('./types.d.mts').RecordedChatImage[]} images
  * @param {boolean} json
  */
 function answerText(conversation, images, json) {

@@ -16,7 +16,7 @@ export const MAX_BODY = 64 * 1024 * 1024;
 /**
  * What an endpoint may use besides the request.
  * @typedef {object} EndpointEnv
- * @property {import('./server.d.mts').StandIn} standIn the live settings (models, account, chat, …)
+ * @property {import('./types.d.mts').StandIn} standIn the live settings (models, account, chat, …)
  * @property {(png: Buffer) => string} storeImage keeps a result image on the image host, gives its URL
  * @property {AbortSignal} closing aborted when the stand-in closes (ends downloads it makes)
  */

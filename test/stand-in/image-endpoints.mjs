@@ -153,7 +153,7 @@ async function readEditForm(request) {
 	}
 	let form;
 	try {
-		const body = /** @type {BodyInit} */ (/** @type {unknown} */ (request.rawBody));
+		const body = /** @type {Uint8Array<ArrayBuffer>} */ (request.rawBody);
 		form = await new Response(body, { headers: { 'content-type': ct } }).formData();
 	} catch {
 		throw new ParamError('multipart body could not be parsed');

@@ -29,7 +29,7 @@ export function createImageStore() {
 /**
  * The image host's request handler. `host.standIn` is read per request (it exists only once
  * both servers listen).
- * @param {{ store: ReturnType<typeof createImageStore>, readonly standIn: import('./server.d.mts').StandIn, scripts: import('./server.mjs').ScriptedResponse[], sleep: (ms: number) => Promise<unknown> }} host
+ * @param {{ store: ReturnType<typeof createImageStore>, readonly standIn: import('./types.d.mts').StandIn, scripts: import('./server.mjs').ScriptedResponse[], sleep: (ms: number) => Promise<unknown> }} host
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>}
  */
 export function imageHostHandler(host) {
@@ -43,7 +43,7 @@ export function imageHostHandler(host) {
 			res.destroy();
 			return;
 		}
-		/** @type {import('./server.d.mts').RecordedImageRequest} */
+		/** @type {import('./types.d.mts').RecordedImageRequest} */
 		const record = {
 			method: req.method ?? 'GET',
 			path: url.pathname,
@@ -89,7 +89,7 @@ export function imageHostHandler(host) {
 
 /**
  * The URL of a stored image, as the API puts it in an answer.
- * @param {import('./server.d.mts').StandIn} standIn
+ * @param {import('./types.d.mts').StandIn} standIn
  * @param {string} id
  */
 export const imageUrl = (standIn, id) =>

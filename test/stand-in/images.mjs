@@ -80,7 +80,8 @@ export function makePng(width, height, seedForColour = '') {
 		idatCache.delete(key);
 	} else {
 		idat = deflateSync(rawPixels(width, height, digest(`palette ${palette}`)), { level: 1 });
-		if (idatCache.size >= IDAT_CACHE_SIZE) idatCache.delete(idatCache.keys().next().value);
+		const oldest = idatCache.keys().next().value;
+		if (idatCache.size >= IDAT_CACHE_SIZE && oldest !== undefined) idatCache.delete(oldest);
 	}
 	idatCache.set(key, idat);
 	const ihdr = Buffer.alloc(13);

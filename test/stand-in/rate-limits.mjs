@@ -6,14 +6,16 @@
 //   - 'bucket': a token bucket holding `burst` (default requestsPerWindow), refilled at
 //     `requestsPerWindow` per `windowMs`; each admitted request takes one token.
 // A request beyond a cap gets a 429 at once; a 429 holds no slot and counts toward nothing.
+// `othersUsed`: requests another client of the key made just before the first one arrived
+// (they count in the window or bucket, and in its peak, but not as admitted).
 
-const LIMIT_KEYS = new Set(['maxInFlight', 'requestsPerWindow', 'windowMs', 'counting', 'burst', 'retryAfter', 'clock']);
+const LIMIT_KEYS = new Set(['maxInFlight', 'requestsPerWindow', 'windowMs', 'counting', 'burst', 'retryAfter', 'clock', 'othersUsed']);
 const COUNTINGS = new Set(['sliding', 'fixed', 'bucket']);
 const DEFAULT_WINDOW_MS = 60_000;
 
 /**
- * @typedef {import('./server.d.mts').RateLimits} RateLimits
- * @typedef {import('./server.d.mts').LimitStats} LimitStats
+ * @typedef {import('./types.d.mts').RateLimits} RateLimits
+ * @typedef {import('./types.d.mts').LimitStats} LimitStats
  */
 
 /**
@@ -36,6 +38,7 @@ export function checkLimits(value) {
 	positiveInt('maxInFlight');
 	positiveInt('requestsPerWindow');
 	positiveInt('burst');
+	positiveInt('othersUsed');
 	if (v.counting !== undefined && !COUNTINGS.has(/** @type {string} */ (v.counting)))
 		throw new TypeError('standIn.limits.counting must be "sliding", "fixed" or "bucket"');
 	if (v.burst !== undefined && v.counting !== 'bucket')
@@ -127,6 +130,7 @@ export function createRateLimiter() {
 			if (!limits) return { admitted: true, expectAnswerIn: () => {}, release: () => {} };
 			const t = now();
 			const span = windowMs();
+			if (stats.admitted + stats.rejected === 0) useForOthers(t, limits.othersUsed ?? 0);
 			while (recent.length && recent[0] <= t - span) recent.shift();
 			const inFlightFull = limits.maxInFlight !== undefined && inFlight.size >= limits.maxInFlight;
 			const windowFull = limits.requestsPerWindow !== undefined && !budgetLeft(t);
@@ -190,6 +194,14 @@ export function createRateLimiter() {
 			return bucket.tokens >= 1;
 		}
 		return recent.length < perWindow;
+	}
+
+	/** Another client's requests, arrived just before `t`. */
+	function useForOthers(/** @type {number} */ t, /** @type {number} */ count) {
+		for (let i = 0; i < count; i++) {
+			recent.push(t);
+			takeBudget(t);
+		}
 	}
 
 	function takeBudget(/** @type {number} */ t) {

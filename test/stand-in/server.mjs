@@ -1,9 +1,10 @@
 // Strict loopback stand-in of the StepFun API: the image endpoints of the spec, vision chat,
 // models and the account balance, plus the host of result images. Plain JS + JSDoc, Node
-// built-ins only. Types: ./server.d.mts
+// built-ins only. Shapes: ./types.d.mts, exported from here as types.
 //
 // This file is the core: listening, recording, the scripted-answer queue, the API key,
-// routing, requests in flight, rate limits and delays. Each endpoint is its own module.
+// routing, requests in flight, latches (hold, when, quiet), rate limits and delays. Each endpoint
+// is its own module.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -32,10 +33,18 @@ const ENDPOINTS = new Map(
 );
 
 /**
- * @typedef {import('./server.d.mts').ScriptedResponse} ScriptedResponse
- * @typedef {import('./server.d.mts').RecordedRequest} RecordedRequest
- * @typedef {import('./server.d.mts').StandIn} StandIn
- * @typedef {import('./server.d.mts').Jitter} Jitter
+ * The shapes a test works with (./types.d.mts), exported as types:
+ * @typedef {import('./types.d.mts').StandIn} StandIn
+ * @typedef {import('./types.d.mts').StartOptions} StartOptions
+ * @typedef {import('./types.d.mts').ScriptedResponse} ScriptedResponse
+ * @typedef {import('./types.d.mts').RecordedRequest} RecordedRequest
+ * @typedef {import('./types.d.mts').RecordedChatImage} RecordedChatImage
+ * @typedef {import('./types.d.mts').RecordedImageRequest} RecordedImageRequest
+ * @typedef {import('./types.d.mts').RateLimits} RateLimits
+ * @typedef {import('./types.d.mts').LimitStats} LimitStats
+ * @typedef {import('./types.d.mts').ChatSettings} ChatSettings
+ * @typedef {import('./types.d.mts').AccountSettings} AccountSettings
+ * @typedef {import('./types.d.mts').Jitter} Jitter
  */
 
 /**
@@ -81,6 +90,8 @@ function newRecord(req, url, traceId, rawBody) {
 		rawBody,
 		traceId,
 		faulted: false,
+		held: false,
+		release: () => {},
 		rateLimited: false,
 		appliedDelayMs: 0,
 		receivedAt: performance.now(),
@@ -90,7 +101,7 @@ function newRecord(req, url, traceId, rawBody) {
 
 /**
  * Starts the API server and a second "image host" server (different port) on 127.0.0.1.
- * @param {{ apiKey?: string, port?: number, imagePort?: number }} [options]
+ * @param {StartOptions} [options]
  * @returns {Promise<StandIn>}
  */
 export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort = 0 } = {}) {
@@ -111,6 +122,63 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	const inFlight = new Set();
 	const closing = new AbortController();
 	const originalKey = apiKey;
+	/**
+	 * The conditions `when()` waits for.
+	 * @type {Set<{ condition: () => boolean, resolve: () => void, reject: (error: unknown) => void }>}
+	 */
+	const waiters = new Set();
+	/** Requests a script's `hold` keeps open. @type {Set<RecordedRequest>} */
+	const held = new Set();
+
+	/** Counts the changes, for `quiet()`. */
+	let changes = 0;
+	let checkQueued = false;
+
+	/**
+	 * Something about an API request changed: settles the `when()`s whose condition now holds,
+	 * once the change is complete (every listener of the event that made it has run).
+	 */
+	function changed() {
+		changes++;
+		checkWaiters();
+	}
+
+	function checkWaiters() {
+		if (checkQueued) return;
+		checkQueued = true;
+		queueMicrotask(() => {
+			checkQueued = false;
+			for (const waiter of waiters) {
+				try {
+					if (!waiter.condition()) continue;
+					waiters.delete(waiter);
+					waiter.resolve();
+				} catch (error) {
+					waiters.delete(waiter);
+					waiter.reject(error);
+				}
+			}
+		});
+	}
+
+	/**
+	 * A script's latch: the request stays open until the test calls `record.release()`.
+	 * @param {RecordedRequest} record
+	 */
+	function holdUntilReleased(record) {
+		return new Promise((resolve) => {
+			record.held = true;
+			held.add(record);
+			record.release = () => {
+				record.held = false;
+				record.release = () => {};
+				held.delete(record);
+				resolve(undefined);
+				changed();
+			};
+			changed();
+		});
+	}
 
 	const sleep = (/** @type {number} */ ms) =>
 		new Promise((resolve) => {
@@ -194,7 +262,10 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		// Requests being handled right now (until answered or the socket closes).
 		inFlight.add(res);
 		standIn.maxInFlight = Math.max(standIn.maxInFlight, inFlight.size);
-		res.on('close', () => inFlight.delete(res));
+		res.on('close', () => {
+			inFlight.delete(res);
+			changed();
+		});
 		if (standIn.resetOnArrival > 0) {
 			// The connection drops as soon as the request line and headers are in, before the body
 			// is read: StepFun never had the whole request.
@@ -203,6 +274,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			record.status = 0;
 			record.bodyRead = false;
 			standIn.requests.push(record);
+			changed();
 			req.socket.destroy();
 			return;
 		}
@@ -216,6 +288,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		const record = newRecord(req, url, traceId, rawBody);
 		res.on('finish', () => {
 			record.answeredAt = performance.now();
+			changed();
 		});
 		standIn.requests.push(record);
 
@@ -229,17 +302,24 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			const headers = {};
 			if (slot.retryAfter !== undefined) headers['retry-after'] = slot.retryAfter;
 			send(res, 429, headers, errorBody(slot.message, 'rate_limit_exceeded'));
+			changed();
 			return;
 		}
 		if (slot) res.on('close', slot.release);
 
 		const script = takeScript(record);
+		changed();
 		try {
 			if (script) {
 				record.faulted = true;
 				record.appliedDelayMs = script.delayMs ?? 0;
-				slot?.expectAnswerIn(script.hang ? Infinity : record.appliedDelayMs);
-				if (await playScripted(script, { req, res, record, sleep })) return;
+				slot?.expectAnswerIn(script.hang || script.hold ? Infinity : record.appliedDelayMs);
+				if (script.hold) await holdUntilReleased(record);
+				const done = await playScripted(script, { req, res, record, sleep });
+				if (done) {
+					changed();
+					return;
+				}
 			} else {
 				record.appliedDelayMs = normalDelay();
 				slot?.expectAnswerIn(record.appliedDelayMs);
@@ -322,7 +402,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		get limits() {
 			return limiter.limits;
 		},
-		set limits(/** @type {Readonly<import("./server.d.mts").RateLimits> | null} */ value) {
+		set limits(/** @type {Readonly<RateLimits> | null} */ value) {
 			limiter.limits = value;
 		},
 		get limitStats() {
@@ -341,6 +421,25 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		},
 		imageFault(...responses) {
 			imageScripts.push(...responses);
+		},
+		when(condition) {
+			return new Promise((resolve, reject) => {
+				waiters.add({ condition, resolve, reject });
+				checkWaiters();
+			});
+		},
+		quiet(turns = 20) {
+			return new Promise((resolve) => {
+				let seen = changes;
+				let calm = 0;
+				const turn = () => {
+					calm = changes === seen ? calm + 1 : 0;
+					seen = changes;
+					if (calm >= turns || closing.signal.aborted) resolve(undefined);
+					else setImmediate(turn);
+				};
+				setImmediate(turn);
+			});
 		},
 		setDelay(ms) {
 			standIn.delayMs = ms;
@@ -364,9 +463,14 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 			jitter = null;
 			inFlight.clear();
 			standIn.maxInFlight = 0;
+			// Nothing stays held into the next test.
+			for (const record of [...held]) record.release();
 		},
 		async close() {
 			closing.abort();
+			for (const waiter of waiters) waiter.reject(new Error('the stand-in closed'));
+			waiters.clear();
+			for (const record of [...held]) record.release();
 			for (const t of timers) clearTimeout(t);
 			timers.clear();
 			const stopped = [api, imageHost].map(

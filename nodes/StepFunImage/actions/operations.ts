@@ -5,7 +5,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { optionsCollection } from '../engine/parameters';
 import { getBalance } from './account/getBalance.operation';
 import { analyze } from './image/analyze.operation';
 import { edit } from './image/edit.operation';
@@ -41,8 +40,21 @@ function operationProperty(resource: ResourceName): INodeProperties {
 
 /** An operation's fields and Options collection, shown only when it is picked. */
 function operationFields(operation: Operation): INodeProperties[] {
-	const properties = operation.fields.map((field) => ('to' in field ? field.property : field));
-	if (operation.options.length > 0) properties.push(optionsCollection(operation.options));
+	const properties = operation.fields.map((field) => ('check' in field ? field.property : field));
+	// Its options in alphabetical order, as n8n lists them.
+	const options = operation.options
+		.map((option) => option.property)
+		.sort((a, b) => a.displayName.localeCompare(b.displayName));
+	if (options.length > 0) {
+		properties.push({
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options,
+		});
+	}
 	return updateDisplayOptions(
 		{ show: { resource: [operation.resource], operation: [operation.name] } },
 		properties,

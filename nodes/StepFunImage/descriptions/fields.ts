@@ -1,6 +1,6 @@
 // The fields several operations show, declared like options (UI, bounds, check, destination
 // once): Model, Prompt and Size. Their values reach an operation's `prepare` as `fields`.
-import type { ModelKind, OptionDeclaration } from '../engine/operation';
+import type { ModelKind } from '../engine/operation';
 import {
 	DEFAULT_MODEL,
 	DEFAULT_SIZE,
@@ -9,6 +9,7 @@ import {
 	PROMPT_MAX_CHARACTERS,
 	sizeLabel,
 } from '../shared/limits';
+import type { Parameter } from '../engine/parameters';
 import { declare, limitedText } from '../engine/parameters';
 
 /** The models that make and edit images. */
@@ -26,8 +27,12 @@ export const VISION_MODELS: ModelKind = {
 };
 
 /** Model: picked from the list or given by ID; `kind.always` is the default. */
-export function modelField(kind: ModelKind, description: string): OptionDeclaration {
+export function modelField(
+	kind: ModelKind,
+	description = `The StepFun ${kind.label} model. Any model ID is accepted, so new models work without an update.`,
+): Parameter<'model', string, false> {
 	return {
+		name: 'model',
 		property: {
 			displayName: 'Model',
 			name: 'model',
@@ -42,15 +47,9 @@ export function modelField(kind: ModelKind, description: string): OptionDeclarat
 					type: 'list',
 					typeOptions: { searchListMethod: 'listModels', searchable: true },
 				},
-				{
-					displayName: 'By ID',
-					name: 'id',
-					type: 'string',
-					placeholder: kind.always,
-				},
+				{ displayName: 'By ID', name: 'id', type: 'string', placeholder: kind.always },
 			],
 		},
-		to: 'item.model',
 		check: (value, field) =>
 			field.name(
 				value,
@@ -61,36 +60,28 @@ export function modelField(kind: ModelKind, description: string): OptionDeclarat
 }
 
 /** Prompt: exactly as given (not trimmed), never blank. */
-export function promptField(spec: {
-	placeholder: string;
-	description: string;
-	maxCharacters?: number;
-}): OptionDeclaration {
-	return limitedText({
-		name: 'prompt',
-		displayName: 'Prompt',
-		to: 'item.prompt',
-		rows: 3,
-		required: true,
-		...spec,
-	});
+export function promptField(
+	placeholder: string,
+	description: string,
+	maxCharacters?: number,
+): Parameter<'prompt', string, false> {
+	const text = { name: 'prompt', displayName: 'Prompt', description, maxCharacters } as const;
+	return limitedText({ ...text, rows: 3, required: true }, { placeholder });
 }
 
 /** The prompt of an image model: StepFun takes at most 512 characters. */
-export function imagePromptField(placeholder: string, description: string): OptionDeclaration {
-	return promptField({ placeholder, description, maxCharacters: PROMPT_MAX_CHARACTERS });
-}
+export const imagePromptField = (placeholder: string, description: string) =>
+	promptField(placeholder, description, PROMPT_MAX_CHARACTERS);
 
 const SIZE_VALUES: readonly string[] = GENERATION_SIZES.map((size) => size.value);
 
 /** Size of a generated image, one of the five StepFun offers (written height x width). */
-export const SIZE_FIELD: OptionDeclaration = declare(
+export const SIZE_FIELD = declare(
 	{
 		name: 'size',
 		displayName: 'Size',
 		description:
 			'Width and height of the image in pixels. StepFun writes sizes as height x width; the value sent is shown in each choice.',
-		to: 'item.size',
 	},
 	{
 		type: 'options',

@@ -1,7 +1,8 @@
 // The options operations share, each declared once: its UI, its default and bounds (numbers from
-// limits.ts), how an item's value is checked, and where the value goes. An operation says which
-// it shows (its `options`); the sets below are those several operations show together.
-import type { OptionDeclaration } from '../engine/operation';
+// limits.ts), how an item's value is checked, and where the value goes: an API field under
+// StepFun's name (`apiField`), a setting the engine reads by the option's name (ItemSettings,
+// RunSettings in engine/operation.ts), or what the operations that show it read. An operation
+// says which it shows (its `options`); the sets below are those several operations show together.
 import {
 	CFG_SCALE,
 	CONCURRENCY,
@@ -17,39 +18,31 @@ import {
 	TIMEOUT_SECONDS,
 	TOP_P,
 } from '../shared/limits';
-import {
-	choice,
-	decimal,
-	flag,
-	integer,
-	limitedText,
-	name,
-} from '../engine/parameters';
+import { choice, flag, limitedText, name, numeric } from '../engine/parameters';
 
 /** Every shared option, by its parameter name. */
 export const OPTION = {
-	cfgScale: decimal({
+	cfgScale: numeric({
 		name: 'cfgScale',
 		displayName: 'CFG Scale',
-		to: 'body.cfg_scale',
+		apiField: 'cfg_scale',
+		whenAdded: true,
 		range: CFG_SCALE,
 		decimals: 1,
 		description: `How closely the image follows the prompt, ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0. StepFun's default is ${CFG_SCALE.default}.0.`,
 		fix: `Use a value from ${CFG_SCALE.min}.0 to ${CFG_SCALE.max}.0; ${CFG_SCALE.default}.0 is StepFun's default.`,
 	}),
-	concurrency: integer({
+	concurrency: numeric({
 		name: 'concurrency',
 		displayName: 'Concurrency',
-		to: 'run.concurrency',
 		range: CONCURRENCY,
-		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key.`,
+		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key. When StepFun answers 429 because others use the account too, fewer run at once until it accepts more.`,
 		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	detail: choice({
 		name: 'detail',
 		displayName: 'Detail',
-		to: 'analysis.detail',
-		onlyWhenAdded: true,
+		whenAdded: true,
 		default: 'low',
 		description: 'How closely StepFun looks at each image. Left out, StepFun uses Low.',
 		choices: [
@@ -70,7 +63,6 @@ export const OPTION = {
 	fileName: name({
 		name: 'fileName',
 		displayName: 'File Name',
-		to: 'output.fileName',
 		default: DEFAULT_FILE_NAME,
 		expected: 'text',
 		description:
@@ -80,71 +72,67 @@ export const OPTION = {
 	includeInputFields: flag({
 		name: 'includeInputFields',
 		displayName: 'Include Input Fields',
-		to: 'output.includeInputFields',
 		description:
 			"Whether to copy the input item's JSON fields into each output item (e.g. a form's email field for a later Slack or Gmail node). The node's own fields win on a name clash.",
 	}),
 	includeReasoning: flag({
 		name: 'includeReasoning',
 		displayName: 'Include Reasoning',
-		to: 'output.includeReasoning',
 		description:
 			"Whether to output the model's reasoning (reasoning models such as step-3.7-flash) in a field reasoning",
 	}),
 	jsonOutput: flag({
 		name: 'jsonOutput',
 		displayName: 'JSON Output',
-		to: 'analysis.jsonOutput',
 		description:
 			'Whether to ask for a JSON object (response_format json_object) and output it parsed, in a field parsed. Say in the prompt which fields you want.',
 	}),
 	keepInputBinary: flag({
 		name: 'keepInputBinary',
 		displayName: 'Keep Input Binary',
-		to: 'output.keepInputBinary',
 		description:
 			"Whether to carry the input item's binary files along (e.g. the original photo for a before/after message). The output image wins on a name clash.",
 	}),
-	maxRetries: integer({
+	maxRetries: numeric({
 		name: 'maxRetries',
 		displayName: 'Max Retries',
-		to: 'request.maxRetries',
 		range: MAX_RETRIES,
 		description:
-			'How often to resend a request StepFun refused without making anything: 429 (rate limit), 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries.',
+			'How often to resend a request StepFun refused without making anything: 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries. A 429 (rate limit) is not counted: the request waits for the account, up to its Timeout.',
 		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
 	}),
-	maxTokens: integer({
+	maxTokens: numeric({
 		name: 'maxTokens',
 		displayName: 'Max Tokens',
-		to: 'body.max_tokens',
+		apiField: 'max_tokens',
+		whenAdded: true,
 		range: MAX_TOKENS,
 		description:
 			"The most tokens StepFun may write, reasoning included. Left out, there is no limit within the model's context.",
-		fix: `Use a whole number from ${MAX_TOKENS.min} to ${MAX_TOKENS.max}.`,
 	}),
-	negativePrompt: limitedText({
-		name: 'negativePrompt',
-		displayName: 'Negative Prompt',
-		to: 'body.negative_prompt',
-		rows: 2,
-		maxCharacters: PROMPT_MAX_CHARACTERS,
-		description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters`,
-		uiHint:
-			"Needs CFG Scale above 1.0: at StepFun's default of 1.0 the negative prompt is ignored.",
-	}),
-	numberOfImages: integer({
+	negativePrompt: limitedText(
+		{
+			name: 'negativePrompt',
+			displayName: 'Negative Prompt',
+			apiField: 'negative_prompt',
+			whenAdded: true,
+			rows: 2,
+			maxCharacters: PROMPT_MAX_CHARACTERS,
+			description: `What the image should not show, at most ${PROMPT_MAX_CHARACTERS} characters`,
+		},
+		{
+			hint: "Needs CFG Scale above 1.0: at StepFun's default of 1.0 the negative prompt is ignored.",
+		},
+	),
+	numberOfImages: numeric({
 		name: 'numberOfImages',
 		displayName: 'Number of Images',
-		to: 'images.numberOfImages',
 		range: IMAGES_PER_ITEM,
 		description: `How many images to make per input item, 1 to ${IMAGES_PER_ITEM.max}. StepFun makes one per request, so each is a separate (billed) request. With a Seed, the images use seed, seed+1, …`,
-		fix: `Use a whole number from ${IMAGES_PER_ITEM.min} to ${IMAGES_PER_ITEM.max}.`,
 	}),
 	onContentFiltered: choice({
 		name: 'onContentFiltered',
 		displayName: 'On Content Filtered',
-		to: 'output.onContentFiltered',
 		default: 'error',
 		description:
 			'What to do when StepFun stops a generation at content moderation (finish reason content_filtered)',
@@ -160,18 +148,13 @@ export const OPTION = {
 				description:
 					'Output the metadata with finishReason content_filtered (and the image only if StepFun sent one)',
 			},
-			{
-				name: 'Skip',
-				value: 'skip',
-				description: 'Output nothing for that image',
-			},
+			{ name: 'Skip', value: 'skip', description: 'Output nothing for that image' },
 		],
 		fix: 'Pick Error, Output Item Without Image or Skip.',
 	}),
 	outputBinaryField: name({
 		name: 'outputBinaryField',
 		displayName: 'Put Output in Field',
-		to: 'output.binaryField',
 		default: 'data',
 		expected: 'a field name',
 		description: 'The binary field the image is written to',
@@ -180,7 +163,8 @@ export const OPTION = {
 	reasoningEffort: choice({
 		name: 'reasoningEffort',
 		displayName: 'Reasoning Effort',
-		to: 'body.reasoning_effort',
+		apiField: 'reasoning_effort',
+		whenAdded: true,
 		default: 'medium',
 		description: 'How much a reasoning model (step-3.7-flash) thinks before it answers',
 		choices: [
@@ -191,20 +175,18 @@ export const OPTION = {
 		fix: 'Pick Low, Medium or High; an expression must give low, medium or high.',
 		listedInError: true,
 	}),
-	requestsPerMinute: integer({
+	requestsPerMinute: numeric({
 		name: 'requestsPerMinute',
 		displayName: 'Requests per Minute',
-		to: 'run.requestsPerMinute',
 		range: REQUESTS_PER_MINUTE,
-		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency; after a 429 the node spaces them out until StepFun accepts them again. StepFun's lowest tier allows about ${REQUESTS_PER_MINUTE.default} per account, the default.`,
+		description: `At most this many requests to StepFun start in any minute, counted over every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). Requests within it start at once, up to Concurrency. StepFun's lowest tier allows ${REQUESTS_PER_MINUTE.default} per account (in China 10); when the account allows fewer, or others use it, StepFun's 429s teach the node the real figure and requests wait for it. Your tier's figure saves those first 429s.`,
 		fix: `Use a whole number from ${REQUESTS_PER_MINUTE.min} to ${REQUESTS_PER_MINUTE.max}; your StepFun tier's limit at most.`,
 	}),
 	responseFormat: choice({
 		name: 'responseFormat',
 		displayName: 'Response Format',
-		to: 'body.response_format',
 		// The node's default differs from StepFun's (url), so it is always sent.
-		alwaysSent: true,
+		apiField: 'response_format',
 		default: 'b64_json',
 		// An AI Agent's chat cannot show a tool's file, only a link: so a tool run asks for one.
 		toolRunDefault: 'url',
@@ -229,23 +211,22 @@ export const OPTION = {
 	retryAfterTimeout: flag({
 		name: 'retryAfterTimeout',
 		displayName: 'Retry Possibly Billed Requests',
-		to: 'request.retryPossiblyBilled',
 		description:
 			'Whether to resend (up to Max Retries) a request StepFun may already have made and billed: it timed out, its connection broke after it was sent, or StepFun or a gateway answered 500, 502 or 504. A resend can charge twice.',
 	}),
-	seed: integer({
+	seed: numeric({
 		name: 'seed',
 		displayName: 'Seed',
-		to: 'images.seed',
-		onlyWhenAdded: true,
+		whenAdded: true,
 		range: SEED,
 		description: `Same seed, same prompt: a similar image. ${SEED.min} to ${SEED.max}. Leave this option out for a random seed.`,
 		fix: `Use a whole number from ${SEED.min} to ${SEED.max}, or remove the Seed option for a random seed.`,
 	}),
-	steps: integer({
+	steps: numeric({
 		name: 'steps',
 		displayName: 'Steps',
-		to: 'body.steps',
+		apiField: 'steps',
+		whenAdded: true,
 		range: STEPS,
 		description: `Generation steps, ${STEPS.min} to ${STEPS.max}. More can add detail and takes longer. StepFun's default is ${STEPS.default}.`,
 		fix: `Use a whole number from ${STEPS.min} to ${STEPS.max}; ${STEPS.default} is StepFun's default.`,
@@ -253,15 +234,15 @@ export const OPTION = {
 	systemMessage: limitedText({
 		name: 'systemMessage',
 		displayName: 'System Message',
-		to: 'analysis.systemMessage',
 		rows: 2,
 		description:
 			'Instructions that frame every answer, e.g. "You describe product photos for an online shop in one sentence."',
 	}),
-	temperature: decimal({
+	temperature: numeric({
 		name: 'temperature',
 		displayName: 'Temperature',
-		to: 'body.temperature',
+		apiField: 'temperature',
+		whenAdded: true,
 		range: TEMPERATURE,
 		decimals: 1,
 		description: `Randomness of the answer, ${TEMPERATURE.min.toFixed(1)} (focused) to ${TEMPERATURE.max.toFixed(1)} (varied). StepFun's default is ${TEMPERATURE.default}.`,
@@ -270,30 +251,32 @@ export const OPTION = {
 	textMode: flag({
 		name: 'textMode',
 		displayName: 'Text Mode',
-		to: 'body.text_mode',
+		apiField: 'text_mode',
+		whenAdded: true,
 		description: 'Whether to optimise for rendering text in the image (signs, posters, labels)',
 	}),
-	timeout: integer({
+	timeout: numeric({
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
-		to: 'request.timeoutMs',
 		range: TIMEOUT_SECONDS,
 		scale: 1000,
-		description: 'How long to wait for StepFun to answer one request',
+		description:
+			"How long to wait for StepFun to answer one request, and the longest a request waits for StepFun's rate limit (429s included) before it fails",
 		fix: `Use a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}; ${TIMEOUT_SECONDS.default} suits image generation and analysis.`,
 	}),
-	topP: decimal({
+	topP: numeric({
 		name: 'topP',
 		displayName: 'Top P',
-		to: 'body.top_p',
+		apiField: 'top_p',
+		whenAdded: true,
 		range: TOP_P,
 		decimals: 2,
 		description: `Nucleus sampling: the share of likely tokens the model picks from, ${TOP_P.min} to ${TOP_P.max}. StepFun's default is ${TOP_P.default}.`,
 		fix: `Use a value above 0, up to ${TOP_P.max.toFixed(2)}.`,
 	}),
-} satisfies Record<string, OptionDeclaration>;
+};
 
-export const OPTIONS: readonly OptionDeclaration[] = Object.values(OPTION);
+export const OPTIONS = Object.values(OPTION);
 
 /** What every operation shows: how its requests are sent, and the input's fields kept. */
 export const COMMON_OPTIONS = [OPTION.includeInputFields, OPTION.maxRetries, OPTION.timeout];

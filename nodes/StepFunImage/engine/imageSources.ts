@@ -1,26 +1,73 @@
-// How an item's image input values become sources to read (checked before anything is sent),
-// and where an item's files are. Reading and checking the images themselves is inputImages.ts.
+// How an item's Image Source and the field it names become sources to read (checked before
+// anything is sent), and where an item's files are. Reading and checking the images themselves is
+// inputImages.ts.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputSource } from './operation';
-import type { FieldCheck } from './parameters';
-import { invalidField } from './parameters';
+import { FieldCheck, readParameter } from './parameters';
 
-/** An Image URL as a source: an http(s) link, checked before anything is sent. */
-export function urlSource(
-	field: FieldCheck,
-	url: unknown,
-): { kind: 'url'; url: string; fieldLabel: string } {
-	let parsed: URL | undefined;
-	try {
-		parsed = typeof url === 'string' ? new URL(url.trim()) : undefined;
-	} catch {
-		parsed = undefined;
+/** An operation's image fields, by Image Source choice: each one's parameter and UI name. */
+export interface ImageFields extends Record<InputSource['kind'], SourceField> {
+	/** Each field takes several images (Analyze); "All Image Files of the Item" is offered. */
+	several?: true;
+}
+
+type SourceField = { parameter: string; label: string };
+
+/** Where the text of a field that takes several images splits, and what to enter when empty. */
+const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> = {
+	url: {
+		// Links hold no white space, but may hold commas (…/w_400,h_300/photo.jpg): a comma only
+		// separates where the next link starts.
+		separator: /\s*,\s*(?=https?:\/\/)|\s+/i,
+		fix: 'Enter one or more links starting with https://.',
+	},
+	base64: { fix: 'Map a field that holds base64 image data or a data URL.' },
+	binary: { separator: /,/, fix: 'Enter the name of the binary field, e.g. data.' },
+};
+
+/**
+ * The item's images as sources, from the field of its Image Source choice (Binary for a choice
+ * the operation does not offer), each checked before anything is sent.
+ */
+export function sourcesIn(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fields: ImageFields,
+): InputSource[] {
+	const choice = readParameter(ctx, 'imageSource', itemIndex, 'binary');
+	if (choice === 'allFiles' && fields.several) {
+		return imageFilesOf(ctx, itemIndex, 'All Image Files of the Item');
 	}
+	const kind = choice === 'url' || choice === 'base64' ? choice : 'binary';
+	const field = new FieldCheck(ctx, itemIndex, fields[kind].label);
+	const fallback = kind === 'binary' ? 'data' : '';
+	const value = readParameter(ctx, fields[kind].parameter, itemIndex, fallback);
+	const toSource = { url: urlSource, base64: dataSource, binary: binaryFieldSource }[kind];
+	if (!fields.several) return [toSource(field, value)];
+	const { separator, fix } = SEVERAL[kind];
+	const values = listOf(value, separator);
+	if (values.length === 0) throw field.invalid('is empty', fix);
+	return values.map((one) => toSource(field, one));
+}
+
+/** A value that may hold several: a list from an expression, or text split at `separator`. */
+function listOf(value: unknown, separator?: RegExp): unknown[] {
+	if (Array.isArray(value)) return value;
+	if (typeof value === 'string') {
+		return (separator ? value.split(separator) : [value]).filter((part) => part.trim() !== '');
+	}
+	return value === undefined || value === null ? [] : [value];
+}
+
+/** An Image URL: an http(s) link. */
+function urlSource(field: FieldCheck, url: unknown): InputSource {
+	const text = typeof url === 'string' ? url.trim() : '';
+	const parsed = URL.canParse(text) ? new URL(text) : undefined;
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
 		const shown = typeof url === 'string' && url.length > 60 ? `${url.slice(0, 60)}…` : url;
 		const problem =
-			typeof url === 'string' && url.trim() === ''
+			typeof url === 'string' && text === ''
 				? 'is empty'
 				: `${JSON.stringify(shown)} is not an http(s) URL`;
 		const hint =
@@ -32,8 +79,8 @@ export function urlSource(
 	return { kind: 'url', url: parsed.href, fieldLabel: field.label };
 }
 
-/** Image Data as a source: base64 text or a data URL, its syntax checked before sending. */
-export function dataSource(field: FieldCheck, given: unknown): InputSource {
+/** Image Data: base64 text or a data URL, its syntax checked. */
+function dataSource(field: FieldCheck, given: unknown): InputSource {
 	const value = field.name(
 		given,
 		'text',
@@ -47,60 +94,48 @@ export function dataSource(field: FieldCheck, given: unknown): InputSource {
 			'Provide the image as base64 text or as data:image/png;base64,....',
 		);
 	}
-	return { kind: 'base64', data, mimeType: match?.[1] };
+	return { kind: 'base64', data, mimeType: match?.[1], fieldLabel: field.label };
 }
 
-/** Input Binary Field as a source: a field name or path, or the file object an expression gave. */
-export function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
+/** Input Binary Field: a field name or path, or the file object an expression gave. */
+function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
 	// n8n's helpers take a file object as it is.
-	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-		return { kind: 'binary', field: value as IDataObject, fieldLabel: field.label };
-	}
-	const name = field.name(
-		value,
-		'a field name',
-		'Enter the name of the binary field that holds the image, e.g. data.',
-	);
-	return { kind: 'binary', field: name, fieldLabel: field.label };
+	const file =
+		typeof value === 'object' && value !== null && !Array.isArray(value)
+			? (value as IDataObject)
+			: field.name(
+					value,
+					'a field name',
+					'Enter the name of the binary field that holds the image, e.g. data.',
+				);
+	return { kind: 'binary', field: file, fieldLabel: field.label };
 }
 
-/** A file object as n8n keeps it; used only to say where an item's files are. */
-function looksLikeFile(value: unknown): boolean {
-	return (
-		typeof value === 'object' &&
-		value !== null &&
-		typeof (value as IDataObject).mimeType === 'string' &&
-		('data' in value || 'id' in value)
-	);
+/** A file and where it is in its item: a binary field, or a path into its JSON. */
+type FoundFile = { path: string; file: IDataObject };
+
+/** A file object as n8n keeps it. */
+function isFile(value: unknown): value is IDataObject {
+	const file = value as IDataObject | null;
+	return typeof file?.mimeType === 'string' && ('data' in file || 'id' in file);
 }
 
 /** Files in an item's JSON by path (n8n 2.x combined binary mode keeps them there). */
-function filesIn(
-	json: unknown,
-	prefix = '',
-	depth = 0,
-	found: Array<{ path: string; file: IDataObject }> = [],
-): Array<{ path: string; file: IDataObject }> {
+function filesIn(json: unknown, prefix = '', depth = 0, found: FoundFile[] = []): FoundFile[] {
 	if (depth > 4 || found.length >= 100 || typeof json !== 'object' || json === null) return found;
 	for (const [key, value] of Object.entries(json)) {
 		const path = Array.isArray(json) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key;
-		if (looksLikeFile(value)) found.push({ path, file: value as IDataObject });
+		if (isFile(value)) found.push({ path, file: value });
 		else filesIn(value, path, depth + 1, found);
 	}
 	return found;
 }
 
 /** Every file of an item and where it is: its binary fields, then files in its JSON. */
-export function filesOfItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-): Array<{ path: string; file: IDataObject }> {
-	const item = ctx.getInputData()[itemIndex];
-	const binary = Object.entries(item?.binary ?? {}).map(([path, file]) => ({
-		path,
-		file: file as unknown as IDataObject,
-	}));
-	return [...binary, ...filesIn(item?.json)];
+export function filesOfItem(ctx: IExecuteFunctions, itemIndex: number): FoundFile[] {
+	const { binary = {}, json } = ctx.getInputData()[itemIndex];
+	const files = Object.entries(binary).map(([path, file]): FoundFile => ({ path, file }));
+	return [...files, ...filesIn(json)];
 }
 
 /**
@@ -108,19 +143,17 @@ export function filesOfItem(
  * next to the photos of a form is left out). Their bytes are checked when read; errors name
  * `fieldLabel` (the choice the user made) and the file's place in the item.
  */
-export function imageFilesOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	fieldLabel: string,
-): InputSource[] {
-	return filesOfItem(ctx, itemIndex)
+function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: string) {
+	const sources = filesOfItem(ctx, itemIndex)
 		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
-		.map(({ path, file }) => ({
-			kind: 'binary' as const,
-			field: file,
-			fieldLabel,
-			label: `${fieldLabel} "${path}"`,
-		}));
+		.map(({ path, file }): InputSource => {
+			return { kind: 'binary', field: file, fieldLabel, label: `${fieldLabel} "${path}"` };
+		});
+	if (sources.length > 0) return sources;
+	throw new FieldCheck(ctx, itemIndex, fieldLabel).invalid(
+		'the item has no image files',
+		'Put a node that outputs images (Form Trigger, HTTP Request, Google Drive download) before this one, or change Image Source.',
+	);
 }
 
 /** Refuses more images than one request takes. */
@@ -132,10 +165,7 @@ export function checkImageCount(
 	accept: ImageAcceptance,
 ): void {
 	if (count <= accept.maxImages) return;
-	throw invalidField(
-		ctx,
-		itemIndex,
-		label,
+	throw new FieldCheck(ctx, itemIndex, label).invalid(
 		`${count} images in one request; StepFun reads at most ${accept.maxImages}`,
 		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
 	);

@@ -5,7 +5,8 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputImage, InputSource } from './operation';
 import { checkImageCount, filesOfItem } from './imageSources';
-import { download, downloadError } from '../transport/download';
+import type { DownloadProblem } from '../transport/download';
+import { download, downloadFailure, errorCodeText } from '../transport/download';
 import type { ImageInfo, NamedImage } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, invalidField } from './parameters';
@@ -17,12 +18,6 @@ interface RawImage {
 	mimeType?: string;
 	fileName?: string;
 }
-
-const INPUT_DOWNLOAD = {
-	what: 'the input image',
-	fix: 'Check that the Image URL is reachable from the n8n server and points straight at the image file.',
-	expired: 'The Image URL was refused or not found. Check it in a browser; signed links expire.',
-};
 
 function noFileThere(
 	ctx: IExecuteFunctions,
@@ -77,13 +72,25 @@ async function fromBinaryField(
 /** The last part of a URL's path, readable (a bad percent-escape such as `100%_off` kept as is). */
 function fileNameOfUrl(url: string): string | undefined {
 	const last = new URL(url).pathname.split('/').pop() ?? '';
-	let name = last;
 	try {
-		name = decodeURIComponent(last);
+		return decodeURIComponent(last) || undefined;
 	} catch {
-		// Not valid percent-encoding: the raw name is still the best name there is.
+		return last || undefined;
 	}
-	return name === '' ? undefined : name;
+}
+
+/** What to do about a link of the user's that could not be downloaded from `host`. */
+function downloadHint(problem: DownloadProblem, host: string): string {
+	if (problem.kind === 'too-large')
+		return 'Images the node can send are far smaller: check that the link points straight at an image file.';
+	if (problem.kind === 'status' && [401, 403, 404, 410].includes(problem.status))
+		return `${host} refused the link or has no file there. Open it in a browser: it must show the image itself, without a login; signed and shared links expire.`;
+	if (problem.kind === 'network' && ['ENOTFOUND', 'EAI_AGAIN'].includes(problem.code))
+		return 'Check the link for typos. The n8n server must be able to look the host up: a name known only on your own network or VPN may not be.';
+	if (problem.kind === 'network' && !problem.timedOut)
+		return `Nothing answered at ${host} from the n8n server: check the link (and its port), and that the server is up and reachable from n8n.`;
+	const timeout = problem.kind === 'network' ? ', or raise the Timeout (Seconds) option' : '';
+	return `Check that ${host} serves the file to the n8n server and try again${timeout}.`;
 }
 
 async function fromUrl(
@@ -93,8 +100,14 @@ async function fromUrl(
 	timeoutMs: number,
 ): Promise<RawImage> {
 	const result = await download(ctx, url, timeoutMs);
-	if (!result.ok)
-		throw downloadError(ctx, result.problem, INPUT_DOWNLOAD, { itemIndex, timeoutMs });
+	if (!result.ok) {
+		// The user's own link: their input, named by its host (the whole URL may hold a signature).
+		const { host } = new URL(url);
+		const { problem } = result;
+		const reason = `could not download the image from ${host}: ${downloadFailure(problem, timeoutMs)}`;
+		const hint = downloadHint(problem, host) + errorCodeText(problem);
+		throw invalidField(ctx, itemIndex, fieldLabel, reason, hint);
+	}
 	return {
 		bytes: result.bytes,
 		label: fieldLabel,
@@ -132,7 +145,9 @@ function checkImage(
 	accept: ImageAcceptance,
 ): InputImage {
 	const inspection = inspectImage(raw.bytes);
-	const fileText = raw.fileName ? `"${raw.fileName}"` : 'the file';
+	const fileText =
+		(raw.fileName ? `"${raw.fileName}"` : 'the file') +
+		(source.kind === 'url' ? ` from ${new URL(source.url).host}` : '');
 	const refuse = (problem: string, hint: string) =>
 		invalidField(ctx, itemIndex, raw.label, problem, hint);
 	if (!inspection.ok) {
@@ -227,9 +242,13 @@ function sourcesLabel(sources: InputSource[]): string {
 	return first?.kind === 'binary' || first?.kind === 'url' ? first.fieldLabel : 'Image Data';
 }
 
+/** How many of an item's images are read (links downloaded) at once. */
+const READS_AT_ONCE = 10;
+
 /**
  * Reads an item's input images and checks each, and all of them together, against what the
- * operation accepts; called just before the item's requests.
+ * operation accepts; called just before the item's requests. Links are downloaded several at
+ * once; the images are checked in the order given, so the first bad one in that order is named.
  */
 export async function readInputImages(
 	ctx: IExecuteFunctions,
@@ -239,11 +258,22 @@ export async function readInputImages(
 	timeoutMs: number,
 ): Promise<InputImage[]> {
 	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
+	// Each outcome in the place of its source, whatever order they finish in.
+	const reads: Array<PromiseSettledResult<InputImage>> = [];
+	let next = 0;
+	const reader = async () => {
+		for (let index = next++; index < sources.length; index = next++) {
+			const read = readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs);
+			[reads[index]] = await Promise.allSettled([read]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, sources.length) }, reader));
 	const images: InputImage[] = [];
 	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
-	for (const source of sources) {
-		const image = await readInputImage(ctx, itemIndex, source, accept, timeoutMs);
+	for (const read of reads) {
+		if (read.status === 'rejected') throw read.reason;
+		const image = read.value;
 		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

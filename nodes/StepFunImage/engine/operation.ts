@@ -1,80 +1,23 @@
-// What an operation is, and the plain data that passes between it, the runner and the output.
-// Types only: the operation list (operations.ts) says which operations there are.
+// What an operation is: what it declares, what it receives for each item (typed from its
+// declarations by defineOperation), and the plain data that passes between it, the runner and
+// the output. The operation list (actions/operations.ts) says which operations there are.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ImageInfo, ImageType } from '../shared/image';
-import type { Declaration } from './parameters';
-import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from '../transport/types';
+import {
+	CONCURRENCY,
+	DEFAULT_FILE_NAME,
+	MAX_RETRIES,
+	REQUESTS_PER_MINUTE,
+	SEED,
+	TIMEOUT_SECONDS,
+} from '../shared/limits';
+import { isAgentToolRun } from '../transport/n8n-dependencies';
+import type { ApiResponse, FilePart, PlainRequest } from '../transport/types';
+import type { Parameter } from './parameters';
+import { FieldCheck, readParameter } from './parameters';
 
 export type ResourceName = 'image' | 'account';
-
-// ---------------------------------------------------------------------------------------------
-// Declared fields and options, by where their values go
-// ---------------------------------------------------------------------------------------------
-
-/** The declared fields (descriptions/fields.ts); an operation reads only those it shows. */
-export interface FieldValues {
-	model: string;
-	prompt: string;
-	size: string;
-}
-
-/** What "On Content Filtered" may say. */
-export type ContentFilterAction = 'error' | 'outputItem' | 'skip';
-
-/** How a result becomes an output item. */
-export interface OutputSettings {
-	binaryField: string;
-	fileName: string;
-	includeInputFields: boolean;
-	keepInputBinary: boolean;
-	onContentFiltered: ContentFilterAction;
-	includeReasoning: boolean;
-}
-
-/** What Analyze builds its messages from; `detail` only when the user added it. */
-export interface AnalysisSettings {
-	systemMessage: string;
-	detail?: 'low' | 'high';
-	jsonOutput: boolean;
-}
-
-/** How many images one item asks for, and the seed of the first (when the user set one). */
-export interface ImageSettings {
-	numberOfImages: number;
-	seed?: number;
-}
-
-/** One value for the whole run, read from the first item; absent where the operation has none. */
-export interface RunSettings {
-	concurrency?: number;
-	requestsPerMinute?: number;
-}
-
-/**
- * An item's checked options, by destination. `body` holds API fields under StepFun's names,
- * only for options the user added (plus those always sent). Each group holds the options its
- * operation shows; an operation reads only its own.
- */
-export interface ItemOptions {
-	body: IDataObject;
-	request: RequestSettings;
-	images: ImageSettings;
-	analysis: AnalysisSettings;
-	output: OutputSettings;
-}
-
-interface Groups extends Omit<ItemOptions, 'body'> {
-	item: FieldValues;
-	run: RunSettings;
-}
-
-/** Where a declared value goes: an API field under StepFun's name, or a typed setting. */
-export type Destination =
-	| `body.${string}`
-	| { [G in keyof Groups]: `${G}.${keyof Groups[G] & string}` }[keyof Groups];
-
-export type OptionDeclaration = Declaration<Destination>;
 
 /** Which models the Model field's "From List" puts first, how it labels them, and the one always offered. */
 export interface ModelKind {
@@ -83,31 +26,237 @@ export interface ModelKind {
 	always: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Input images
-// ---------------------------------------------------------------------------------------------
+/**
+ * What the engine reads of each item's options, by parameter name, with the type their check
+ * gives; an operation shows those that apply to it, the others have these values.
+ * defineOperation refuses an operation whose option of one of these names gives another type.
+ */
+const ITEM_SETTINGS = {
+	/** Per request, in milliseconds. */
+	timeout: TIMEOUT_SECONDS.default * 1000,
+	maxRetries: MAX_RETRIES.default,
+	/** Resend a request StepFun may already have billed ("Retry Possibly Billed Requests"). */
+	retryAfterTimeout: false,
+	includeInputFields: false,
+	keepInputBinary: false,
+	/** How many requests the item makes, one image each, from the seed on when there is one. */
+	numberOfImages: 1,
+	seed: undefined as number | undefined,
+	fileName: DEFAULT_FILE_NAME,
+	outputBinaryField: 'data',
+	onContentFiltered: 'error' as 'error' | 'outputItem' | 'skip',
+};
+export type ItemSettings = typeof ITEM_SETTINGS;
+
+/**
+ * Options that hold for the whole run, read from the first item. An operation without them (Get
+ * Balance) runs at the most they allow, so it never tightens the pace of other runs of the key.
+ */
+const RUN_SETTINGS = { concurrency: CONCURRENCY.max, requestsPerMinute: REQUESTS_PER_MINUTE.max };
+export type RunSettings = typeof RUN_SETTINGS;
+
+/** A field: declared (read and checked for the operation), or a plain property it reads itself. */
+export type Field = Parameter | INodeProperties;
+
+type Scope = 'item' | 'run';
+
+/** Its check's type, and undefined too when it is only there when the user added it. */
+type ValueOf<P> =
+	P extends Parameter<string, infer V, infer W> ? (true extends W ? V | undefined : V) : never;
+
+/** The values declarations `D` give for one item (or, `S` = 'run', for the run), by name. */
+export type ValuesOf<D extends readonly Field[], S extends Scope = 'item'> = {
+	[P in Extract<D[number], Parameter> as (
+		P['name'] extends keyof RunSettings ? 'run' : 'item'
+	) extends S
+		? P['name']
+		: never]: ValueOf<P>;
+};
+
+/** The options of the engine's that `O` declares with another type than the engine reads. */
+type Mismatched<
+	O extends readonly Field[],
+	V = ValuesOf<O, Scope>,
+	E = ItemSettings & RunSettings,
+> = {
+	[K in keyof V & keyof E]: V[K] extends E[K] ? never : K;
+}[keyof V & keyof E];
+
+/** What an operation receives for one item: its declared fields and options, checked. */
+export interface ItemValues<F extends readonly Field[], O extends readonly Field[]> {
+	fields: ValuesOf<F>;
+	options: ValuesOf<O>;
+	/** The API options the user added (and those always sent), under StepFun's names. */
+	apiFields: IDataObject;
+}
+
+/** What an operation declares, and the engine reads from it. */
+interface Declared<
+	F extends readonly Field[] = readonly Field[],
+	O extends readonly Parameter[] = readonly Parameter[],
+> {
+	/** Its Operation parameter value. */
+	name: string;
+	resource: ResourceName;
+	/** Its entry in the Operation list: what it is called, the action n8n names it by, a line of help. */
+	choice: { name: string; action: string; description: string };
+	/** What the canvas shows under the node's name, e.g. "Generate Image". */
+	subtitle: string;
+	/** Which models the Model field's "From List" puts first. */
+	models?: ModelKind;
+	/** StepFun bills none of its requests: one whose outcome is unknown can always be resent. */
+	free?: boolean;
+	/** Its fields in the order shown: declared ones (Model, Prompt, Size) and its own. */
+	fields: F;
+	/** The shared options its Options collection shows (descriptions/options.ts). */
+	options: O;
+}
+
+/**
+ * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary, or one
+ * output item whose JSON `read` makes of the answer.
+ */
+type Output<ReadArgs extends unknown[]> =
+	| { kind: 'images'; verb: string }
+	| { kind: 'json'; read: (...args: ReadArgs) => IDataObject };
+
+/** Everything about one operation, in its own file: what defineOperation takes. */
+interface OperationSpec<F extends readonly Field[], O extends readonly Parameter[]>
+	extends Declared<F, O> {
+	/**
+	 * Builds one item's request from its checked values; reads and checks its own fields (no
+	 * I/O), so every item is checked before any is sent.
+	 */
+	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
+	output: Output<
+		[ctx: IExecuteFunctions, itemIndex: number, answer: Answer, values: ItemValues<F, O>]
+	>;
+}
+
+/** An operation as the node, the runner and the output use it. */
+export interface Operation extends Declared {
+	readRun: (ctx: IExecuteFunctions) => RunSettings;
+	/** One item read, checked and prepared. */
+	prepare: (ctx: IExecuteFunctions, itemIndex: number) => ItemPlan;
+}
+
+/** One item as the runner sends it: its request, its settings, what its answers become. */
+export interface ItemPlan extends PreparedItem {
+	settings: ItemSettings;
+	output: Output<[answer: Answer]>;
+}
+
+/**
+ * An operation from its declarations: `prepare` and `output.read` receive the item's fields
+ * and options with the types their declarations give, so using an option the operation does not
+ * show is a compile error, as is declaring one the engine reads with another type.
+ */
+export function defineOperation<
+	const F extends readonly Field[],
+	const O extends readonly Parameter[],
+>(
+	spec: OperationSpec<F, O> &
+		([Mismatched<O>] extends [never] ? unknown : { options: `${Mismatched<O>} has another type` }),
+): Operation {
+	const { prepare, output, ...shown } = spec;
+	return {
+		...shown,
+		readRun: (ctx) => ({ ...RUN_SETTINGS, ...readValues(ctx, 0, spec.options, 'run') }),
+		prepare: (ctx, itemIndex) => {
+			const apiFields: IDataObject = {};
+			const fields = readValues<F, 'item'>(ctx, itemIndex, spec.fields, 'fields');
+			const options = readValues(ctx, itemIndex, spec.options, 'item', apiFields);
+			const settings: ItemSettings = { ...ITEM_SETTINGS, ...options };
+			const { seed, numberOfImages: count } = settings;
+			// Each further image of an item uses the next seed, so the last one must still be valid.
+			if (seed !== undefined && seed + count - 1 > SEED.max) {
+				throw new FieldCheck(ctx, itemIndex, 'Seed').invalid(
+					`${seed} + ${count - 1} more images goes past ${SEED.max}`,
+					`Use a seed of at most ${SEED.max - count + 1}: each further image uses the next seed.`,
+				);
+			}
+			const values = { fields, options, apiFields };
+			return {
+				...prepare(ctx, itemIndex, values),
+				settings,
+				output:
+					output.kind === 'images'
+						? output
+						: { kind: 'json', read: (answer) => output.read(ctx, itemIndex, answer, values) },
+			};
+		},
+	};
+}
+
+/** The item's Options collection; an expression that fails there is named by its option. */
+function readOptionsCollection(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	try {
+		return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	} catch {
+		const added = (ctx.getNode().parameters.options ?? {}) as IDataObject;
+		// Each option on its own: the one whose expression fails throws, naming itself.
+		for (const key of Object.keys(added)) readParameter(ctx, `options.${key}`, itemIndex, null);
+		return readParameter(ctx, 'options', itemIndex, {}) as IDataObject;
+	}
+}
+
+/**
+ * Reads and checks one item's declared fields (top-level parameters) or its options of one
+ * scope (in the Options collection), by name; API options also go into `apiFields` under
+ * StepFun's names. An option left out takes its default, or is not there when it is only there
+ * when added; in an AI Agent's tool run it takes its `toolRunDefault`, if it has one.
+ */
+function readValues<D extends readonly Field[], S extends Scope = 'item'>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	declarations: D,
+	from: 'fields' | S,
+	apiFields: IDataObject = {},
+): ValuesOf<D, S> {
+	const values: IDataObject = {};
+	let given: IDataObject | undefined;
+	for (const declaration of declarations) {
+		// A plain property: the operation reads it itself.
+		if (!('check' in declaration)) continue;
+		const { name, property } = declaration;
+		const field = new FieldCheck(ctx, itemIndex, property.displayName);
+		if (from === 'fields') {
+			// A resource locator (Model) is read as the ID it holds, whichever mode the user picked.
+			const locator = property.type === 'resourceLocator';
+			const fallback = locator ? (property.default as { value: string }).value : property.default;
+			const value = readParameter(ctx, name, itemIndex, fallback, { extractValue: locator });
+			values[name] = declaration.check(value, field);
+			continue;
+		}
+		if ((name in RUN_SETTINGS ? 'run' : 'item') !== from) continue;
+		given ??= readOptionsCollection(ctx, itemIndex);
+		const value = given[name] ?? (isAgentToolRun(ctx) ? declaration.toolRunDefault : undefined);
+		if (value === undefined && declaration.whenAdded) continue;
+		values[name] = declaration.check(value ?? property.default, field);
+		if (declaration.apiField !== undefined) apiFields[declaration.apiField] = values[name];
+	}
+	// The one place the values meet their types: each is its own declaration's check's result.
+	return values as ValuesOf<D, S>;
+}
 
 /**
  * Where an input image comes from: plain data, read and checked before anything is sent. A
  * binary field is what the user gave: a field name, a path into the item (n8n 2.x combined
  * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
-export type InputSource =
+export type InputSource = {
+	/** The field as the operation's UI names it, e.g. "Image URLs" for Analyze. */
+	fieldLabel: string;
+} & (
 	| {
 			kind: 'binary';
 			field: string | IDataObject;
-			/** The field as the operation's UI names it, e.g. "Input Binary Fields" for Analyze. */
-			fieldLabel: string;
 			/** This file in errors, when the field's value does not say it, e.g. a path found. */
 			label?: string;
 	  }
-	| {
-			kind: 'url';
-			url: string;
-			/** The field as the operation's UI names it: "Image URL" (Edit), "Image URLs" (Analyze). */
-			fieldLabel: string;
-	  }
-	| { kind: 'base64'; data: string; mimeType?: string };
+	| { kind: 'url'; url: string }
+	| { kind: 'base64'; data: string; mimeType?: string }
+);
 
 /** What an operation takes as input image. */
 export interface ImageAcceptance {
@@ -136,28 +285,31 @@ export interface InputImage extends FilePart {
 	originalFileName?: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// An operation
-// ---------------------------------------------------------------------------------------------
-
 /** What the output says about a request, from the operation (not read back from the request). */
 export interface OutputFacts {
 	model?: string;
 	prompt?: string;
 	/** The seed the request was sent with: the item's seed + the request's number. */
 	seed?: number;
+	/** How many images the request holds (Analyze). */
+	imageCount?: number;
 }
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
 export interface PreparedItem {
-	options: ItemOptions;
 	/** The request, without the input images (they are read just before sending). */
 	request: PlainRequest;
-	/** How many requests the item makes (one image each). */
-	requestCount: number;
-	/** Input images to read just before the item's requests, and what the operation accepts. */
-	inputs?: { sources: InputSource[]; accept: ImageAcceptance };
-	facts: OutputFacts;
+	/**
+	 * Input images to read just before the item's requests, what the operation accepts, and the
+	 * request with them in it.
+	 */
+	inputs?: {
+		sources: InputSource[];
+		accept: ImageAcceptance;
+		into: (images: InputImage[]) => PlainRequest;
+	};
+	/** What the output says; the engine adds the seed. */
+	facts: Omit<OutputFacts, 'seed'>;
 }
 
 /** One request as sent, with StepFun's answer. */
@@ -173,51 +325,4 @@ export interface Answer {
 	facts: OutputFacts;
 	/** The API root the request went to (which region answered). */
 	baseUrl: string;
-}
-
-/** What an operation shows and reads of one item: its declared fields and its options. */
-export interface ItemValues {
-	fields: FieldValues;
-	options: ItemOptions;
-}
-
-/**
- * Everything about one operation, in its own file; the operation list (operations.ts) holds
- * them, and the node, the runner and the output derive the rest.
- */
-export interface Operation {
-	name: string;
-	resource: ResourceName;
-	/** Its entry in the Operation list: what it is called, the action n8n names it by, a line of help. */
-	choice: { name: string; action: string; description: string };
-	/** What the canvas shows under the node's name, e.g. "Generate Image". */
-	subtitle: string;
-	/** Its fields in the order shown: declared ones (Model, Prompt, Size) and its own. */
-	fields: ReadonlyArray<OptionDeclaration | INodeProperties>;
-	/** The shared options its Options collection shows (descriptions/options.ts). */
-	options: readonly OptionDeclaration[];
-	/** Which models the Model field's "From List" puts first. */
-	models?: ModelKind;
-	/**
-	 * Builds one item's request from its checked values; reads and checks its own fields
-	 * (no I/O), so every item is checked before any is sent.
-	 */
-	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues) => PreparedItem;
-	/** The request with the item's input images in it. */
-	withInputs?: (prepared: PreparedItem, images: InputImage[]) => PlainRequest;
-	/**
-	 * What an answer becomes: image files (output.ts), said with `verb` in an agent's
-	 * summary, or one output item whose JSON the operation reads from the answer.
-	 */
-	output:
-		| { kind: 'images'; verb: string }
-		| {
-				kind: 'json';
-				read: (
-					ctx: IExecuteFunctions,
-					itemIndex: number,
-					prepared: PreparedItem,
-					answer: Answer,
-				) => IDataObject;
-		  };
 }

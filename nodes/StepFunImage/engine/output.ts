@@ -1,7 +1,7 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemOptions, OutputSettings } from './operation';
+import type { Answer, ItemSettings } from './operation';
 import { download, downloadError } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
@@ -9,8 +9,8 @@ import { formatName, inspectImage } from '../shared/image';
 import { resultLinkLifetimeMs } from '../shared/limits';
 import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
-/** One entry of StepFun's answer, read but its URL not yet downloaded. */
-interface ResultEntry {
+/** One image of StepFun's answer, with its file once decoded or downloaded. */
+interface ResultImage {
 	seed?: number;
 	finishReason: string;
 	url?: string;
@@ -19,11 +19,21 @@ interface ResultEntry {
 	 * (transport/answer.ts); text only when it was not base64.
 	 */
 	data?: Buffer | string;
+	file?: ImageFile;
 }
 
-/** One image as it goes out: the entry, and its file when there is one. */
-interface ResultImage extends ResultEntry {
-	file?: { bytes: Buffer; info: ImageInfo };
+type ImageFile = { bytes: Buffer; info: ImageInfo };
+
+/** One image answer being turned into output items: for which item, with its settings. */
+interface ImageAnswer {
+	ctx: IExecuteFunctions;
+	itemIndex: number;
+	settings: ItemSettings;
+	answer: Answer;
+	/** What was done, in an agent's summary ("Generated"). */
+	verb: string;
+	/** StepFun's answer is not what it promises: the error names its status and trace ID. */
+	fail: (message: string, description: string) => Error;
 }
 
 const RESULT_DOWNLOAD = {
@@ -37,90 +47,49 @@ function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The File Name option with its placeholders filled in. */
-export function fileNameFor(
-	template: string,
-	values: { seed?: number; extension: string; itemIndex: number; imageIndex: number },
-): string {
-	return template
-		.replace(/\{seed\}/g, values.seed === undefined ? 'unknown' : String(values.seed))
-		.replace(/\{ext\}/g, values.extension)
-		.replace(/\{item\}/g, String(values.itemIndex))
-		.replace(/\{image\}/g, String(values.imageIndex));
-}
-
-/** A link as a Markdown image; characters that would end the link are percent-encoded. */
-function markdownImage(altText: string, url: string): string {
-	const safe = url.replace(
-		/[\s()<>]/g,
-		(c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-	);
-	return `![${altText}](${safe})`;
-}
-
-/** A time as a person reads it in a chat, e.g. 2026-12-02 07:30 UTC. */
-function utcText(date: Date): string {
-	return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-/** StepFun's answer as entries; refuses an answer that holds no image entries. */
-function readEntries(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	answer: Answer,
-): { created?: number; entries: ResultEntry[] } {
-	const { traceId, status, body } = answer.response;
-	const fail = (message: string, description: string) =>
-		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+/** StepFun's answer as images; refuses an answer that holds no image entries. */
+function readEntries({ answer, fail }: ImageAnswer): { created?: number; images: ResultImage[] } {
+	const { body } = answer.response;
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
 			'StepFun returned no image',
 			'The answer had no images in "data". Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
-	const entries = body.data.map((entry): ResultEntry => {
+	const images = body.data.map((entry): ResultImage => {
 		if (!isObject(entry)) {
 			throw fail(
 				'StepFun returned an unreadable image entry',
 				'An entry in "data" was not an object.',
 			);
 		}
+		const data = entry.b64_json;
 		return {
 			seed: typeof entry.seed === 'number' ? entry.seed : undefined,
 			finishReason: typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown',
 			url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined,
-			data: Buffer.isBuffer(entry.b64_json)
-				? entry.b64_json
-				: typeof entry.b64_json === 'string' && entry.b64_json !== ''
-					? entry.b64_json
-					: undefined,
+			data: Buffer.isBuffer(data) || (typeof data === 'string' && data !== '') ? data : undefined,
 		};
 	});
-	return { created: typeof body.created === 'number' ? body.created : undefined, entries };
+	return { created: typeof body.created === 'number' ? body.created : undefined, images };
 }
 
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
 async function fileOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	entry: ResultEntry,
-): Promise<{ bytes: Buffer; info: ImageInfo }> {
-	const { traceId, status } = answer.response;
-	const fail = (message: string, description: string) =>
-		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	{ ctx, itemIndex, settings, answer, fail }: ImageAnswer,
+	{ data, url }: ResultImage,
+): Promise<ImageFile> {
 	let bytes: Buffer;
-	if (Buffer.isBuffer(entry.data)) {
-		bytes = entry.data;
-	} else if (entry.data !== undefined) {
+	if (Buffer.isBuffer(data)) {
+		bytes = data;
+	} else if (data !== undefined) {
 		throw fail(
 			'StepFun returned image data that is not valid base64',
 			'The image could not be decoded. Run again.',
 		);
-	} else if (entry.url !== undefined) {
-		const timeoutMs = options.request.timeoutMs;
-		const result = await download(ctx, entry.url, timeoutMs);
+	} else if (url !== undefined) {
+		const [timeoutMs, traceId] = [settings.timeout, answer.response.traceId];
+		const result = await download(ctx, url, timeoutMs);
 		if (!result.ok) {
 			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
 		}
@@ -134,7 +103,7 @@ async function fileOf(
 	const inspection = inspectImage(bytes);
 	if (!inspection.ok || !('width' in inspection.info)) {
 		throw fail(
-			entry.data === undefined
+			data === undefined
 				? 'The file at the image URL is not an image'
 				: 'StepFun returned image data that is not an image',
 			'The data could not be read as PNG, JPEG or WebP. Run again.',
@@ -144,58 +113,30 @@ async function fileOf(
 }
 
 /**
- * An entry as it goes out, by "On Content Filtered" for a filtered one, decided before its data
+ * An image as it goes out, by "On Content Filtered" for a filtered one, decided before its data
  * is decoded or downloaded: Skip drops it, Error fails, Output Item Without Image keeps the
  * metadata and the image only when StepFun sent a usable one. Undefined: nothing goes out.
  */
-async function resultImage(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	entry: ResultEntry,
-): Promise<ResultImage | undefined> {
-	if (entry.finishReason !== 'content_filtered') {
-		return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+async function withFile(out: ImageAnswer, image: ResultImage): Promise<ResultImage | undefined> {
+	if (image.finishReason !== 'content_filtered') {
+		return { ...image, file: await fileOf(out, image) };
 	}
-	switch (options.output.onContentFiltered) {
+	switch (out.settings.onContentFiltered) {
 		case 'skip':
 			return undefined;
 		case 'outputItem':
-			if (entry.data === undefined && entry.url === undefined) return entry;
 			try {
-				return { ...entry, file: await fileOf(ctx, itemIndex, options, answer, entry) };
+				return { ...image, file: await fileOf(out, image) };
 			} catch {
 				// What moderation left behind is not needed: the item goes out without it.
-				return entry;
+				return image;
 			}
 		default:
-			throw stepFunApiError(
-				ctx,
-				{
-					message:
-						'StepFun stopped the image at content moderation (finish reason content_filtered)',
-					description:
-						'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
-					status: answer.response.status,
-					traceId: answer.response.traceId,
-				},
-				itemIndex,
+			throw out.fail(
+				'StepFun stopped the image at content moderation (finish reason content_filtered)',
+				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
 			);
 	}
-}
-
-/** The input's files: in its binary, or in its JSON under `_files` (n8n 2.x combined mode). */
-function inputFiles(input: INodeExecutionData): IDataObject {
-	const inJson = input.json[FILES_IN_JSON];
-	return { ...(isObject(inJson) ? (inJson as IDataObject) : {}), ...input.binary };
-}
-
-/** The input's JSON fields without the files n8n's combined mode keeps in them. */
-function inputFields(input: INodeExecutionData): IDataObject {
-	const fields = { ...input.json };
-	delete fields[FILES_IN_JSON];
-	return fields;
 }
 
 /**
@@ -205,30 +146,29 @@ function inputFields(input: INodeExecutionData): IDataObject {
 export function outputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	output: Pick<OutputSettings, 'includeInputFields' | 'keepInputBinary'>,
+	{ includeInputFields, keepInputBinary }: ItemSettings,
 	json: IDataObject,
 ): INodeExecutionData {
 	const input = ctx.getInputData()[itemIndex];
+	// n8n 2.x combined binary mode keeps the input's files in its JSON, under `_files`.
+	const { [FILES_IN_JSON]: filesInJson, ...inputFields } = input.json;
 	const item: INodeExecutionData = {
-		json: output.includeInputFields ? { ...inputFields(input), ...json } : json,
+		json: includeInputFields ? { ...inputFields, ...json } : json,
 		pairedItem: { item: itemIndex },
 	};
-	const kept = output.keepInputBinary ? inputFiles(input) : {};
+	const kept = keepInputBinary
+		? { ...(isObject(filesInJson) ? filesInJson : {}), ...input.binary }
+		: {};
 	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
 	return item;
 }
 
 /** One result image as an output item: the file in binary, what is known about it in JSON. */
 async function toOutputItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	options: ItemOptions,
-	answer: Answer,
-	created: number | undefined,
+	{ ctx, itemIndex, settings, answer, verb }: ImageAnswer,
 	image: ResultImage,
-	verb: string,
+	created: number | undefined,
 ): Promise<INodeExecutionData> {
-	const { output } = options;
 	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
@@ -242,23 +182,22 @@ async function toOutputItem(
 		operation: answer.operation,
 	};
 	// The link works for a limited time from when StepFun made the image; the output says until when.
-	let linkExpiresAt: Date | undefined;
+	const madeAtMs = created === undefined ? Date.now() : created * 1000;
+	const linkExpiresAt = new Date(madeAtMs + resultLinkLifetimeMs(answer.baseUrl));
 	if (image.url !== undefined) {
-		const madeAtMs = created === undefined ? Date.now() : created * 1000;
-		linkExpiresAt = new Date(madeAtMs + resultLinkLifetimeMs(answer.baseUrl));
 		json.url = image.url;
 		json.urlExpiresAt = linkExpiresAt.toISOString();
 	}
 	const inputFileName = answer.inputs[0]?.originalFileName;
 	if (inputFileName !== undefined) json.inputFileName = inputFileName;
-	if (!image.file) return outputItem(ctx, itemIndex, output, json);
+	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
 	const { bytes, info } = image.file;
-	const fileName = fileNameFor(output.fileName, {
-		seed,
-		extension: info.extension,
-		itemIndex,
-		imageIndex: answer.requestIndex,
-	});
+	// The File Name option with its placeholders filled in.
+	const fileName = settings.fileName
+		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
+		.replace(/\{ext\}/g, info.extension)
+		.replace(/\{item\}/g, String(itemIndex))
+		.replace(/\{image\}/g, String(answer.requestIndex));
 	Object.assign(json, {
 		width: info.width,
 		height: info.height,
@@ -269,36 +208,40 @@ async function toOutputItem(
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${output.binaryField}".`;
-		if (image.url !== undefined && linkExpiresAt !== undefined) {
-			json.summary += ` To show it in the chat, include this Markdown: ${markdownImage(`${verb} image`, image.url)} (the link works until ${utcText(linkExpiresAt)}; anyone with it can open the image until then).`;
+		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
+		if (image.url !== undefined) {
+			// As a Markdown image, with the characters that would end its link percent-encoded.
+			const link = image.url.replace(
+				/[\s()<>]/g,
+				(c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+			);
+			const until = `${linkExpiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+			json.summary += ` To show it in the chat, include this Markdown: ![${verb} image](${link}) (the link works until ${until}; anyone with it can open the image until then).`;
 		}
 	}
-	const item = outputItem(ctx, itemIndex, output, json);
-	item.binary = {
-		...item.binary,
-		[output.binaryField]: await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType),
-	};
+	const file = await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType);
+	const item = outputItem(ctx, itemIndex, settings, json);
+	item.binary = { ...item.binary, [settings.outputBinaryField]: file };
 	return item;
 }
 
-/**
- * StepFun's answer to one image request as output items: one per image kept. `verb` says what
- * the operation did in an agent's summary ("Generated").
- */
+/** StepFun's answer to one image request as output items: one per image kept. */
 export async function imageItems(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	options: ItemOptions,
+	settings: ItemSettings,
 	answer: Answer,
 	verb: string,
 ): Promise<INodeExecutionData[]> {
-	const { created, entries } = readEntries(ctx, itemIndex, answer);
+	const { status, traceId } = answer.response;
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb, fail };
+	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
-	for (const entry of entries) {
-		const image = await resultImage(ctx, itemIndex, options, answer, entry);
-		if (image === undefined) continue;
-		items.push(await toOutputItem(ctx, itemIndex, options, answer, created, image, verb));
+	for (const entry of images) {
+		const image = await withFile(out, entry);
+		if (image !== undefined) items.push(await toOutputItem(out, image, created));
 	}
 	return items;
 }

@@ -3,17 +3,15 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { Answer, InputImage, Operation, OutputFacts, PreparedItem } from './operation';
-import { readItemValues, readRunOptions } from './itemValues';
+import type { Answer, InputImage, ItemPlan, Operation, RunSettings } from './operation';
 import type { AccountPace } from '../transport/limiter';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
-import type { PlainRequest } from '../transport/types';
+import type { PlainRequest, RequestSettings } from '../transport/types';
 import { readInputImages } from './inputImages';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
-import { CONCURRENCY, REQUESTS_PER_MINUTE } from '../shared/limits';
 import { imageItems, outputItem } from './output';
 
 /** What one request produced: output items or an error. */
@@ -25,11 +23,12 @@ type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
  * from the seed in its output.
  */
 function nthRequest(
-	{ request, facts }: PreparedItem,
+	{ facts, settings }: ItemPlan,
+	request: PlainRequest,
 	n: number,
-): { request: PlainRequest; facts: OutputFacts } {
-	if (facts.seed === undefined || request.body === undefined) return { request, facts };
-	const seed = facts.seed + n;
+): Pick<Answer, 'request' | 'facts'> {
+	if (settings.seed === undefined || request.body === undefined) return { request, facts };
+	const seed = settings.seed + n;
 	return {
 		request: { ...request, body: { ...request.body, fields: { ...request.body.fields, seed } } },
 		facts: { ...facts, seed },
@@ -40,30 +39,23 @@ function nthRequest(
 async function outputOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	operation: Operation,
-	prepared: PreparedItem,
+	{ output, settings }: ItemPlan,
 	answer: Answer,
 ): Promise<INodeExecutionData[]> {
-	const { output } = operation;
 	if (output.kind === 'images') {
-		return await imageItems(ctx, itemIndex, prepared.options, answer, output.verb);
+		return await imageItems(ctx, itemIndex, settings, answer, output.verb);
 	}
-	return [
-		outputItem(
-			ctx,
-			itemIndex,
-			prepared.options.output,
-			output.read(ctx, itemIndex, prepared, answer),
-		),
-	];
+	return [outputItem(ctx, itemIndex, settings, output.read(answer))];
 }
 
 /**
- * The item On Error "Continue" outputs in place of a failed request, paired to its input. With
- * "Continue (using error output)" n8n routes an item to the error output only when its JSON
- * holds nothing but `error` (n8n 1.x: `error` and at most `message`; 2.x also `details`), so
- * there everything goes inside `error`; n8n then adds the input item's fields. `kind` tells a
- * bad input (answer the uploader 4xx) from a failure of StepFun or the network (5xx).
+ * The item On Error "Continue" outputs in place of a failed request, paired to its input: as in
+ * n8n's own nodes, `error` is the message as text. With "Continue (using error output)" n8n
+ * routes an item there only when its JSON holds nothing but `error` and `message` (n8n 2.x also
+ * `details`), and an item whose own `error` is set gets its JSON replaced by the message alone
+ * (both n8n 1.x and 2.x), so there the details go under `message`; n8n then adds the input
+ * item's fields. `kind` tells a bad input (answer the uploader 4xx) from a failure of StepFun or
+ * the network (5xx).
  */
 function errorItem(
 	ctx: IExecuteFunctions,
@@ -78,7 +70,7 @@ function errorItem(
 	details.itemIndex = itemIndex;
 	const json: IDataObject =
 		ctx.getNode().onError === 'continueErrorOutput'
-			? { error: { message: error.message, ...details } }
+			? { error: error.message, message: details }
 			: { error: error.message, ...details };
 	return { json, pairedItem: { item: itemIndex } };
 }
@@ -87,14 +79,12 @@ function errorItem(
 async function readInputs(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	operation: Operation,
-	prepared: PreparedItem,
+	plan: ItemPlan,
 ): Promise<{ request: PlainRequest; images: InputImage[] }> {
-	if (!prepared.inputs || !operation.withInputs) return { request: prepared.request, images: [] };
-	const { sources, accept } = prepared.inputs;
-	const timeoutMs = prepared.options.request.timeoutMs;
-	const images = await readInputImages(ctx, itemIndex, sources, accept, timeoutMs);
-	return { request: operation.withInputs(prepared, images), images };
+	if (!plan.inputs) return { request: plan.request, images: [] };
+	const { sources, accept, into } = plan.inputs;
+	const images = await readInputImages(ctx, itemIndex, sources, accept, plan.settings.timeout);
+	return { request: into(images), images };
 }
 
 /**
@@ -111,16 +101,10 @@ export async function runOperation(
 
 	// Run-wide settings: when one is wrong, every item fails with its error.
 	let connection: Connection;
-	let run: { concurrency: number; requestsPerMinute: number };
+	let run: RunSettings;
 	try {
 		connection = await readConnection(ctx);
-		// An operation without these options (Get Balance) runs at the most the options allow, so
-		// that it never tightens the pace of other runs with the same key.
-		const given = readRunOptions(ctx, operation);
-		run = {
-			concurrency: given.concurrency ?? CONCURRENCY.max,
-			requestsPerMinute: given.requestsPerMinute ?? REQUESTS_PER_MINUTE.max,
-		};
+		run = operation.readRun(ctx);
 	} catch (error) {
 		if (!continueOnFail) throw asNodeError(ctx, error, 0);
 		return [items.map((_, index) => errorItem(ctx, asNodeError(ctx, error, index), index))];
@@ -162,9 +146,9 @@ async function runItems(
 
 	// Parameters of all items first: without Continue On Fail, a bad item stops the run before
 	// any item is sent (and billed).
-	const preparedItems = items.map((_, itemIndex) => {
+	const plans = items.map((_, itemIndex) => {
 		try {
-			return operation.prepare(ctx, itemIndex, readItemValues(ctx, itemIndex, operation));
+			return operation.prepare(ctx, itemIndex);
 		} catch (error) {
 			fail(itemIndex, error);
 			return undefined;
@@ -172,18 +156,25 @@ async function runItems(
 	});
 
 	for (let itemIndex = 0; itemIndex < items.length && !stopped(); itemIndex++) {
-		const prepared = preparedItems[itemIndex];
-		if (!prepared) continue;
+		const plan = plans[itemIndex];
+		if (!plan) continue;
 		let request: PlainRequest;
 		let inputs: InputImage[];
 		try {
 			// Read just before the item is sent, so only the images of items in flight are held.
-			({ request, images: inputs } = await readInputs(ctx, itemIndex, operation, prepared));
+			({ request, images: inputs } = await readInputs(ctx, itemIndex, plan));
 		} catch (error) {
 			fail(itemIndex, error);
 			continue;
 		}
-		for (let requestIndex = 0; requestIndex < prepared.requestCount; requestIndex++) {
+		const { timeout, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
+		const settings: RequestSettings = {
+			timeoutMs: timeout,
+			maxRetries,
+			retryPossiblyBilled: retryAfterTimeout || operation.free === true,
+		};
+		// One request per image.
+		for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
 			await slots.acquire();
 			if (stopped()) {
 				slots.release();
@@ -191,13 +182,12 @@ async function runItems(
 			}
 			// Each request fills its own place, so output order does not depend on finishing order.
 			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
-			const sent = nthRequest({ ...prepared, request }, requestIndex);
-			const settings = prepared.options.request;
+			const sent = nthRequest(plan, request, requestIndex);
 			running.push(
 				sendRequest(ctx, connection, sent.request, { itemIndex, settings, pace, stop: stop.signal })
 					.then(
 						async (response) =>
-							await outputOf(ctx, itemIndex, operation, prepared, {
+							await outputOf(ctx, itemIndex, plan, {
 								operation: operation.name,
 								request: sent.request,
 								response,

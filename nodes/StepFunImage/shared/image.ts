@@ -100,9 +100,6 @@ const u16le = (bytes: Uint8Array, at: number) => bytes[at] | (bytes[at + 1] << 8
 const u24le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + (bytes[at + 2] << 16);
 const u32le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + u16le(bytes, at + 2) * 65536;
 
-// ---------------------------------------------------------------------------------------------
-// Which format
-
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** BITMAPCOREHEADER, BITMAPINFOHEADER and its V2 to V5 successors. */
@@ -172,12 +169,8 @@ function describeNonImage(bytes: Uint8Array): string | undefined {
 	if (ascii(bytes, 0, 5).toLowerCase() === '<?xml') return 'an XML document';
 	const sample = bytes.subarray(0, 512);
 	const printable = sample.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
-	if (printable) return 'text';
-	return undefined;
+	return printable ? 'text' : undefined;
 }
-
-// ---------------------------------------------------------------------------------------------
-// The formats the node sends: each read to the end of its image
 
 /** What a reader found in a whole image. */
 type Reading = Pick<ImageInfo, 'width' | 'height' | 'animated' | 'frames' | 'precision'>;
@@ -418,9 +411,6 @@ const READERS: Record<MeasuredType, Reader> = {
 function isMeasured(type: ImageType): type is MeasuredType {
 	return type in READERS;
 }
-
-// ---------------------------------------------------------------------------------------------
-// The formats the node refuses: named, not read
 
 /** A TIFF header (EXIF is one) as cameras write it: byte order, 42, its first directory at 8. */
 const TIFF_LITTLE_ENDIAN = [0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0];

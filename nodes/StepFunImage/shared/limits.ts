@@ -29,24 +29,24 @@ export const CONCURRENCY: Range = { min: 1, max: 5, default: 4 };
  * if the account counts more strictly or something else uses the key, its 429s lower the pace.
  */
 export const REQUESTS_PER_MINUTE: Range = { min: 1, max: 1000, default: 100 };
-/** How the shared limiter adapts to 429s and keeps a margin (transport/limiter.ts). */
+/** The pace's numbers (transport/limiter.ts; docs/performance.md states the law). */
 export const PACING = {
-	/**
-	 * A 429 spaces the key's starts evenly and halves its pace, down to this share of the
-	 * configured caps.
-	 */
-	minShare: 1 / 8,
-	/**
-	 * After this many requests in a row without a 429 the pace rises by `raiseStep`; back at the
-	 * caps, a whole window without a 429 ends the even spacing.
-	 */
-	successesToRaise: 10,
-	raiseStep: 1 / 4,
 	/**
 	 * The node counts its requests per minute over a window this much longer than a minute, so
 	 * requests that reach StepFun a few ms later or earlier than they left never look like R + 1.
 	 */
 	windowSlack: 0.02,
+	/**
+	 * Starts at least this share of a minute apart (10 ms), so that a 429 is heard before the next
+	 * request goes: at the account's limit, one request is refused, not every one sent at once.
+	 */
+	startGap: 1 / 6000,
+	/** A 429 pauses the key a refill interval (a minute / R), doubled per 429 in a row up to this share of a minute. */
+	maxPause: 1 / 12,
+	/** A refused probe past the learned window holds it this many windows. */
+	holdWindows: 2,
+	/** A probe past the learned in-flight cap waits for this many answers (twice as many after a refused one). */
+	answersPerProbe: 10,
 } as const;
 /** StepFun makes one image per request; more per item are more requests. */
 export const IMAGES_PER_ITEM: Range = { min: 1, max: 10, default: 1 };
@@ -80,12 +80,8 @@ export const RESULT_LINK_LIFETIME_MS = {
 } as const;
 
 export function resultLinkLifetimeMs(baseUrl: string): number {
-	let host = '';
-	try {
-		host = new URL(baseUrl).hostname.toLowerCase();
-	} catch {
-		// Not a URL: the shorter lifetime.
-	}
+	// Not a URL: the shorter lifetime. (A URL's hostname is lower case.)
+	const host = URL.canParse(baseUrl) ? new URL(baseUrl).hostname : '';
 	const china = host === 'stepfun.com' || host.endsWith('.stepfun.com');
 	return china ? RESULT_LINK_LIFETIME_MS.china : RESULT_LINK_LIFETIME_MS.international;
 }
@@ -134,12 +130,8 @@ export function apiBaseUrl(
 	if (region !== 'custom') return { error: `Unknown region "${region}"` };
 	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';
 	if (raw === '') return { error: 'The Base URL is empty' };
-	let parsed: URL;
-	try {
-		parsed = new URL(raw);
-	} catch {
-		return { error: `The Base URL "${raw}" is not a URL` };
-	}
+	if (!URL.canParse(raw)) return { error: `The Base URL "${raw}" is not a URL` };
+	const parsed = new URL(raw);
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
 		return { error: `The Base URL must start with http:// or https://, not ${parsed.protocol}//` };
 	}

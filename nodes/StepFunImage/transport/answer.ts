@@ -19,40 +19,22 @@ const FIELD = 'b64_json';
  */
 class Base64Decoder {
 	private pending = '';
-
 	private padding = 0;
-
 	private ok = true;
-
 	private written = 0;
-
 	private pieces: Buffer[] = [];
 
 	constructor(private target: Buffer | undefined) {}
 
 	/** More of the string, as JSON text (escapes allowed: `\/`, and `\n`, `\r` as line breaks). */
 	add(text: string): void {
-		if (!this.ok) return;
-		let clean = text;
-		if (clean.includes('\\')) {
-			clean = clean.replace(/\\[nr]/g, '').replace(/\\\//g, '/');
-			if (clean.includes('\\')) {
-				this.ok = false;
-				return;
-			}
-		}
-		const pad = /=+$/.exec(clean);
-		const body = pad ? clean.slice(0, pad.index) : clean;
+		const clean = text.includes('\\') ? text.replace(/\\[nr]/g, '').replace(/\\\//g, '/') : text;
+		const body = clean.replace(/=+$/, '');
 		// Padding ends the string: at most two, and nothing but padding after it.
-		if ((this.padding > 0 && body !== '') || !BASE64_TEXT.test(body)) {
-			this.ok = false;
-			return;
-		}
-		this.padding += pad ? pad[0].length : 0;
-		if (this.padding > 2) {
-			this.ok = false;
-			return;
-		}
+		const misplaced = this.padding > 0 && body !== '';
+		this.padding += clean.length - body.length;
+		this.ok &&= !clean.includes('\\') && !misplaced && this.padding <= 2 && BASE64_TEXT.test(body);
+		if (!this.ok) return;
 		const all = this.pending + body;
 		const whole = all.length - (all.length % 4);
 		this.pending = all.slice(whole);
@@ -175,26 +157,14 @@ export async function readJsonAnswer(
 	if (decoder) return { ok: false };
 	let value: unknown;
 	try {
-		value = JSON.parse(Buffer.concat(text).toString('utf8'));
+		// Puts the decoded bytes back where their strings were.
+		value = JSON.parse(Buffer.concat(text).toString('utf8'), (key, entry) =>
+			key === FIELD && typeof entry === 'string' && /^\d+$/.test(entry)
+				? (decoded[Number(entry)] ?? NOT_BASE64)
+				: entry,
+		);
 	} catch {
 		return { ok: false };
 	}
-	return { ok: true, value: decoded.length > 0 ? restore(value, decoded) : value };
-}
-
-/** Puts the decoded bytes back where their strings were. */
-function restore(value: unknown, decoded: Array<Buffer | undefined>): unknown {
-	if (Array.isArray(value)) {
-		for (const entry of value) restore(entry, decoded);
-	} else if (typeof value === 'object' && value !== null) {
-		const record = value as Record<string, unknown>;
-		for (const [key, entry] of Object.entries(record)) {
-			if (key === FIELD && typeof entry === 'string' && /^\d+$/.test(entry)) {
-				record[key] = decoded[Number(entry)] ?? NOT_BASE64;
-			} else {
-				restore(entry, decoded);
-			}
-		}
-	}
-	return value;
+	return { ok: true, value };
 }

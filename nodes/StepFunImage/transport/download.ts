@@ -4,6 +4,7 @@ import { DOWNLOAD_MAX_BYTES } from '../shared/limits';
 import type { Headers } from './errors';
 import { classifyNetworkError, header, secondsText, stepFunApiError } from './errors';
 
+/** Why a download failed: no connection (`code`), a broken one, an HTTP status, a huge file. */
 export type DownloadProblem =
 	| { kind: 'network'; code: string; timedOut: boolean }
 	| { kind: 'broken'; code: string }
@@ -24,6 +25,7 @@ export async function download(
 	url: string,
 	timeoutMs: number,
 ): Promise<Download> {
+	const fail = (problem: DownloadProblem): Download => ({ ok: false, problem });
 	let response: {
 		body: AsyncIterable<Buffer> & { destroy?: () => void };
 		headers: Headers;
@@ -42,47 +44,68 @@ export async function download(
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
 		const reason = failure === 'not-prepared' && error instanceof Error ? error.message : code;
-		return {
-			ok: false,
-			problem: { kind: 'network', code: reason, timedOut: failure === 'timeout' },
-		};
+		return fail({ kind: 'network', code: reason, timedOut: failure === 'timeout' });
 	}
-	const status = response.statusCode;
-	if (status < 200 || status >= 300) {
-		response.body.destroy?.();
-		return { ok: false, problem: { kind: 'status', status } };
-	}
-	if (Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
-		response.body.destroy?.();
-		return { ok: false, problem: { kind: 'too-large', started: false } };
+	const { statusCode: status, body } = response;
+	const refused = status < 200 || status >= 300;
+	if (refused || Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
+		body.destroy?.();
+		return fail(refused ? { kind: 'status', status } : { kind: 'too-large', started: false });
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
 	try {
-		for await (const chunk of response.body) {
+		for await (const chunk of body) {
 			received += chunk.length;
-			if (received > DOWNLOAD_MAX_BYTES) break;
+			if (received > DOWNLOAD_MAX_BYTES) {
+				body.destroy?.();
+				return fail({ kind: 'too-large', started: true });
+			}
 			chunks.push(chunk);
 		}
 	} catch (error) {
 		const { code } = classifyNetworkError(error as { code?: string });
-		return {
-			ok: false,
-			problem: { kind: 'broken', code: code === 'none' ? 'no error code' : code },
-		};
+		return fail({ kind: 'broken', code: code === 'none' ? 'no error code' : code });
 	}
-	if (received > DOWNLOAD_MAX_BYTES) {
-		response.body.destroy?.();
-		return { ok: false, problem: { kind: 'too-large', started: true } };
-	}
-	return {
-		ok: true,
-		bytes: Buffer.concat(chunks, received),
-		contentType: header(response.headers, 'content-type'),
-	};
+	const contentType = header(response.headers, 'content-type');
+	return { ok: true, bytes: Buffer.concat(chunks, received), contentType };
 }
 
-/** How a failed download is explained: what was downloaded, and what to do about it. */
+const NETWORK_WORDS: Record<string, string> = {
+	ENOTFOUND: 'the host was not found',
+	EAI_AGAIN: 'the host was not found',
+	ECONNREFUSED: 'the connection was refused',
+};
+
+/**
+ * What went wrong, in a few words: "HTTP 404", "no answer within 30 seconds". Never a system
+ * error code: n8n would replace a message naming one with its own generic wording.
+ */
+export function downloadFailure(problem: DownloadProblem, timeoutMs: number): string {
+	switch (problem.kind) {
+		case 'network':
+			if (problem.timedOut) return `no answer within ${secondsText(timeoutMs)}`;
+			// A code, or what n8n said when it failed before sending.
+			return (
+				NETWORK_WORDS[problem.code] ??
+				(/^E[A-Z_]+$/.test(problem.code) ? 'the connection failed' : problem.code)
+			);
+		case 'broken':
+			return 'the connection broke';
+		case 'status':
+			return `HTTP ${problem.status}`;
+		case 'too-large':
+			return `it is larger than ${DOWNLOAD_MAX_BYTES / 1024 / 1024} MiB`;
+	}
+}
+
+/** The system's code of a failed connection, for the description: " Error code: ENOTFOUND.". */
+export function errorCodeText(problem: DownloadProblem): string {
+	const code = problem.kind === 'network' || problem.kind === 'broken' ? problem.code : '';
+	return /^E[A-Z_]+$/.test(code) ? ` Error code: ${code}.` : '';
+}
+
+/** How a failed download of StepFun's result link is explained: what it was, what to do. */
 export interface DownloadWording {
 	what: string;
 	fix: string;
@@ -90,43 +113,28 @@ export interface DownloadWording {
 	expired: string;
 }
 
+/** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
 export function downloadError(
 	ctx: IExecuteFunctions,
 	problem: DownloadProblem,
 	wording: DownloadWording,
 	context: { itemIndex: number; timeoutMs: number; traceId?: string },
 ): NodeApiError {
-	const fail = (reason: string, description: string, status?: number) =>
-		stepFunApiError(
-			ctx,
-			{
-				message: `Could not download ${wording.what}: ${reason}`,
-				description,
-				status,
-				traceId: context.traceId,
-			},
-			context.itemIndex,
-		);
-	switch (problem.kind) {
-		case 'network':
-			return fail(
-				problem.timedOut ? `no answer within ${secondsText(context.timeoutMs)}` : problem.code,
-				wording.fix,
-			);
-		case 'broken':
-			return fail(`the connection broke (${problem.code})`, wording.fix);
-		case 'status':
-			return fail(
-				`HTTP ${problem.status}`,
-				[401, 403, 404, 410].includes(problem.status) ? wording.expired : wording.fix,
-				problem.status,
-			);
-		case 'too-large':
-			return fail(
-				`it is larger than ${DOWNLOAD_MAX_BYTES / 1024 / 1024} MiB`,
-				problem.started
-					? 'The download was stopped. Images for StepFun are far smaller; check the URL.'
-					: 'The download was not started. Images for StepFun are far smaller; check the URL.',
-			);
-	}
+	const status = problem.kind === 'status' ? problem.status : undefined;
+	const description =
+		problem.kind === 'too-large'
+			? `The download was ${problem.started ? 'stopped' : 'not started'}. Images for StepFun are far smaller; check the URL.`
+			: [401, 403, 404, 410].includes(status ?? 0)
+				? wording.expired
+				: wording.fix;
+	return stepFunApiError(
+		ctx,
+		{
+			message: `Could not download ${wording.what}: ${downloadFailure(problem, context.timeoutMs)}`,
+			description: description + errorCodeText(problem),
+			status,
+			traceId: context.traceId,
+		},
+		context.itemIndex,
+	);
 }

@@ -138,7 +138,7 @@ function hintForStatus(status: number, path: string): string {
 				? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
 				: "Not found. Check the credential's Region or Base URL.";
 		case 429:
-			return "StepFun's rate limit for your account was hit. Lower the Concurrency or Requests per Minute option, raise Max Retries, or try later.";
+			return "StepFun's rate limit for your account was reached (everything using the key counts toward it). A refused request is neither made nor billed.";
 		case 451:
 			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
 		case 500:

@@ -1,47 +1,25 @@
-// How fast requests go to StepFun. Two levels:
-//
-// - RunSlots: how many of one run's requests are in progress at once (Concurrency). It keeps
-//   the images of only those items in memory, and the runner's order simple.
-// - AccountLimiter: one per credential (API key + base URL) in this n8n process, shared by every
-//   execution and every StepFun Image node using it. StepFun limits the account, not the
-//   workflow, so this is where its limits are kept, counted the way the limit reads: at most C
-//   requests in flight and at most R started in any minute, C and R being the strictest
-//   Concurrency and Requests per Minute among the runs using the key right now. A job that fits
-//   in what is left of the minute runs at C from its first request; once R have started, the
-//   next waits until the oldest leaves the minute.
-//   StepFun does not say how it counts, and an account may count more strictly (a bucket with a
-//   small burst, a lower rate). A 429 shows that: the key then spaces its starts evenly at a
-//   rate halved per lesson, with fewer in flight; sustained success raises it back, and a full
-//   minute without a 429 at the configured rate returns it to counting by the minute. A 429 met
-//   with the minute's budget nearly spent teaches less: StepFun's minute ended a little later
-//   than the node's, so one more start is kept free per window.
-//
-// No timers (not allowed in nodes): waiting is n8n's `sleep`, and the clock and the sleep can be
-// replaced, so tests run the limiter without real waiting.
+// The pace of requests to StepFun. RunSlots: one run's requests in progress (Concurrency), so
+// only their images are held. AccountLimiter: one per credential (API key + base URL) in this
+// process, shared by every execution and node using it, since StepFun limits the account. Its
+// law, stated for maintainers in docs/performance.md: at most C in flight, R started in any
+// window (a minute, 2 % long), starts a little apart. A 429 pauses the key and caps it at what
+// the account had granted (its starts in the window, or its requests in flight); one probe at a
+// time past a learned cap tests it, and an admitted one lifts it. No timers in nodes: waiting is
+// n8n's `sleep`, and tests and benchmarks replace the clock.
 import { createHash } from 'crypto';
 import { sleep } from 'n8n-workflow';
 
 import { CONCURRENCY, PACING, REQUESTS_PER_MINUTE } from '../shared/limits';
 
-// ---------------------------------------------------------------------------------------------
-// One run: its own slots
-
-/** At most `size` of one run's requests in progress; every acquire is followed by one release. */
+/** At most `free` of one run's requests in progress; every acquire is followed by one release. */
 export class RunSlots {
-	private free: number;
-
 	private readonly waiting: Array<() => void> = [];
 
-	constructor(size: number) {
-		this.free = size;
-	}
+	constructor(private free: number) {}
 
 	async acquire(): Promise<void> {
-		if (this.free > 0) {
-			this.free--;
-			return;
-		}
-		await new Promise<void>((resolve) => this.waiting.push(resolve));
+		if (this.free > 0) this.free--;
+		else await new Promise<void>((resolve) => this.waiting.push(resolve));
 	}
 
 	release(): void {
@@ -51,27 +29,16 @@ export class RunSlots {
 	}
 }
 
-// ---------------------------------------------------------------------------------------------
-// The account: shared by every request with the same credential
-
 /** What one run asks for, from its options. */
-export interface PaceCaps {
-	concurrency: number;
-	requestsPerMinute: number;
-}
+export type PaceCaps = { concurrency: number; requestsPerMinute: number };
 
-/** The pace a key runs at right now. */
-export interface PaceInForce extends PaceCaps {
-	/** 1 = the configured caps; lower after a 429. */
-	share: number;
-}
+/** The pace a key runs at right now; `learned`: lowered after StepFun's 429s. */
+export type PaceInForce = PaceCaps & { learned: boolean };
 
-/** Time as the limiter sees it. Tests and benchmarks replace it. */
+/** Time as the limiter sees it; `minuteMs` is 60 000 except in tests and benchmarks. */
 export interface LimiterTiming {
 	now: () => number;
-	/** Resolves after `ms`; may reject (or resolve) early once `signal` aborts. */
 	sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-	/** How long "a minute" is for Requests per Minute: 60 000, except in benchmarks. */
 	minuteMs: number;
 }
 
@@ -81,22 +48,19 @@ export const REAL_TIME: LimiterTiming = {
 	minuteMs: 60_000,
 };
 
-/** How one request went, for the pace of its key. */
+/** How a request went; 'rateLimited' is a 429 (nothing made, nothing counted). */
 export type TurnOutcome = 'ok' | 'rateLimited' | 'failed';
 
-/** A request's place in flight: ended exactly once, when its answer has been read. */
+/** A request's place in flight, ended once its answer is read (with a 429: its Retry-After). */
 export interface Turn {
-	/** `pauseMs` (with 'rateLimited'): no request of the key starts for that long. */
-	end: (outcome: TurnOutcome, pauseMs?: number) => void;
+	waitedMs: number;
+	end: (outcome: TurnOutcome, retryAfterMs?: number) => void;
 }
 
-export interface TurnOptions {
-	/** How long the request may wait for its turn (its Timeout). */
-	timeoutMs: number;
-	/** The timeout counts only after this pause (a retry waiting out a 429's Retry-After). */
-	pausedMs?: number;
-	/** The execution's cancel signal: a cancelled execution stops waiting. */
-	signal?: AbortSignal;
+/** One run's use of its key: wait for turns (up to `timeoutMs`, or until `signal`), then leave. */
+export interface AccountPace {
+	take: (options: { timeoutMs: number; signal?: AbortSignal }) => Promise<Turn>;
+	leave: () => void;
 }
 
 /** A request got no turn within its timeout. Nothing was sent. */
@@ -109,61 +73,48 @@ export class RateLimitWaitExpired extends Error {
 	}
 }
 
-/** One run's use of its key: take turns, and leave when the run is done. */
-export interface AccountPace {
-	take: (options: TurnOptions) => Promise<Turn>;
-	leave: () => void;
-}
-
+/** A request waiting for its turn. */
 interface Waiter {
 	since: number;
 	deadline: number;
 	resolve: (turn: Turn) => void;
 	reject: (error: unknown) => void;
 	signal?: AbortSignal;
-	onAbort?: () => void;
+	onAbort: () => void;
 }
+
+/** A start past a learned cap: the window's, or the in-flight one. */
+type Probe = 'window' | 'flight' | undefined;
+
+/** What 429s taught; forgotten once the key rests a whole window. */
+const freshLesson = () => ({
+	flightCap: undefined as number | undefined,
+	windowCap: undefined as number | undefined,
+	/** Starts spaced at R: the account refills steadily, as a bucket does. */
+	spaced: false,
+	/** No window probe before (a refused one holds the cap). */
+	windowProbeAt: -Infinity,
+	answersPerProbe: 0,
+	answered: 0,
+});
 
 export class AccountLimiter {
 	/** The caps of the runs using the key right now; the strictest are in force. */
 	private readonly runs = new Set<PaceCaps>();
-
-	/** Waiting requests, first come first served (each run has at most Concurrency here). */
+	/** First come, first served; each run has at most its Concurrency here. */
 	private readonly queue: Waiter[] = [];
-
-	private inFlight = 0;
-
-	/** Start times inside the last window, oldest first: never more than R in any window. */
+	/** Admitted start times inside the last window, oldest first. */
 	private readonly starts: number[] = [];
-
+	private inFlight = 0;
+	private probing = false;
 	private lastStartAt = -Infinity;
-
-	private pausedUntil = 0;
-
-	/** 1 = the configured caps; lower after a 429. */
-	private share = 1;
-
-	/**
-	 * Set by a 429: the account counts more strictly than R per minute, so starts are spaced
-	 * evenly at R × share per minute instead of running up to R at once.
-	 */
-	private spaced = false;
-
-	/**
-	 * Starts kept free in every window: one more per 429 met at the end of the minute's budget
-	 * (StepFun's minute ended a little later than the node's).
-	 */
-	private spareStarts = 0;
-
-	/** Counts the lessons, so one burst of 429s lowers the pace only once. */
-	private epoch = 0;
-
-	private successes = 0;
-
-	private lastRateLimitedAt = -Infinity;
-
+	private pausedUntil = -Infinity;
+	private lastRefusedAt = -Infinity;
+	/** The pause after a 429, doubled per 429 in a row; the in-flight cap before that row. */
+	private backoffMs = 0;
+	private flightCapBefore: number | undefined;
+	private lesson = freshLesson();
 	private lastActiveAt: number;
-
 	private timer: { at: number; controller: AbortController } | undefined;
 
 	constructor(private readonly timing: LimiterTiming = REAL_TIME) {
@@ -171,18 +122,14 @@ export class AccountLimiter {
 	}
 
 	join(caps: PaceCaps): AccountPace {
-		// A key unused for a whole window starts afresh: whatever the account counts (a minute, a
-		// bucket), a minute of rest has given it back in full.
-		if (this.idle(this.timing.now())) this.forgetLessons();
+		// Whatever the account counts, a whole window of rest has given it back in full.
+		if (this.idle(this.timing.now())) this.lesson = freshLesson();
 		const entry = { ...caps };
 		this.runs.add(entry);
-		let left = false;
 		return {
-			take: async (options) => await this.take(options),
+			take: async ({ timeoutMs, signal }) => await this.take(timeoutMs, signal),
 			leave: () => {
-				if (left) return;
-				left = true;
-				this.runs.delete(entry);
+				if (!this.runs.delete(entry)) return;
 				this.lastActiveAt = this.timing.now();
 				this.pump();
 			},
@@ -191,83 +138,51 @@ export class AccountLimiter {
 
 	/** The caps configured for the key: the strictest among the runs using it. */
 	configured(): PaceCaps {
-		let concurrency = Infinity;
-		let requestsPerMinute = Infinity;
-		for (const caps of this.runs) {
-			concurrency = Math.min(concurrency, caps.concurrency);
-			requestsPerMinute = Math.min(requestsPerMinute, caps.requestsPerMinute);
+		const runs = [...this.runs];
+		if (runs.length === 0) {
+			return { concurrency: CONCURRENCY.default, requestsPerMinute: REQUESTS_PER_MINUTE.default };
 		}
-		return {
-			concurrency: Number.isFinite(concurrency) ? concurrency : CONCURRENCY.default,
-			requestsPerMinute: Number.isFinite(requestsPerMinute)
-				? requestsPerMinute
-				: REQUESTS_PER_MINUTE.default,
-		};
+		const least = (key: keyof PaceCaps) => Math.min(...runs.map((run) => run[key]));
+		return { concurrency: least('concurrency'), requestsPerMinute: least('requestsPerMinute') };
 	}
 
 	inForce(): PaceInForce {
 		const { concurrency, requestsPerMinute } = this.configured();
-		return {
-			concurrency: Math.max(1, Math.floor(concurrency * this.share)),
-			requestsPerMinute: Math.max(Math.min(1, requestsPerMinute), requestsPerMinute * this.share),
-			share: this.share,
-		};
+		const { flightCap = Infinity, windowCap = Infinity, spaced } = this.lesson;
+		const learned = Number.isFinite(flightCap) || Number.isFinite(windowCap) || spaced;
+		const capped = { concurrency: Math.min(concurrency, flightCap), learned };
+		return { ...capped, requestsPerMinute: Math.min(requestsPerMinute, windowCap) };
 	}
 
 	/** For tests and benchmarks: what the limiter holds right now. */
-	state(): PaceInForce & {
-		inFlight: number;
-		waiting: number;
-		pausedUntil: number;
-		/** Starts spaced evenly (after a 429), instead of up to R at once in any minute. */
-		spaced: boolean;
-	} {
-		return {
-			...this.inForce(),
-			inFlight: this.inFlight,
-			waiting: this.queue.length,
-			pausedUntil: this.pausedUntil,
-			spaced: this.spaced,
-		};
+	state() {
+		const { inFlight, pausedUntil, lesson, queue } = this;
+		return { ...this.inForce(), ...lesson, inFlight, pausedUntil, waiting: queue.length };
 	}
 
-	/** Nothing running, waiting or remembered inside the last window: safe to forget. */
+	/** Nothing running, waiting or started inside the last window: safe to forget. */
 	idle(now: number): boolean {
-		return (
-			this.runs.size === 0 &&
-			this.inFlight === 0 &&
-			this.queue.length === 0 &&
-			now - this.lastActiveAt > this.windowMs()
-		);
+		const busy = this.runs.size + this.inFlight + this.queue.length > 0;
+		return !busy && now - this.lastActiveAt > this.windowMs();
 	}
 
-	private forgetLessons(): void {
-		this.share = 1;
-		this.spaced = false;
-		this.spareStarts = 0;
-		this.successes = 0;
-		this.epoch++;
-	}
-
-	private async take(options: TurnOptions): Promise<Turn> {
-		const now = this.timing.now();
-		const since = now + Math.max(0, options.pausedMs ?? 0);
+	private async take(timeoutMs: number, signal: AbortSignal | undefined): Promise<Turn> {
+		const since = this.timing.now();
 		return await new Promise<Turn>((resolve, reject) => {
-			const waiter: Waiter = { since, deadline: since + options.timeoutMs, resolve, reject };
-			const { signal } = options;
-			if (signal) {
-				if (signal.aborted) {
-					reject(signal.reason);
-					return;
-				}
-				waiter.signal = signal;
-				waiter.onAbort = () => {
+			if (signal?.aborted) return reject(signal.reason);
+			const waiter: Waiter = {
+				since,
+				deadline: since + timeoutMs,
+				resolve,
+				reject,
+				signal,
+				onAbort: () => {
 					this.remove(waiter);
-					reject(signal.reason);
+					reject(signal?.reason);
 					this.pump();
-				};
-				signal.addEventListener('abort', waiter.onAbort, { once: true });
-			}
+				},
+			};
+			signal?.addEventListener('abort', waiter.onAbort, { once: true });
 			this.queue.push(waiter);
 			this.pump();
 		});
@@ -278,147 +193,148 @@ export class AccountLimiter {
 		return this.timing.minuteMs * (1 + PACING.windowSlack);
 	}
 
-	/** Forgets the starts that have left the window. */
-	private slide(now: number): void {
-		const windowStart = now - this.windowMs();
-		while (this.starts.length > 0 && this.starts[0] <= windowStart) this.starts.shift();
-	}
-
-	/** When the next request may start (Infinity: when one in flight ends). Call after slide. */
-	private nextStart(now: number): number {
-		const pace = this.inForce();
-		if (this.inFlight >= pace.concurrency) return Infinity;
-		let at = Math.max(now, this.pausedUntil);
-		// Never more than R in any window, whatever else: the oldest start must leave it first.
-		const perWindow = this.perWindow();
+	/** When the next request may start (Infinity: once one ends), and whether it probes. */
+	private next(now: number): { at: number; probe?: Probe } {
+		const { concurrency, requestsPerMinute } = this.configured();
+		const { flightCap = concurrency, windowCap, spaced, windowProbeAt } = this.lesson;
+		if (this.inFlight >= concurrency) return { at: Infinity };
+		// Starts a little apart, so that a 429 is heard before the next one goes.
+		const gap = spaced
+			? this.windowMs() / requestsPerMinute
+			: this.timing.minuteMs * PACING.startGap;
+		let at = Math.max(now, this.pausedUntil, this.lastStartAt + gap);
+		const perWindow = Math.min(requestsPerMinute, windowCap ?? Infinity);
 		if (this.starts.length >= perWindow) {
-			at = Math.max(at, this.starts[this.starts.length - perWindow] + this.windowMs());
+			// Full until its oldest start leaves the window, unless a probe may go first.
+			const frees = this.starts[this.starts.length - perWindow] + this.windowMs();
+			const probeAt = Math.max(at, windowProbeAt);
+			const mayProbe = windowCap !== undefined && !this.probing && this.inFlight < flightCap;
+			if (mayProbe && probeAt < frees) return { at: probeAt, probe: 'window' };
+			at = Math.max(at, frees);
 		}
-		if (this.spaced) {
-			at = Math.max(at, this.lastStartAt + this.timing.minuteMs / pace.requestsPerMinute);
-		}
-		return at;
-	}
-
-	/** How many may start in one window: R, less the starts learned to keep free. */
-	private perWindow(): number {
-		return Math.max(1, this.configured().requestsPerMinute - this.spareStarts);
+		if (this.inFlight < flightCap) return { at };
+		const { answered, answersPerProbe } = this.lesson;
+		return this.probing || answered < answersPerProbe ? { at: Infinity } : { at, probe: 'flight' };
 	}
 
 	private pump(): void {
 		const now = this.timing.now();
-		this.slide(now);
-		while (this.queue.length > 0 && this.nextStart(now) <= now) {
-			this.grant(this.queue.shift() as Waiter, now);
+		while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs()) this.starts.shift();
+		for (let next = this.next(now); this.queue.length > 0; next = this.next(now)) {
+			if (next.at > now) {
+				for (const waiter of this.queue.filter((w) => w.deadline <= now)) {
+					this.remove(waiter);
+					waiter.reject(new RateLimitWaitExpired(now - waiter.since, this.inForce()));
+				}
+				return this.wakeAt(Math.min(next.at, ...this.queue.map((waiter) => waiter.deadline)));
+			}
+			this.grant(this.queue.shift() as Waiter, now, next.probe);
 		}
-		for (const waiter of [...this.queue]) {
-			if (waiter.deadline > now) continue;
-			this.remove(waiter);
-			waiter.reject(new RateLimitWaitExpired(now - waiter.since, this.inForce()));
-		}
-		if (this.queue.length === 0) {
-			this.timer?.controller.abort();
-			this.timer = undefined;
-			return;
-		}
-		const deadline = Math.min(...this.queue.map((waiter) => waiter.deadline));
-		this.wakeAt(Math.min(deadline, this.nextStart(now)));
+		this.wakeAt(Infinity);
 	}
 
-	private grant(waiter: Waiter, now: number): void {
-		if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+	private grant(waiter: Waiter, now: number, probe: Probe): void {
+		waiter.signal?.removeEventListener('abort', waiter.onAbort);
+		// What the account had granted the key when this one started: the lesson if it is refused.
+		const turn = { startedAt: now, probe, inFlight: this.inFlight, inWindow: this.starts.length };
+		const capBefore = this.lesson.windowCap;
 		this.inFlight++;
 		this.starts.push(now);
-		this.lastStartAt = now;
-		this.lastActiveAt = now;
-		const epoch = this.epoch;
+		this.lastStartAt = this.lastActiveAt = now;
+		this.probing ||= probe !== undefined;
+		// Lifted as the window probe goes, the next start a refill later: a 429 comes back sooner.
+		if (probe === 'window') Object.assign(this.lesson, { windowCap: undefined, spaced: true });
 		let ended = false;
 		waiter.resolve({
-			end: (outcome, pauseMs) => {
-				if (ended) return;
+			waitedMs: now - waiter.since,
+			end: (outcome, retryAfterMs) => {
+				if (!ended) this.end({ ...turn, capBefore }, outcome, retryAfterMs);
 				ended = true;
-				this.end(epoch, outcome, pauseMs);
 			},
 		});
 	}
 
-	private end(epoch: number, outcome: TurnOutcome, pauseMs: number | undefined): void {
-		const now = this.timing.now();
+	private end(
+		turn: {
+			startedAt: number;
+			probe: Probe;
+			inFlight: number;
+			inWindow: number;
+			capBefore?: number;
+		},
+		outcome: TurnOutcome,
+		retryAfterMs: number | undefined,
+	): void {
+		const now = (this.lastActiveAt = this.timing.now());
+		const { lesson } = this;
 		this.inFlight--;
-		this.lastActiveAt = now;
+		if (turn.probe) this.probing = false;
 		if (outcome === 'rateLimited') {
-			if (pauseMs !== undefined && pauseMs > 0) {
-				this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-			}
-			this.lastRateLimitedAt = now;
-			// Requests started before the last lesson reflect the old pace: no second lowering.
-			if (epoch === this.epoch && !this.spaced && this.atBudgetEnd(now)) {
-				// Refused with the minute's budget (nearly) spent: the account counts the minute as
-				// the node does, only its minute ended a little later. Keep one more start free.
-				this.spareStarts = Math.min(this.configured().requestsPerMinute - 1, this.spareStarts + 1);
-				this.epoch++;
-			} else if (epoch === this.epoch) {
-				// Refused with budget left: the account counts more strictly than R a minute.
-				this.spaced = true;
-				this.share = Math.max(PACING.minShare, this.share / 2);
-				this.epoch++;
-				this.successes = 0;
-			}
-		} else if (outcome === 'ok' && epoch === this.epoch && this.spaced) {
-			this.successes++;
-			if (this.successes >= PACING.successesToRaise) {
-				this.successes = 0;
-				if (this.share < 1) {
-					this.share = Math.min(1, this.share + PACING.raiseStep);
-				} else if (now - this.lastRateLimitedAt >= this.windowMs()) {
-					// A whole window at the configured rate without a 429: count by the minute again.
-					this.spaced = false;
+			const index = this.starts.lastIndexOf(turn.startedAt);
+			if (index >= 0) this.starts.splice(index, 1);
+			if (this.backoffMs === 0) this.flightCapBefore = lesson.flightCap;
+			const refill = this.windowMs() / this.configured().requestsPerMinute;
+			const longest = PACING.maxPause * this.timing.minuteMs;
+			this.backoffMs = Math.min(2 * this.backoffMs || refill, longest);
+			this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.backoffMs));
+			this.lastRefusedAt = now;
+			if (turn.probe === 'window') {
+				// The account counts a window: its cap holds for two windows.
+				Object.assign(lesson, { windowCap: turn.capBefore, spaced: false });
+				lesson.windowProbeAt = now + (retryAfterMs ?? PACING.holdWindows * this.windowMs());
+			} else if (turn.probe === 'flight') {
+				lesson.answersPerProbe *= 2;
+				lesson.answered = 0;
+			} else {
+				// Some of its starts answered, and none in flight or no one else known to hold the
+				// account's in-flight: the window is full. Else others hold the in-flight.
+				const answered = turn.inWindow > turn.inFlight;
+				if (answered && (lesson.flightCap === undefined || turn.inFlight === 0)) {
+					lesson.windowCap = turn.inWindow;
+					lesson.flightCap = this.flightCapBefore;
+				} else {
+					lesson.flightCap = Math.max(1, turn.inFlight);
+					Object.assign(lesson, { answersPerProbe: PACING.answersPerProbe, answered: 0 });
 				}
 			}
+		} else if (outcome === 'ok') {
+			if (turn.startedAt > this.lastRefusedAt) this.backoffMs = 0;
+			lesson.answered++;
+			if (turn.probe === 'flight') {
+				const raised = (lesson.flightCap ?? 0) + 1;
+				lesson.flightCap = raised < this.configured().concurrency ? raised : undefined;
+				lesson.answered = 0;
+			}
+			if (now - this.lastRefusedAt >= this.windowMs()) lesson.spaced = false;
 		}
 		this.pump();
-	}
-
-	/**
-	 * Whether the window holds so many starts that the next Concurrency could not all fit (and
-	 * fewer than Concurrency starts are kept free yet: beyond that, 429s teach the stricter pace).
-	 */
-	private atBudgetEnd(now: number): boolean {
-		this.slide(now);
-		const { concurrency } = this.configured();
-		return (
-			this.spareStarts < concurrency && this.starts.length > this.perWindow() - concurrency
-		);
 	}
 
 	private remove(waiter: Waiter): void {
 		const index = this.queue.indexOf(waiter);
 		if (index >= 0) this.queue.splice(index, 1);
-		if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+		waiter.signal?.removeEventListener('abort', waiter.onAbort);
 	}
 
-	/** One sleep at a time: the earliest moment something can change. */
+	/** One sleep at a time, to the earliest moment something can change. */
 	private wakeAt(at: number): void {
-		if (!Number.isFinite(at)) return;
-		if (this.timer && this.timer.at <= at) return;
+		if (Number.isFinite(at) && this.timer && this.timer.at <= at) return;
 		this.timer?.controller.abort();
+		this.timer = undefined;
+		if (!Number.isFinite(at)) return;
 		const controller = new AbortController();
 		this.timer = { at, controller };
-		const ms = Math.max(1, Math.ceil(at - this.timing.now()));
-		this.timing.sleep(ms, controller.signal).then(
-			() => {
-				// n8n versions whose sleep ignores the signal still wake a cancelled sleep: skip it.
-				if (this.timer?.controller !== controller) return;
-				this.timer = undefined;
-				this.pump();
-			},
-			() => {},
-		);
+		const wake = () => {
+			// n8n versions whose sleep ignores the signal still wake a cancelled sleep: skip it.
+			if (this.timer?.controller !== controller) return;
+			this.timer = undefined;
+			this.pump();
+		};
+		this.timing
+			.sleep(Math.max(1, Math.ceil(at - this.timing.now())), controller.signal)
+			.then(wake, () => {});
 	}
 }
-
-// ---------------------------------------------------------------------------------------------
-// The limiters of this process, by credential
 
 const limiters = new Map<string, AccountLimiter>();
 let timing: LimiterTiming = REAL_TIME;
@@ -432,18 +348,12 @@ export function accountLimiter(baseUrl: string, apiKey: string | undefined): Acc
 	for (const [other, limiter] of limiters) {
 		if (other !== key && limiter.idle(now)) limiters.delete(other);
 	}
-	let limiter = limiters.get(key);
-	if (!limiter) {
-		limiter = new AccountLimiter(timing);
-		limiters.set(key, limiter);
-	}
+	const limiter = limiters.get(key) ?? new AccountLimiter(timing);
+	limiters.set(key, limiter);
 	return limiter;
 }
 
-/**
- * For tests and benchmarks: forget every limiter and, if given, use another clock, sleep or
- * length of a minute from now on.
- */
+/** For tests and benchmarks: forget every limiter, and use this clock, sleep or minute from now. */
 export function resetAccountLimiters(replacement: Partial<LimiterTiming> = {}): void {
 	limiters.clear();
 	timing = { ...REAL_TIME, ...replacement };

@@ -42,11 +42,8 @@ export async function readConnection(ctx: IExecuteFunctions): Promise<Connection
 	};
 }
 
-/**
- * StepFun refused these before doing anything (rate limit, service unavailable): resending
- * cannot bill twice.
- */
-const REFUSED_STATUS = new Set([429, 503]);
+/** Refused by a gateway or StepFun before anything was made: resending cannot bill twice. */
+const UNAVAILABLE = 503;
 /**
  * StepFun or a gateway failed while the request was in hand: the image may have been made and
  * billed, so these are resent only when the user accepts a possible double charge.
@@ -126,22 +123,22 @@ async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
 /** The wait for a turn ran out: the user learns it was the rate limit, and what to change. */
 function rateLimitWaitError(
 	ctx: IExecuteFunctions,
-	expired: RateLimitWaitExpired,
-	timeoutMs: number,
-	itemIndex: number,
+	{ pace }: RateLimitWaitExpired,
+	context: { timeoutMs: number; itemIndex: number; refusals: number },
 ) {
-	const { concurrency, requestsPerMinute, share } = expired.pace;
-	const why =
-		share < 1
-			? 'lowered after StepFun answered 429; it rises again as requests succeed'
-			: 'the lowest Concurrency and Requests per Minute among the nodes running with this key';
+	const { refusals } = context;
+	const refused = refusals > 0 || pace.learned;
+	const times = refusals > 2 ? `${refusals} times` : ['once', 'twice'][refusals - 1];
+	const why = refused
+		? `StepFun limits each account (its lowest tier: 5 at once and 100 a minute, in China 10 a minute), counting everything that uses the key, and answered 429${refusals > 0 ? `, refusing this image ${times}` : ''}. A refused request is neither made nor billed, so the node waited for the account instead of failing; nothing was made for this image. `
+		: 'This image could not start within its Timeout (Seconds), so nothing was sent for it. ';
 	return stepFunApiError(
 		ctx,
 		{
-			message: `Timed out after ${secondsText(timeoutMs)} waiting for StepFun's rate limit: raise the Timeout or Requests per Minute option`,
-			description: `Requests with the same API key and Base URL, from every StepFun Image node and execution in this n8n process, share one pace: now at most ${concurrency} at once and ${Math.round(requestsPerMinute)} per minute (${why}). This image could not start within its Timeout (Seconds), so nothing was sent for it. Raise Timeout (Seconds) to let requests wait longer, raise Requests per Minute or Concurrency if your StepFun tier allows more, or run fewer workflows with this key at the same time.`,
+			message: `Timed out after ${secondsText(context.timeoutMs)} waiting for StepFun's rate limit: raise the Timeout${refused ? ' option (StepFun refused more than the account allows)' : ' or Requests per Minute option'}`,
+			description: `${why}Requests with this API key and Base URL, from every StepFun Image node and execution in this n8n process, share one pace: now at most ${pace.concurrency} at once and ${Math.round(pace.requestsPerMinute)} per minute (${refused ? "lowered after StepFun's 429s" : 'the lowest Concurrency and Requests per Minute among the nodes running with this key'}). Raise Timeout (Seconds) to let requests wait longer, set Requests per Minute and Concurrency to what your StepFun tier allows, or run fewer workflows with this key at the same time.`,
 		},
-		itemIndex,
+		context.itemIndex,
 	);
 }
 
@@ -197,16 +194,19 @@ async function waitForTurn(
 	ctx: IExecuteFunctions,
 	pace: AccountPace,
 	context: { settings: RequestSettings; itemIndex: number; stop?: AbortSignal },
-	pausedMs: number | undefined,
+	wait: { leftMs: number; refusals: number },
 ): Promise<Turn> {
 	const { settings, itemIndex, stop } = context;
 	if (stop?.aborted) throw runStopped(ctx, itemIndex);
 	const { cancel, signal } = waitSignals(ctx, stop);
 	try {
-		return await pace.take({ timeoutMs: settings.timeoutMs, pausedMs, signal });
+		const turn = await pace.take({ timeoutMs: Math.max(0, wait.leftMs), signal });
+		wait.leftMs -= turn.waitedMs;
+		return turn;
 	} catch (error) {
 		if (error instanceof RateLimitWaitExpired) {
-			throw rateLimitWaitError(ctx, error, settings.timeoutMs, itemIndex);
+			const { timeoutMs } = settings;
+			throw rateLimitWaitError(ctx, error, { timeoutMs, itemIndex, refusals: wait.refusals });
 		}
 		// The run stopped, or the execution was cancelled, while this request waited.
 		throw waitEnded(ctx, error, context, cancel);
@@ -214,11 +214,12 @@ async function waitForTurn(
 }
 
 /**
- * Sends one StepFun API request with the credential, resending only what cannot bill twice on
- * its own: 429 and 503 (StepFun refused it) and connection failures before the request was
- * written. A timeout, a reset after sending, and 500/502/504 may come after StepFun made (and
- * billed) the image (it has no job lookup), so those are resent only when the user allowed it.
- * Every attempt waits for its turn with the credential's pace and ends it with how it went.
+ * Sends one StepFun API request with the credential. A 429 was neither made nor billed: it waits
+ * for the account (the key's pace, StepFun's Retry-After), as long as the request's Timeout
+ * allows. Resent up to Max Retries: 503 and connections that never opened. A timeout, a reset
+ * after sending, and 500/502/504 may come after StepFun made (and billed) the image (it has no
+ * job lookup), so those are resent only when the user allowed it. Every attempt waits for its
+ * turn with the credential's pace and ends it with how it went.
  */
 export async function sendRequest(
 	ctx: IExecuteFunctions,
@@ -234,11 +235,11 @@ export async function sendRequest(
 ): Promise<ApiResponse> {
 	const { settings, itemIndex, pace } = context;
 	const { body, headers } = httpBody(request.body);
-	let pausedMs: number | undefined;
-	for (let attempt = 0; ; attempt++) {
+	// How long this request may still wait for its turn, over all its 429s.
+	const wait = { leftMs: settings.timeoutMs, refusals: 0 };
+	for (let attempt = 0; ; ) {
 		const attemptsLeft = attempt < settings.maxRetries;
-		const turn = await waitForTurn(ctx, pace, context, pausedMs);
-		pausedMs = undefined;
+		const turn = await waitForTurn(ctx, pace, context, wait);
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: `${connection.baseUrl}${request.path}`,
@@ -272,7 +273,7 @@ export async function sendRequest(
 			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
-				await waitBeforeResend(ctx, backoffMs(attempt), context);
+				await waitBeforeResend(ctx, backoffMs(attempt++), context);
 				continue;
 			}
 			throw networkError(ctx, failure, code, {
@@ -305,29 +306,26 @@ export async function sendRequest(
 			return { body: answer.value, status, traceId };
 		}
 
-		let refusedWaitMs: number | undefined;
-		const resendable =
-			REFUSED_STATUS.has(status) ||
-			(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryPossiblyBilled);
-		if (resendable) {
-			const requested = retryAfterMs(response.headers);
-			// StepFun's wait is honoured as long as it fits in the request's Timeout; a longer one
-			// would only end in a timeout, so the request fails now and says why.
-			const refused = requested !== undefined && requested > settings.timeoutMs;
-			const delay =
-				requested === undefined ? backoffMs(attempt) : Math.min(requested, settings.timeoutMs);
-			// A 429 pauses every request of this credential for that time and lowers its pace.
-			turn.end(status === 429 ? 'rateLimited' : 'failed', status === 429 ? delay : undefined);
-			if (refused) {
-				refusedWaitMs = requested;
-			} else if (attemptsLeft) {
-				// After a 429 the turn itself waits out the pause; other answers wait here.
-				if (status === 429) pausedMs = delay;
-				else await waitBeforeResend(ctx, delay, context);
-				continue;
-			}
+		// StepFun's wait is honoured as long as it fits in the Timeout; a longer one would only end
+		// in a timeout, so the request fails now and says why.
+		const requested = retryAfterMs(response.headers);
+		const refusedWaitMs = (requested ?? 0) > settings.timeoutMs ? requested : undefined;
+		if (status === 429) {
+			// Every request of the key pauses for StepFun's wait, up to the Timeout.
+			const pauseMs = requested === undefined ? undefined : Math.min(requested, settings.timeoutMs);
+			turn.end('rateLimited', pauseMs);
+			wait.refusals++;
+			if (refusedWaitMs === undefined) continue;
 		} else {
 			turn.end('failed');
+			const resendable =
+				status === UNAVAILABLE ||
+				(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryPossiblyBilled);
+			if (resendable && attemptsLeft && refusedWaitMs === undefined) {
+				await waitBeforeResend(ctx, requested ?? backoffMs(attempt), context);
+				attempt++;
+				continue;
+			}
 		}
 		throw httpError(
 			ctx,

@@ -3,11 +3,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { COMMON_OPTIONS } from '../../descriptions/options';
 import { stepFunApiError } from '../../transport/errors';
-import type { Operation } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
 const amount = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
-export const getBalance: Operation = {
+export const getBalance = defineOperation({
 	name: 'getBalance',
 	resource: 'account',
 	choice: {
@@ -26,18 +26,14 @@ export const getBalance: Operation = {
 		},
 	],
 	options: COMMON_OPTIONS,
+	// Reading the balance is free, so a request whose outcome is unknown can always be resent.
+	free: true,
 
-	prepare: (_ctx, _itemIndex, { options }) => ({
-		// Reading the balance is free, so a request whose outcome is unknown can always be resent.
-		options: { ...options, request: { ...options.request, retryPossiblyBilled: true } },
-		request: { method: 'GET', path: '/accounts' },
-		requestCount: 1,
-		facts: {},
-	}),
+	prepare: () => ({ request: { method: 'GET', path: '/accounts' }, facts: {} }),
 
 	output: {
 		kind: 'json',
-		read: (ctx, itemIndex, _prepared, { response: { body, status, traceId } }) => {
+		read: (ctx, itemIndex, { response: { body, status, traceId } }) => {
 			const account = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
 			if (amount(account.balance) === undefined) {
 				throw stepFunApiError(
@@ -60,4 +56,4 @@ export const getBalance: Operation = {
 			};
 		},
 	},
-};
+});

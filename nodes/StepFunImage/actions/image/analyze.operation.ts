@@ -2,24 +2,16 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import { binaryFieldSource, checkImageCount, dataSource, imageFilesOf, urlSource } from '../../engine/imageSources';
+import type { ImageFields } from '../../engine/imageSources';
+import { checkImageCount, sourcesIn } from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
-import {
-	ANALYZE_MAX_IMAGES,
-	ANALYZE_MAX_SIDE,
-	ANALYZE_MAX_TOTAL_BYTES,
-} from '../../shared/limits';
-import { FieldCheck, readParameter } from '../../engine/parameters';
+import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
+import { readParameter } from '../../engine/parameters';
 import { stepFunApiError } from '../../transport/errors';
-import type {
-	Answer,
-	ImageAcceptance,
-	InputImage,
-	InputSource,
-	Operation,
-	PreparedItem,
-} from '../../engine/operation';
+import type { PlainRequest } from '../../transport/types';
+import type { Field, ImageAcceptance, InputImage } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {
@@ -35,7 +27,7 @@ const ANALYZE_ACCEPTS: ImageAcceptance = {
 const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
 
 /** Its fields, in the order shown. */
-const analyzeFields: Operation['fields'] = [
+const fields = [
 	imageSourceProperty(
 		[
 			{
@@ -49,11 +41,7 @@ const analyzeFields: Operation['fields'] = [
 				description:
 					'Every image file the item carries, e.g. all photos of a multi-file form upload',
 			},
-			{
-				name: 'URLs',
-				value: 'url',
-				description: 'Links to the images',
-			},
+			{ name: 'URLs', value: 'url', description: 'Links to the images' },
 			{
 				name: 'Base64 or Data URL',
 				value: 'base64',
@@ -109,218 +97,43 @@ const analyzeFields: Operation['fields'] = [
 	imageDataProperty(
 		'The image as base64 or as a data URL (data:image/png;base64,...); an expression may give a list for several images',
 	),
-	modelField(
-		VISION_MODELS,
-		'The StepFun vision model. Any model ID is accepted, so new models work without an update.',
+	modelField(VISION_MODELS),
+	promptField(
+		'What is in this photo? Answer in one sentence.',
+		'The question or instruction about the images',
 	),
-	promptField({
-		placeholder: 'What is in this photo? Answer in one sentence.',
-		description: 'The question or instruction about the images',
-	}),
-];
+] satisfies Field[];
 
-/**
- * A parameter that may hold several values: a list from an expression, or text split at
- * `separator` (text without a separator is one value).
- */
-function listOf(value: unknown, separator?: RegExp): unknown[] {
-	if (Array.isArray(value)) return value;
-	if (typeof value === 'string') {
-		const parts = separator ? value.split(separator) : [value];
-		return parts.filter((part) => part.trim() !== '');
-	}
-	return value === undefined || value === null ? [] : [value];
-}
-
-/** The item's images: sources to read before sending, or links StepFun downloads itself. */
-function imagesOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-): { sources: InputSource[]; links: string[] } {
-	const source = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	const parameter = (name: string, label: string, fallback = '') => ({
-		field: new FieldCheck(ctx, itemIndex, label),
-		value: readParameter(ctx, name, itemIndex, fallback),
-	});
-	const none = (field: FieldCheck, hint: string) => field.invalid('is empty', hint);
-	if (source === 'allFiles') {
-		const allFiles = new FieldCheck(ctx, itemIndex, 'All Image Files of the Item');
-		const sources = imageFilesOf(ctx, itemIndex, allFiles.label);
-		if (sources.length === 0) {
-			throw allFiles.invalid(
-				'the item has no image files',
-				'Put a node that outputs images (Form Trigger, HTTP Request, Google Drive download) before this one, or change Image Source.',
-			);
-		}
-		return { sources, links: [] };
-	}
-	if (source === 'url') {
-		const { field, value } = parameter('imageUrls', 'Image URLs');
-		// Links hold no white space, but may hold commas (…/w_400,h_300/photo.jpg): a comma only
-		// separates where the next link starts.
-		const urls = listOf(value, /\s*,\s*(?=https?:\/\/)|\s+/i).map((url) => urlSource(field, url));
-		if (urls.length === 0) throw none(field, 'Enter one or more links starting with https://.');
-		if (readParameter(ctx, 'imageUrlMode', itemIndex, 'download') === 'link') {
-			// StepFun downloads these itself, so their number is checked here.
-			checkImageCount(ctx, itemIndex, 'Image URLs', urls.length, ANALYZE_ACCEPTS);
-			return { sources: [], links: urls.map(({ url }) => url) };
-		}
-		return { sources: urls, links: [] };
-	}
-	if (source === 'base64') {
-		const { field, value } = parameter('imageBase64', 'Image Data');
-		const data = listOf(value).map((item) => dataSource(field, item));
-		if (data.length === 0)
-			throw none(field, 'Map a field that holds base64 image data or a data URL.');
-		return { sources: data, links: [] };
-	}
-	const { field, value } = parameter('binaryPropertyName', 'Input Binary Fields', 'data');
-	const fields = listOf(value, /,/).map((name) =>
-		binaryFieldSource(field, typeof name === 'string' ? name.trim() : name),
-	);
-	if (fields.length === 0) throw none(field, 'Enter the name of the binary field, e.g. data.');
-	return { sources: fields, links: [] };
-}
-
-function imagePart(url: string, detail: string | undefined): IDataObject {
-	return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } };
-}
-
-const prepare: Operation['prepare'] = (ctx, itemIndex, { fields: { model, prompt }, options }) => {
-	const { sources, links } = imagesOf(ctx, itemIndex);
-	const { systemMessage, detail, jsonOutput } = options.analysis;
-	const messages: IDataObject[] = [];
-	if (systemMessage.trim() !== '') messages.push({ role: 'system', content: systemMessage });
-	messages.push({
-		role: 'user',
-		content: [{ type: 'text', text: prompt }, ...links.map((url) => imagePart(url, detail))],
-	});
-	const fields: IDataObject = { model, messages, ...options.body };
-	if (jsonOutput) fields.response_format = { type: 'json_object' };
-	return {
-		options,
-		request: { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } },
-		requestCount: 1,
-		inputs: sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS } : undefined,
-		facts: { model, prompt },
-	};
+/** Its image fields, by Image Source; each takes several images. */
+const IMAGE_FIELDS: ImageFields = {
+	url: { parameter: 'imageUrls', label: 'Image URLs' },
+	base64: { parameter: 'imageBase64', label: 'Image Data' },
+	binary: { parameter: 'binaryPropertyName', label: 'Input Binary Fields' },
+	several: true,
 };
 
-/** The request with each image as a data URL in the user's message, after the prompt. */
-function withInputs(
-	{ request, options }: PreparedItem,
-	images: InputImage[],
-): PreparedItem['request'] {
-	const fields = request.body?.fields ?? {};
-	const messages = (fields.messages as IDataObject[]).map((message) =>
-		message.role !== 'user'
-			? message
-			: {
-					...message,
-					content: [
-						...(message.content as IDataObject[]),
-						...images.map((image) =>
-							imagePart(
-								`data:${image.mimeType};base64,${image.bytes.toString('base64')}`,
-								options.analysis.detail,
-							),
-						),
-					],
-				},
-	);
-	return { ...request, body: { format: 'json', fields: { ...fields, messages } } };
+/** The item's images: sources to read before sending, or links StepFun downloads itself. */
+function imagesOf(ctx: IExecuteFunctions, itemIndex: number) {
+	const sources = sourcesIn(ctx, itemIndex, IMAGE_FIELDS);
+	const urls = sources.flatMap((source) => (source.kind === 'url' ? source.url : []));
+	if (urls.length === 0 || readParameter(ctx, 'imageUrlMode', itemIndex, 'download') !== 'link') {
+		return { sources, links: [] };
+	}
+	// StepFun downloads these itself, so their number is checked here.
+	checkImageCount(ctx, itemIndex, IMAGE_FIELDS.url.label, urls.length, ANALYZE_ACCEPTS);
+	return { sources: [], links: urls };
 }
 
+/** Text of a message field; some OpenAI-compatible answers give it as parts. */
 function text(value: unknown): string {
 	if (typeof value === 'string') return value;
-	// Some OpenAI-compatible answers give content as parts.
-	if (Array.isArray(value)) {
-		return value
-			.map((part) => (typeof part === 'object' && part !== null ? (part as IDataObject).text : ''))
-			.filter((part): part is string => typeof part === 'string')
-			.join('');
-	}
-	return '';
+	if (!Array.isArray(value)) return '';
+	return value.map((part) => (typeof part?.text === 'string' ? part.text : '')).join('');
 }
 
 const tokens = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
-/** StepFun's chat answer as the output item's JSON. */
-const readAnswer = (
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ options, facts }: PreparedItem,
-	answer: Answer,
-): IDataObject => {
-	const { body, status, traceId } = answer.response;
-	const fail = (message: string, description: string) =>
-		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
-	const answerBody = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
-	const choice = Array.isArray(answerBody.choices)
-		? (answerBody.choices[0] as IDataObject)
-		: undefined;
-	const message = (choice?.message ?? undefined) as IDataObject | undefined;
-	if (!message) {
-		throw fail(
-			'StepFun returned no answer',
-			'The answer had no message in "choices". Run again; if it keeps happening, quote the trace ID to StepFun support.',
-		);
-	}
-	const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : 'unknown';
-	const reasoning = text(message.reasoning) || text(message.reasoning_content);
-	const content = text(message.content);
-	const cutOff = finishReason === 'length';
-	// Some endpoints put the whole answer in the reasoning and leave content empty; a real content
-	// always wins, and reasoning cut off at Max Tokens is no answer.
-	const answerText = content.trim() !== '' || cutOff ? content : reasoning;
-	const usage = (answerBody.usage ?? {}) as IDataObject;
-	const fields = answer.request.body?.fields ?? {};
-	const json: IDataObject = {
-		text: answerText,
-		finishReason,
-		model: typeof answerBody.model === 'string' ? answerBody.model : facts.model,
-		usage: {
-			promptTokens: tokens(usage.prompt_tokens),
-			completionTokens: tokens(usage.completion_tokens),
-			totalTokens: tokens(usage.total_tokens),
-			cachedTokens: tokens(usage.cached_tokens),
-		},
-		id: answerBody.id,
-		created: answerBody.created,
-		imageCount: ((fields.messages as IDataObject[]).at(-1)?.content as IDataObject[]).filter(
-			(part) => part.type === 'image_url',
-		).length,
-		operation: 'analyze',
-	};
-	if (cutOff) {
-		json.truncated = true;
-		json.warning =
-			'StepFun stopped at Max Tokens (finish reason length): the answer is cut off. Raise Max Tokens, or lower Reasoning Effort.';
-	}
-	if (options.analysis.jsonOutput) {
-		let parsed: unknown;
-		try {
-			// Models sometimes wrap JSON in a Markdown code fence despite JSON mode.
-			const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/i.exec(answerText);
-			parsed = JSON.parse(fenced ? fenced[1] : answerText);
-		} catch {
-			parsed = undefined;
-		}
-		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-			throw fail(
-				"StepFun's answer is not a JSON object (JSON Output is on)",
-				cutOff
-					? 'The answer was cut off at Max Tokens before the JSON was complete. Raise Max Tokens.'
-					: 'Say in the prompt which JSON object you want, e.g. "Answer as JSON with the fields caption and tags".',
-			);
-		}
-		json.parsed = parsed as IDataObject;
-	}
-	if (options.output.includeReasoning && reasoning !== '') json.reasoning = reasoning;
-	return json;
-};
-
-export const analyze: Operation = {
+export const analyze = defineOperation({
 	name: 'analyze',
 	resource: 'image',
 	choice: {
@@ -329,7 +142,7 @@ export const analyze: Operation = {
 		description: 'Ask a vision model about one or more images',
 	},
 	subtitle: 'Analyze Image',
-	fields: analyzeFields,
+	fields,
 	options: [
 		...COMMON_OPTIONS,
 		...BILLED_REQUEST_OPTIONS,
@@ -343,7 +156,103 @@ export const analyze: Operation = {
 		OPTION.topP,
 	],
 	models: VISION_MODELS,
-	prepare,
-	withInputs,
-	output: { kind: 'json', read: readAnswer },
-};
+
+	prepare: (ctx, itemIndex, { fields: { model, prompt }, options, apiFields }) => {
+		const { sources, links } = imagesOf(ctx, itemIndex);
+		const { systemMessage, detail, jsonOutput } = options;
+		const system = systemMessage.trim() === '' ? [] : [{ role: 'system', content: systemMessage }];
+		const imagePart = (url: string): IDataObject => ({
+			type: 'image_url',
+			image_url: detail === undefined ? { url } : { url, detail },
+		});
+		/** The request; the images go in the user's message, after the prompt, as data URLs. */
+		const withImages = (images: InputImage[]): PlainRequest => {
+			const dataUrls = images.map(
+				({ mimeType, bytes }) => `data:${mimeType};base64,${bytes.toString('base64')}`,
+			);
+			const content = [{ type: 'text', text: prompt }, ...[...links, ...dataUrls].map(imagePart)];
+			const fields: IDataObject = {
+				model,
+				messages: [...system, { role: 'user', content }],
+				...apiFields,
+			};
+			if (jsonOutput) fields.response_format = { type: 'json_object' };
+			return { method: 'POST', path: '/chat/completions', body: { format: 'json', fields } };
+		};
+		return {
+			request: withImages([]),
+			inputs:
+				sources.length > 0 ? { sources, accept: ANALYZE_ACCEPTS, into: withImages } : undefined,
+			facts: { model, prompt, imageCount: links.length + sources.length },
+		};
+	},
+
+	// StepFun's chat answer as the output item's JSON.
+	output: {
+		kind: 'json',
+		read: (ctx, itemIndex, { response: { body, status, traceId }, facts }, { options }) => {
+			const fail = (message: string, description: string) =>
+				stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+			const answer = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
+			const choices = Array.isArray(answer.choices) ? answer.choices : [];
+			const choice = (choices[0] ?? {}) as IDataObject;
+			const message = choice.message as IDataObject | undefined;
+			if (!message) {
+				throw fail(
+					'StepFun returned no answer',
+					'The answer had no message in "choices". Run again; if it keeps happening, quote the trace ID to StepFun support.',
+				);
+			}
+			const finishReason =
+				typeof choice.finish_reason === 'string' ? choice.finish_reason : 'unknown';
+			const reasoning = text(message.reasoning) || text(message.reasoning_content);
+			const content = text(message.content);
+			const cutOff = finishReason === 'length';
+			// Some endpoints put the whole answer in the reasoning and leave content empty; a real
+			// content always wins, and reasoning cut off at Max Tokens is no answer.
+			const answerText = content.trim() !== '' || cutOff ? content : reasoning;
+			const usage = (answer.usage ?? {}) as IDataObject;
+			const json: IDataObject = {
+				text: answerText,
+				finishReason,
+				model: typeof answer.model === 'string' ? answer.model : facts.model,
+				usage: {
+					promptTokens: tokens(usage.prompt_tokens),
+					completionTokens: tokens(usage.completion_tokens),
+					totalTokens: tokens(usage.total_tokens),
+					cachedTokens: tokens(usage.cached_tokens),
+				},
+				id: answer.id,
+				created: answer.created,
+				imageCount: facts.imageCount,
+				operation: 'analyze',
+			};
+			if (cutOff) {
+				json.truncated = true;
+				json.warning =
+					'StepFun stopped at Max Tokens (finish reason length): the answer is cut off. Raise Max Tokens, or lower Reasoning Effort.';
+			}
+			if (options.jsonOutput) {
+				let parsed: unknown;
+				try {
+					// Models sometimes wrap JSON in a Markdown code fence despite JSON mode.
+					const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/i.exec(answerText);
+					parsed = JSON.parse(fenced ? fenced[1] : answerText);
+				} catch {
+					// Not JSON: refused below.
+				}
+				if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+					throw fail(
+						"StepFun's answer is not a JSON object (JSON Output is on)",
+						cutOff
+							? 'The answer was cut off at Max Tokens before the JSON was complete. Raise Max Tokens.'
+							: 'Say in the prompt which JSON object you want, e.g. "Answer as JSON with the fields caption and tags".',
+					);
+				}
+				json.parsed = parsed as IDataObject;
+			}
+			if (options.includeReasoning && reasoning !== '') json.reasoning = reasoning;
+			return json;
+		},
+	},
+});

@@ -1,8 +1,7 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import type { IExecuteFunctions } from 'n8n-workflow';
-
 import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
-import { binaryFieldSource, dataSource, urlSource } from '../../engine/imageSources';
+import type { ImageFields } from '../../engine/imageSources';
+import { sourcesIn } from '../../engine/imageSources';
 import {
 	BILLED_REQUEST_OPTIONS,
 	COMMON_OPTIONS,
@@ -10,8 +9,8 @@ import {
 } from '../../descriptions/options';
 import { IMAGE_MODELS, imagePromptField, modelField } from '../../descriptions/fields';
 import { EDIT_MAX_SIDE } from '../../shared/limits';
-import { FieldCheck, readParameter } from '../../engine/parameters';
-import type { ImageAcceptance, InputSource, Operation } from '../../engine/operation';
+import type { Field, ImageAcceptance } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
@@ -25,7 +24,7 @@ const EDIT_ACCEPTS: ImageAcceptance = {
 
 const fromSource = (source: string) => ({ show: { imageSource: [source] } });
 
-const fields: Operation['fields'] = [
+const fields = [
 	imageSourceProperty(
 		[
 			{
@@ -69,10 +68,7 @@ const fields: Operation['fields'] = [
 			'The binary field of the incoming item that holds the image, e.g. "data" from an HTTP Request or Google Drive download, or the file field name of a form',
 		displayOptions: fromSource('binary'),
 	},
-	modelField(
-		IMAGE_MODELS,
-		'The StepFun image model. Any model ID is accepted, so new models work without an update.',
-	),
+	modelField(IMAGE_MODELS),
 	imagePromptField('Make the sky stormy and add a red umbrella', 'What to change.'),
 	{
 		displayName:
@@ -81,18 +77,16 @@ const fields: Operation['fields'] = [
 		type: 'notice',
 		default: '',
 	},
-];
+] satisfies Field[];
 
-function imageSource(ctx: IExecuteFunctions, itemIndex: number): InputSource {
-	const source = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	const read = (name: string, label: string, fallback = '') =>
-		[new FieldCheck(ctx, itemIndex, label), readParameter(ctx, name, itemIndex, fallback)] as const;
-	if (source === 'url') return urlSource(...read('imageUrl', 'Image URL'));
-	if (source === 'base64') return dataSource(...read('imageBase64', 'Image Data'));
-	return binaryFieldSource(...read('binaryPropertyName', 'Input Binary Field', 'data'));
-}
+/** Its image field, by Image Source. */
+const IMAGE_FIELDS: ImageFields = {
+	url: { parameter: 'imageUrl', label: 'Image URL' },
+	base64: { parameter: 'imageBase64', label: 'Image Data' },
+	binary: { parameter: 'binaryPropertyName', label: 'Input Binary Field' },
+};
 
-export const edit: Operation = {
+export const edit = defineOperation({
 	name: 'edit',
 	resource: 'image',
 	choice: {
@@ -105,21 +99,22 @@ export const edit: Operation = {
 	options: [...COMMON_OPTIONS, ...BILLED_REQUEST_OPTIONS, ...IMAGE_MAKING_OPTIONS],
 	models: IMAGE_MODELS,
 
-	prepare: (ctx, itemIndex, { fields: { model, prompt }, options }) => ({
-		options,
-		request: {
-			method: 'POST',
-			path: '/images/edits',
-			body: { format: 'multipart', fields: { model, prompt, ...options.body } },
-		},
-		requestCount: options.images.numberOfImages,
-		inputs: { sources: [imageSource(ctx, itemIndex)], accept: EDIT_ACCEPTS },
-		facts: { model, prompt, seed: options.images.seed },
-	}),
-	// StepFun takes the image as the multipart file part "image".
-	withInputs: ({ request }, [image]) => ({
-		...request,
-		body: { format: 'multipart', fields: request.body?.fields ?? {}, files: { image } },
-	}),
+	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => {
+		const request = { method: 'POST', path: '/images/edits' } as const;
+		const fields = { model, prompt, ...apiFields };
+		return {
+			request: { ...request, body: { format: 'multipart', fields } },
+			inputs: {
+				sources: sourcesIn(ctx, itemIndex, IMAGE_FIELDS),
+				accept: EDIT_ACCEPTS,
+				// StepFun takes the image as the multipart file part "image".
+				into: ([image]) => ({
+					...request,
+					body: { format: 'multipart', fields, files: { image } },
+				}),
+			},
+			facts: { model, prompt },
+		};
+	},
 	output: { kind: 'images', verb: 'Edited' },
-};
+});

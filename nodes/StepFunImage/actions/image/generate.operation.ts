@@ -5,9 +5,9 @@ import {
 	IMAGE_MAKING_OPTIONS,
 } from '../../descriptions/options';
 import { IMAGE_MODELS, imagePromptField, modelField, SIZE_FIELD } from '../../descriptions/fields';
-import type { Operation } from '../../engine/operation';
+import { defineOperation } from '../../engine/operation';
 
-export const generate: Operation = {
+export const generate = defineOperation({
 	name: 'generate',
 	resource: 'image',
 	choice: {
@@ -17,10 +17,7 @@ export const generate: Operation = {
 	},
 	subtitle: 'Generate Image',
 	fields: [
-		modelField(
-			IMAGE_MODELS,
-			'The StepFun image model. Any model ID is accepted, so new models work without an update.',
-		),
+		modelField(IMAGE_MODELS),
 		imagePromptField(
 			'A serene alpine lake at sunset, mirror reflection, photorealistic',
 			'What to draw.',
@@ -30,15 +27,13 @@ export const generate: Operation = {
 	options: [...COMMON_OPTIONS, ...BILLED_REQUEST_OPTIONS, ...IMAGE_MAKING_OPTIONS],
 	models: IMAGE_MODELS,
 
-	prepare: (_ctx, _itemIndex, { fields: { model, prompt, size }, options }) => ({
-		options,
+	prepare: (_ctx, _itemIndex, { fields: { model, prompt, size }, apiFields }) => ({
 		request: {
 			method: 'POST',
 			path: '/images/generations',
-			body: { format: 'json', fields: { model, prompt, size, ...options.body } },
+			body: { format: 'json', fields: { model, prompt, size, ...apiFields } },
 		},
-		requestCount: options.images.numberOfImages,
-		facts: { model, prompt, seed: options.images.seed },
+		facts: { model, prompt },
 	}),
 	output: { kind: 'images', verb: 'Generated' },
-};
+});

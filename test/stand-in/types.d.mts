@@ -1,5 +1,7 @@
-// Types for ./server.mjs (the strict loopback stand-in of the StepFun API: images, vision chat,
-// models, account balance, and the host of result images).
+// The shapes the stand-in (./server.mjs) works with: what it records, what a test scripts, its
+// settings. Types only: the functions and constants have their types from their JSDoc, and the
+// type-check (`npm run typecheck`, checkJs) checks the code against these shapes, so they cannot
+// drift from it. Import them from ./server.mjs.
 
 export interface ScriptedResponse {
 	/** Send this status instead of the normal answer (default 200 when only `body` is given). */
@@ -10,6 +12,12 @@ export interface ScriptedResponse {
 	body?: string | Uint8Array | object;
 	/** Answer after this delay. Alone: delays the normal answer. */
 	delayMs?: number;
+	/**
+	 * A latch (API requests only): the request is held open, recorded with `held: true`, counted
+	 * in flight and holding its slot of `limits`, until the test calls its record's `release()`;
+	 * then the rest of the script plays (delayMs, status/body, ...) or the normal answer follows.
+	 */
+	hold?: boolean;
 	/** Destroy the socket after reading the request; no answer. */
 	reset?: boolean;
 	/** Read the request and never answer (socket closed by close()). */
@@ -60,6 +68,10 @@ export interface RecordedRequest {
 	traceId: string;
 	/** Whether a scripted fault was consumed by this request. */
 	faulted: boolean;
+	/** True while a script's `hold` keeps it open. */
+	held: boolean;
+	/** Lets a held request go on (no-op otherwise). */
+	release(): void;
 	/** false for a request whose connection the stand-in dropped before reading its body. */
 	bodyRead?: boolean;
 	/** Answered 429 by `standIn.limits` (then no scripted fault was consumed). */
@@ -151,6 +163,8 @@ export interface RateLimits {
 	retryAfter?: number | 'auto';
 	/** The limiter's clock in ms (default performance.now), so a test can move time by hand. */
 	clock?: () => number;
+	/** Requests another client of the key made just before the first one arrived. */
+	othersUsed?: number;
 }
 
 /** Counters since `limits` was last set (or reset()). */
@@ -230,6 +244,18 @@ export interface StandIn {
 	 * models, urlMode, acceptedModels, authorizationSeen, account, chat.
 	 */
 	reset(): void;
+	/**
+	 * Resolves once `condition()` is true: checked now and after every change to an API request
+	 * (it arrives and is admitted or refused, is held or released, is answered, its connection
+	 * closes). Rejects when the stand-in closes or `condition` throws. No polling, no time.
+	 */
+	when(condition: () => boolean): Promise<void>;
+	/**
+	 * Resolves once the event loop has gone round `turns` times (default 20) in a row with no
+	 * such change: whatever the code under test was about to send has arrived. It counts turns
+	 * of the event loop, never time, so a slow machine does not change what it finds.
+	 */
+	quiet(turns?: number): Promise<void>;
 	/** Stops both servers, destroying open sockets (including hung ones). */
 	close(): Promise<void>;
 }
@@ -241,53 +267,3 @@ export interface StartOptions {
 	/** Image host port, 0 (default) = free port. */
 	imagePort?: number;
 }
-
-/** Starts the API server and a second "image host" server (different port) on 127.0.0.1. */
-export function startStandIn(options?: StartOptions): Promise<StandIn>;
-
-/** HEIGHTxWIDTH sizes accepted by /v1/images/generations. */
-export const GENERATION_SIZES: readonly string[];
-export const DEFAULT_MODELS: readonly ModelEntry[];
-/** { type: 'prepaid', balance: 42.5, total_cash_balance: 30, total_voucher_balance: 12.5 } */
-export const DEFAULT_ACCOUNT: Readonly<
-	Required<
-		Pick<AccountSettings, 'type' | 'balance' | 'total_cash_balance' | 'total_voucher_balance'>
-	>
->;
-/** { answerInReasoning: false, reasoningField: 'reasoning', downloadTimeoutMs: 3000 } */
-export const DEFAULT_CHAT_SETTINGS: Readonly<Required<ChatSettings>>;
-/** Chat: at most 60 images per request. */
-export const MAX_CHAT_IMAGES: number;
-/** Chat: at most 20 MB (20 × 1024 × 1024 bytes) of image data per request. */
-export const MAX_CHAT_IMAGE_BYTES: number;
-/** Chat: at most 4096 px on either side of an image. */
-export const MAX_CHAT_IMAGE_SIDE: number;
-
-/** Real 8-bit RGB PNG, content derived from the seed (different seeds -> different bytes). */
-export function makePng(
-	width: number,
-	height: number,
-	seedForColour?: string | number | Uint8Array | object,
-): Buffer;
-/** Full decoder for 8-bit non-interlaced PNGs (checks CRCs, inflates, unfilters). Throws if not decodable. */
-export function decodePng(buffer: Uint8Array): {
-	width: number;
-	height: number;
-	channels: number;
-	data: Buffer;
-};
-/** Strict PNG/JPEG/WebP sniffer (rejects truncated files); undefined if not readable. */
-export function imageSize(
-	buffer: Uint8Array,
-): { type: 'png' | 'jpeg' | 'webp'; width: number; height: number } | undefined;
-/** Baseline JPEG fixture: header-valid (SOI, APP0, DQT, SOF0 with size, DHT, SOS, minimal DC-only scan, EOI). */
-export function makeJpeg(width: number, height: number): Buffer;
-/** Lossless single-colour WebP (RIFF/WEBP/VP8L) fixture with exact RIFF length. */
-export function makeWebp(width: number, height: number, rgb?: [number, number, number]): Buffer;
-export function crc32(buffer: Uint8Array, start?: number, end?: number): number;
-/** Real GIF89a (LZW), diagonal stripes in 4 colours; frames > 1 makes an animated, looping GIF. */
-export function makeGif(width: number, height: number, options?: { frames?: number }): Buffer;
-/** Size and frame count of a complete GIF (every block walked to the trailer); undefined otherwise. */
-export function gifInfo(
-	buffer: Uint8Array,
-): { type: 'gif'; width: number; height: number; frames: number } | undefined;

@@ -1,0 +1,158 @@
+/**
+ * Images the node downloads from links the user gave (Edit's Image URL, Analyze's Image URLs),
+ * through n8n's engine against local servers: a link that fails is the user's input (a
+ * NodeOperationError naming the field, the host and what went wrong, kind `input`, nothing sent),
+ * never worded as a failure of StepFun; StepFun's own result link stays StepFun's. Analyze
+ * downloads an item's links several at once, bounded, and sends them in the order given.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startBigBodyServer } from './helpers/big-body-server.mjs';
+import type { BigBodyServer } from './helpers/big-body-server.mjs';
+import { startLoopbackServer } from './helpers/loopback-server.mjs';
+import type { LoopbackAnswer, LoopbackServer } from './helpers/loopback-server.mjs';
+import { analyze, edit, generate, useStandIn } from './helpers/stepfun';
+import { makePng } from './stand-in/server.mjs';
+
+const stepfun = useStandIn();
+
+/** Answers by path: /missing.png 404, /private.png 403, /share.html a web page, /hang.png never. */
+let host: LoopbackServer;
+let bigHost: BigBodyServer;
+/** A port nothing listens on. */
+let closedUrl: string;
+beforeAll(async () => {
+	host = await startLoopbackServer(({ url }) => {
+		if (url === '/missing.png') return { status: 404, body: 'Not Found' };
+		if (url === '/private.png') return { status: 403, body: 'AccessDenied' };
+		if (url === '/share.html') return { headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body>A photo</body></html>' };
+		if (url === '/hang.png') return new Promise<LoopbackAnswer>(() => undefined);
+		return { headers: { 'content-type': 'image/png' }, body: makePng(40, 30, url) };
+	});
+	bigHost = await startBigBodyServer();
+	const closed = await startLoopbackServer();
+	closedUrl = closed.url;
+	await closed.close();
+});
+afterAll(async () => {
+	await host.close();
+	await bigHost.close();
+});
+
+const hostOf = (url: string) => new URL(url).host;
+
+/** Each failure: the link, and what the message says after "could not download the image from <host>: ". */
+const failures: Array<[string, () => string, string, RegExp]> = [
+	['404', () => `${host.url}/missing.png`, 'HTTP 404', /refused the link or has no file there\. Open it in a browser/],
+	['403', () => `${host.url}/private.png`, 'HTTP 403', /refused the link or has no file there/],
+	['a host name that does not resolve', () => 'http://photos.example.invalid/cat.jpg', 'the host was not found', /^Check the link for typos\..* Error code: (ENOTFOUND|EAI_AGAIN)\.$/],
+	['nothing listening (connection refused)', () => `${closedUrl}/cat.png`, 'the connection was refused', /^Nothing answered at 127\.0\.0\.1:\d+ from the n8n server.* Error code: ECONNREFUSED\.$/],
+	['no answer within the Timeout', () => `${host.url}/hang.png`, 'no answer within 1 second', /raise the Timeout \(Seconds\) option/],
+	['larger than 64 MiB', () => `${bigHost.url}/with-length/huge.png?bytes=${200 * 1024 * 1024}`, 'it is larger than 64 MiB', /points straight at an image file/],
+];
+
+describe.each([
+	['Edit', 'Image URL', (url: string) => edit('Add a hat', { timeout: 1 }, { imageSource: 'url', imageUrl: url })],
+	['Analyze', 'Image URLs', (url: string) => analyze('What is this?', { timeout: 1 }, { imageSource: 'url', imageUrls: url })],
+] as const)('%s: a link of the user that fails is the user input', (_, label, parameters: (url: string) => INodeParameters) => {
+	it.each(failures)('%s: names the host and what went wrong; nothing is sent', async (_, link, reason, hint) => {
+		const url = link();
+		const { error, standIn } = await stepfun.run(parameters(url));
+		expect(error).toBeInstanceOf(NodeOperationError);
+		const prefix = `${label}: could not download the image from ${hostOf(url)}: `;
+		expect(error?.message).toBe(`${prefix}${reason} (item 0)`);
+		const { description } = error as NodeOperationError;
+		expect(description).toMatch(hint);
+		// The user's link, not StepFun: nothing in the error blames (or names) StepFun.
+		expect(`${error?.message} ${description}`).not.toMatch(/StepFun/);
+		expect(standIn.requests).toEqual([]);
+	});
+
+	it('a link to a web page: the error names the file and its host', async () => {
+		const { error, standIn } = await stepfun.run(parameters(`${host.url}/share.html`));
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toBe(`${label}: "share.html" from ${hostOf(host.url)} is an HTML page, not an image (item 0)`);
+		expect(standIn.requests).toEqual([]);
+	});
+
+	it('on the error output the failure is of kind input (an error branch answers 4xx)', async () => {
+		const { outputs, standIn } = await stepfun.run(parameters(`${host.url}/missing.png`), { onError: 'continueErrorOutput' });
+		expect(outputs[0]).toEqual([]);
+		expect(outputs[1][0].json.error).toBe(`${label}: could not download the image from ${hostOf(host.url)}: HTTP 404 (item 0)`);
+		expect(outputs[1][0].json.message).toMatchObject({ kind: 'input', itemIndex: 0 });
+		expect((outputs[1][0].json.message as IDataObject).httpCode).toBeUndefined();
+		expect(standIn.requests).toEqual([]);
+	});
+});
+
+it("StepFun's own result link that fails stays StepFun's failure (kind api)", async () => {
+	stepfun.standIn.imageFault({ status: 404, body: 'NoSuchKey' });
+	const stopped = await stepfun.run(generate('A lighthouse', { responseFormat: 'url' }));
+	expect(stopped.error).toBeInstanceOf(NodeApiError);
+	expect(stopped.error?.message).toBe('Could not download the image StepFun made: HTTP 404');
+
+	stepfun.standIn.imageFault({ status: 404, body: 'NoSuchKey' });
+	const { outputs } = await stepfun.run(generate('A lighthouse', { responseFormat: 'url' }), { onError: 'continueErrorOutput' });
+	expect(outputs[1][0].json.error).toBe('Could not download the image StepFun made: HTTP 404');
+	expect(outputs[1][0].json.message).toMatchObject({ kind: 'api', httpCode: '404' });
+});
+
+describe('Analyze downloads the links of an item at once, in the order given', () => {
+	/**
+	 * A host that holds every request open until the test releases it, each link answering its own
+	 * image (40 + n pixels wide); `arrived(n)` resolves once n requests are held.
+	 */
+	async function latchedHost() {
+		const held: Array<{ url: string; release: () => void }> = [];
+		const waits: Array<{ count: number; resolve: () => void }> = [];
+		const server = await startLoopbackServer(
+			({ url }) =>
+				new Promise<LoopbackAnswer>((resolve) => {
+					const width = 40 + Number(/\d+/.exec(url)?.[0]);
+					held.push({ url, release: () => resolve({ headers: { 'content-type': 'image/png' }, body: makePng(width, 30, url) }) });
+					for (const wait of waits) if (held.length >= wait.count) wait.resolve();
+				}),
+		);
+		const arrived = (count: number) => new Promise<void>((resolve) => (held.length >= count ? resolve() : waits.push({ count, resolve })));
+		return { server, held, arrived };
+	}
+
+	it('10 slow links are all in flight before any is answered; answered last to first, sent first to last', async () => {
+		const { server, held, arrived } = await latchedHost();
+		try {
+			const links = Array.from({ length: 10 }, (_, n) => `${server.url}/photo-${n}.png`);
+			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
+			// One after another, the second link would never be asked for while the first is held.
+			await arrived(10);
+			expect(held.map(({ url }) => url).sort()).toEqual(links.map((link) => new URL(link).pathname).sort());
+			for (const request of [...held].reverse()) request.release();
+			const { error, standIn } = await run;
+			expect(error).toBeUndefined();
+			expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(links.map((_, n) => 40 + n));
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('at most 10 at once: the 11th link is asked for only once one of the first 10 is answered', async () => {
+		const { server, held, arrived } = await latchedHost();
+		try {
+			const links = Array.from({ length: 11 }, (_, n) => `${server.url}/photo-${n}.png`);
+			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
+			await arrived(10);
+			const heldBeforeRelease = held.length;
+			held[0].release();
+			await arrived(11);
+			expect(heldBeforeRelease).toBe(10);
+			expect(held[10].url).toBe('/photo-10.png');
+			for (const request of held.slice(1)) request.release();
+			const { error, standIn } = await run;
+			expect(error).toBeUndefined();
+			expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(links.map((_, n) => 40 + n));
+		} finally {
+			await server.close();
+		}
+	});
+});
