@@ -43,8 +43,8 @@ export const PACING = {
 	startGap: 1 / 6000,
 	/** A 429 pauses the key a refill interval (a minute / R), doubled per 429 in a row up to this share of a minute. */
 	maxPause: 1 / 12,
-	/** A probe past a learned cap goes this share of a minute after the 429, doubled per refused probe up to the second. */
-	probeGaps: [1 / 6, 1 / 3],
+	/** A probe past a learned cap goes at most once per this share of a minute (10 s). */
+	probeGap: 1 / 6,
 	/** Starts spaced a refill apart go back to full speed once this share of a window passes without a 429. */
 	spacedFor: 1 / 4,
 	/** A request that has waited this share of its Timeout on a learned window cap goes as its probe. */

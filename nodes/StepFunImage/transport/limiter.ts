@@ -76,7 +76,6 @@ const freshLesson = () => ({
 	test: undefined as WindowTest | undefined,
 	flightProbeAt: -Infinity,
 	windowProbeAt: -Infinity,
-	probeGap: 0,
 	/** Starts a refill interval apart: the account refills steadily, as a token bucket does. */
 	spaced: false,
 	/** A 429 came before any start of the key was answered: others hold some of the slots. */
@@ -234,12 +233,12 @@ export class AccountLimiter {
 	private end(turn: Started, outcome: TurnOutcome, retryAfterMs: number | undefined): void {
 		const now = (this.lastActiveAt = this.timing.now());
 		const { lesson, starts, timing } = this;
-		const [firstGap, lastGap] = PACING.probeGaps.map((share) => share * timing.minuteMs);
+		const gap = PACING.probeGap * timing.minuteMs;
 		this.inFlight--;
 		if (turn.probe) this.probing = false;
 		if (outcome === 'ok') {
 			if (turn.at > this.lastRefusedAt) this.backoffMs = 0;
-			if (turn.probe) Object.assign(lesson, { probeGap: firstGap, flightProbeAt: now });
+			if (turn.probe) lesson.flightProbeAt = now;
 			if (turn.probe === 'flight') {
 				// Admitted past the in-flight cap: one more, and the next probe at once.
 				const raised = (lesson.flightCap ?? 0) + 1;
@@ -260,24 +259,28 @@ export class AccountLimiter {
 		this.backoffMs = Math.min(2 * this.backoffMs || refill, PACING.maxPause * timing.minuteMs);
 		this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.backoffMs));
 		this.lastRefusedAt = now;
-		if (turn.probe) lesson.probeGap = Math.min(2 * lesson.probeGap, lastGap);
 		if (turn.probe === 'flight') {
-			lesson.flightProbeAt = now + lesson.probeGap;
+			lesson.flightProbeAt = now + gap;
+		} else if (turn.test && turn.inFlight > 0) {
+			// Refused with some of its own in flight: tested once more with none.
+			Object.assign(lesson, { windowCap: turn.windowCap, test: { ...turn.test, shared: true } });
 		} else if (turn.probe === 'window') {
-			// The window is full. Others known started when the key did, so their share may have
-			// left once its own oldest start has; alone, the cap is the account's own rate.
-			const retestAt = lesson.othersMet
-				? Math.max(now + lesson.probeGap, (starts[0] ?? now) + this.windowMs)
-				: now + PACING.windowHold * this.windowMs;
+			// The window is full. Others known (or met as in-flight in the test) started when the key
+			// did, so their share may have left once its own oldest start has; alone, the cap is the
+			// account's own rate.
+			const retestAt =
+				lesson.othersMet || turn.test?.shared
+					? Math.max(now + gap, (starts[0] ?? now) + this.windowMs)
+					: now + PACING.windowHold * this.windowMs;
 			const windowProbeAt = retryAfterMs === undefined ? retestAt : now + retryAfterMs;
 			Object.assign(lesson, { windowCap: turn.windowCap, windowProbeAt, spaced: false });
 		} else if (turn.inWindow === turn.inFlight) {
 			// None of its starts answered yet: others hold the account's slots.
 			Object.assign(lesson, { othersMet: true, flightCap: Math.max(1, turn.inFlight) });
-			Object.assign(lesson, { probeGap: firstGap, flightProbeAt: now + firstGap });
+			lesson.flightProbeAt = now + gap;
 		} else if (lesson.othersMet && !inARow && turn.inFlight > 0) {
 			// Others known: most likely their requests in flight again; a second 429 in a row tests.
-			const flightProbeAt = Math.max(lesson.flightProbeAt, now + lesson.probeGap);
+			const flightProbeAt = Math.max(lesson.flightProbeAt, now + gap);
 			Object.assign(lesson, { flightCap: turn.inFlight, flightProbeAt });
 		} else {
 			// The window may be full, or others' requests in flight: the test tells.
