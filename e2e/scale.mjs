@@ -21,6 +21,8 @@
 // Options:  --no-build     use dist/ as it is (default: `npm run build` first)
 //           --no-prepare   fail instead of installing n8n if it is not prepared
 //           --no-single    skip the single-process comparison
+//           --divided      every StepFun Image node set to the tier divided by the workers
+//                          (Concurrency 2, Requests per Minute 50): what dividing saves
 // Env:      SCALE_UPLOADS (default 50), SCALE_PARALLEL (50), SCALE_DELAY_MS (1000),
 //           SCALE_WORKER_CONCURRENCY (10), E2E_CACHE, E2E_PACKAGE_TGZ, E2E_VERBOSE=1, E2E_KEEP=1
 import assert from 'node:assert/strict';
@@ -56,6 +58,7 @@ const opt = {
 	build: !argv.includes('--no-build'),
 	prepare: !argv.includes('--no-prepare'),
 	single: !argv.includes('--no-single'),
+	divided: argv.includes('--divided'),
 	uploads: intEnv('SCALE_UPLOADS', 50),
 	// A burst arrives at once, as 50 form submissions would. Sent 10 at a time, the client was
 	// the limit: 10 uploads in flight over n8n's 2.4 s per upload is fewer than the 5 a second
@@ -78,6 +81,27 @@ const say = (msg) => console.log(`[scale ${secs(Date.now() - t0)}] ${msg}`);
 
 const API_KEY = `sk-scale-${randomBytes(12).toString('hex')}`;
 const WEBHOOK_PATH = 'stepfun-scale-edit';
+
+/** The pace every StepFun Image node runs at: the node's defaults, or the tier divided by the workers. */
+const paceText = () =>
+	opt.divided
+		? `every StepFun Image node at the tier divided by ${opt.workers} workers (Concurrency ${Math.floor(TIER.maxInFlight / opt.workers)}, Requests per Minute ${Math.floor(TIER.requestsPerWindow / opt.workers)})`
+		: "every n8n on the node's defaults";
+
+/** With --divided: the workflow's StepFun Image nodes set to the tier divided by the workers. */
+function withPace(workflow) {
+	if (!opt.divided) return workflow;
+	const pace = {
+		concurrency: Math.floor(TIER.maxInFlight / opt.workers),
+		requestsPerMinute: Math.floor(TIER.requestsPerWindow / opt.workers),
+	};
+	const nodes = workflow.nodes.map((n) =>
+		n.type === wf.NODE_TYPE
+			? { ...n, parameters: { ...n.parameters, options: { ...n.parameters.options, ...pace } } }
+			: n,
+	);
+	return { ...workflow, nodes };
+}
 
 /** Queue-mode scenarios, in order, once main and the workers are up. */
 const QUEUE_SCENARIOS = [
@@ -158,7 +182,7 @@ async function startQueueCluster({ line, tgz, cred, workflows, pg, env }) {
 async function main() {
 	const [line] = selectLines(['current']);
 	say(
-		`n8n ${line.version} in queue mode: ${opt.workers} workers (concurrency ${opt.workerConcurrency}), ${opt.uploads} uploads ${opt.parallel} at a time, stand-in delay ${opt.delayMs} ms, account ${TIER.maxInFlight} in flight and ${TIER.requestsPerWindow} per ${TIER.windowMs / 1000} s; load average ${load()}`,
+		`n8n ${line.version} in queue mode: ${opt.workers} workers (concurrency ${opt.workerConcurrency}), ${opt.uploads} uploads ${opt.parallel} at a time, stand-in delay ${opt.delayMs} ms, account ${TIER.maxInFlight} in flight and ${TIER.requestsPerWindow} per ${TIER.windowMs / 1000} s, ${paceText()}; load average ${load()}`,
 	);
 
 	let servers;
@@ -210,8 +234,10 @@ async function main() {
 			apiKey: API_KEY,
 			baseUrl: standIn.baseUrl,
 		});
-		const workflow = wf.webhookEdit({ cred, path: WEBHOOK_PATH, id: 'scaleWebhookEdit1' });
-		const generate = generateWorkflow({ cred });
+		const workflow = withPace(
+			wf.webhookEdit({ cred, path: WEBHOOK_PATH, id: 'scaleWebhookEdit1' }),
+		);
+		const generate = withPace(generateWorkflow({ cred }));
 		const env = n8nEnv(pg, redis);
 		const ctx = { opt, line, standIn, pg, cred, workflow, generate, figures, state: {} };
 
@@ -268,7 +294,7 @@ async function main() {
 await run('scale test', main, async () => {
 	if (!figures.cases.length) return;
 	console.log(
-		`\nAt the account's limits (the stand-in allows ${TIER.maxInFlight} in flight and ${TIER.requestsPerWindow} started in any ${TIER.windowMs / 1000} s, 429 beyond, no Retry-After; answers after ${opt.delayMs} ms; every n8n on the node's defaults; ${(await import('node:os')).cpus().length} cores).` +
+		`\nAt the account's limits (the stand-in allows ${TIER.maxInFlight} in flight and ${TIER.requestsPerWindow} started in any ${TIER.windowMs / 1000} s, 429 beyond, no Retry-After; answers after ${opt.delayMs} ms; ${paceText()}; ${(await import('node:os')).cpus().length} cores).` +
 			`\nbound = what the tier allows for the whole case, from the stand-in's answer times; targets: every image, ≤ 1.25× the bound, 429s ≤ 10 % of requests (! = missed); peak = in flight admitted/attempted:`,
 	);
 	console.log(accountTable(figures.cases));
