@@ -86,15 +86,15 @@ function dataSource(field: FieldCheck, given: unknown): InputSource {
 		'text',
 		'Map a field that holds base64 image data or a data URL.',
 	);
-	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value);
-	const data = match ? value.slice(match[0].length) : value;
+	// A data URL's header is left out: the bytes say what the image is.
+	const data = value.replace(/^data:[^,]*,/, '');
 	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
 		throw field.invalid(
 			'is not base64 or a data URL',
 			'Provide the image as base64 text or as data:image/png;base64,....',
 		);
 	}
-	return { kind: 'base64', data, mimeType: match?.[1], fieldLabel: field.label };
+	return { kind: 'base64', data, fieldLabel: field.label };
 }
 
 /** Input Binary Field: a field name or path, or the file object an expression gave. */
@@ -108,7 +108,8 @@ function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
 					'a field name',
 					'Enter the name of the binary field that holds the image, e.g. data.',
 				);
-	return { kind: 'binary', field: file, fieldLabel: field.label };
+	const label = typeof file === 'string' ? `${field.label} "${file}"` : undefined;
+	return { kind: 'binary', field: file, fieldLabel: field.label, label };
 }
 
 /** A file and where it is in its item: a binary field, or a path into its JSON. */

@@ -3,7 +3,7 @@
 // the output. The operation list (actions/operations.ts) says which operations there are.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ImageInfo, ImageType } from '../shared/image';
+import type { ImageType } from '../shared/image';
 import {
 	CONCURRENCY,
 	DEFAULT_FILE_NAME,
@@ -247,22 +247,17 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 export type InputSource = {
 	/** The field as the operation's UI names it, e.g. "Image URLs" for Analyze. */
 	fieldLabel: string;
+	/** This file in errors, when the field alone does not say it: the name or path found. */
+	label?: string;
 } & (
-	| {
-			kind: 'binary';
-			field: string | IDataObject;
-			/** This file in errors, when the field's value does not say it, e.g. a path found. */
-			label?: string;
-	  }
+	| { kind: 'binary'; field: string | IDataObject }
 	| { kind: 'url'; url: string }
-	| { kind: 'base64'; data: string; mimeType?: string }
+	| { kind: 'base64'; data: string }
 );
 
-/** What an operation takes as input image. */
+/** What an operation takes as input image; StepFun reads one still image, never an animation. */
 export interface ImageAcceptance {
 	types: readonly ImageType[];
-	/** Whether an animation (GIF, WebP, APNG) is taken; StepFun reads one still image. */
-	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
 	/**
@@ -280,7 +275,6 @@ export interface ImageAcceptance {
 
 /** A checked input image, ready to upload: type and extension follow the bytes. */
 export interface InputImage extends FilePart {
-	info: ImageInfo;
 	/** The file name as the user's file had it, for the output. */
 	originalFileName?: string;
 }
@@ -312,15 +306,14 @@ export interface PreparedItem {
 	facts: Omit<OutputFacts, 'seed'>;
 }
 
-/** One request as sent, with StepFun's answer. */
+/** StepFun's answer to one request, with what the output says of the request. */
 export interface Answer {
 	operation: string;
-	request: PlainRequest;
 	response: ApiResponse;
 	/** Which of the item's requests this was, from 0. */
 	requestIndex: number;
-	/** The item's input images, as read and sent. */
-	inputs: InputImage[];
+	/** The file name of the item's first input image, as the user's file had it. */
+	inputFileName?: string;
 	/** The operation's facts for this request (its seed counted on from the item's). */
 	facts: OutputFacts;
 	/** The API root the request went to (which region answered). */

@@ -1,7 +1,7 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemSettings } from './operation';
+import type { Answer, ItemPlan, ItemSettings } from './operation';
 import { download, downloadError } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
@@ -143,7 +143,7 @@ async function withFile(out: ImageAnswer, image: ResultImage): Promise<ResultIma
  * An output item paired to its input: the node's fields over the input's fields (Include Input
  * Fields), and the input's files (Keep Input Binary).
  */
-export function outputItem(
+function outputItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	{ includeInputFields, keepInputBinary }: ItemSettings,
@@ -188,8 +188,7 @@ async function toOutputItem(
 		json.url = image.url;
 		json.urlExpiresAt = linkExpiresAt.toISOString();
 	}
-	const inputFileName = answer.inputs[0]?.originalFileName;
-	if (inputFileName !== undefined) json.inputFileName = inputFileName;
+	if (answer.inputFileName !== undefined) json.inputFileName = answer.inputFileName;
 	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
 	const { bytes, info } = image.file;
 	// The File Name option with its placeholders filled in.
@@ -225,18 +224,18 @@ async function toOutputItem(
 	return item;
 }
 
-/** StepFun's answer to one image request as output items: one per image kept. */
-export async function imageItems(
+/** StepFun's answer to one request as output items, as the operation says: one per image kept. */
+export async function outputOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	settings: ItemSettings,
+	{ output, settings }: ItemPlan,
 	answer: Answer,
-	verb: string,
 ): Promise<INodeExecutionData[]> {
+	if (output.kind === 'json') return [outputItem(ctx, itemIndex, settings, output.read(answer))];
 	const { status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
-	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb, fail };
+	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb: output.verb, fail };
 	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
 	for (const entry of images) {

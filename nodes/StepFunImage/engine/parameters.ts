@@ -12,20 +12,6 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { Range } from '../shared/limits';
 
-/** Bad input: names the field and the item, says how to fix it. Nothing is sent. */
-export function invalidField(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	field: string,
-	problem: string,
-	hint: string,
-): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `${field}: ${problem} (item ${itemIndex})`, {
-		itemIndex,
-		description: hint,
-	});
-}
-
 /** A value as a user recognises it in an error: short text quoted, objects by kind. */
 export function describeValue(value: unknown): string {
 	if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
@@ -59,10 +45,7 @@ export function readParameter(
 		return ctx.getNodeParameter(name, itemIndex, fallback, options);
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
-		throw invalidField(
-			ctx,
-			itemIndex,
-			`Parameter "${name}"`,
+		throw new FieldCheck(ctx, itemIndex, `Parameter "${name}"`).invalid(
 			`its expression failed: ${message}`,
 			`Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
 		);
@@ -70,8 +53,8 @@ export function readParameter(
 }
 
 /**
- * One field's value of one item, being checked: on failure it says which field, which item,
- * what was wrong and how to fix it. `label` is the field's name as the UI shows it.
+ * One field's value of one item, being checked. Bad input: the error names the field (`label`, as
+ * the UI shows it) and the item, and says how to fix it; nothing is sent.
  */
 export class FieldCheck {
 	constructor(
@@ -82,7 +65,11 @@ export class FieldCheck {
 
 	/** The error for this field; the caller throws it. */
 	invalid(problem: string, hint: string): NodeOperationError {
-		return invalidField(this.ctx, this.itemIndex, this.label, problem, hint);
+		const message = `${this.label}: ${problem} (item ${this.itemIndex})`;
+		return new NodeOperationError(this.ctx.getNode(), message, {
+			itemIndex: this.itemIndex,
+			description: hint,
+		});
 	}
 
 	/** A required name or ID (model, field name, file name): trimmed, never empty. */

@@ -3,8 +3,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { Answer, InputImage, ItemPlan, Operation, RunSettings } from './operation';
-import type { AccountPace } from '../transport/limiter';
+import type { ItemPlan, Operation, OutputFacts, RunSettings } from './operation';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
@@ -12,7 +11,7 @@ import type { PlainRequest, RequestSettings } from '../transport/types';
 import { readInputImages } from './inputImages';
 import type { NodeError } from './errors';
 import { asNodeError } from './errors';
-import { imageItems, outputItem } from './output';
+import { outputOf } from './output';
 
 /** What one request produced: output items or an error. */
 type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
@@ -26,26 +25,13 @@ function nthRequest(
 	{ facts, settings }: ItemPlan,
 	request: PlainRequest,
 	n: number,
-): Pick<Answer, 'request' | 'facts'> {
+): { request: PlainRequest; facts: OutputFacts } {
 	if (settings.seed === undefined || request.body === undefined) return { request, facts };
 	const seed = settings.seed + n;
 	return {
 		request: { ...request, body: { ...request.body, fields: { ...request.body.fields, seed } } },
 		facts: { ...facts, seed },
 	};
-}
-
-/** StepFun's answer to one request as output items, as the operation says. */
-async function outputOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ output, settings }: ItemPlan,
-	answer: Answer,
-): Promise<INodeExecutionData[]> {
-	if (output.kind === 'images') {
-		return await imageItems(ctx, itemIndex, settings, answer, output.verb);
-	}
-	return [outputItem(ctx, itemIndex, settings, output.read(answer))];
 }
 
 /**
@@ -75,18 +61,6 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/** The item's input images, read and checked, and the request with them in it. */
-async function readInputs(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	plan: ItemPlan,
-): Promise<{ request: PlainRequest; images: InputImage[] }> {
-	if (!plan.inputs) return { request: plan.request, images: [] };
-	const { sources, accept, into } = plan.inputs;
-	const images = await readInputImages(ctx, itemIndex, sources, accept, plan.settings.timeout);
-	return { request: into(images), images };
-}
-
 /**
  * Runs an operation over all input items: checks every item, then sends their requests
  * (several at once, up to the concurrency limit), and outputs in input order with pairedItem,
@@ -112,106 +86,99 @@ export async function runOperation(
 	// This run's own slots, and its share of the pace of its credential in this n8n process.
 	const slots = new RunSlots(run.concurrency);
 	const pace = accountLimiter(connection.baseUrl, connection.secret).join(run);
-	try {
-		return await runItems(ctx, operation, { items, continueOnFail, connection, slots, pace });
-	} finally {
-		pace.leave();
-	}
-}
-
-/** Sends the items' requests within the run's slots and pace, and outputs in input order. */
-async function runItems(
-	ctx: IExecuteFunctions,
-	operation: Operation,
-	run: {
-		items: INodeExecutionData[];
-		continueOnFail: boolean;
-		connection: Connection;
-		slots: RunSlots;
-		pace: AccountPace;
-	},
-): Promise<INodeExecutionData[][]> {
-	const { items, continueOnFail, connection, slots, pace } = run;
 	const outcomes: Outcome[][] = items.map(() => []);
 	const running: Array<Promise<void>> = [];
 	// Without Continue On Fail the first failure stops the run: no further request starts, and
 	// those still waiting for their turn in the pace are not sent; those sent finish.
 	const stop = new AbortController();
-	const stopped = () => stop.signal.aborted;
-
 	const fail = (itemIndex: number, error: unknown, slot = outcomes[itemIndex].length) => {
 		outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
 		if (!continueOnFail) stop.abort();
 	};
 
-	// Parameters of all items first: without Continue On Fail, a bad item stops the run before
-	// any item is sent (and billed).
-	const plans = items.map((_, itemIndex) => {
-		try {
-			return operation.prepare(ctx, itemIndex);
-		} catch (error) {
-			fail(itemIndex, error);
-			return undefined;
-		}
-	});
-
-	for (let itemIndex = 0; itemIndex < items.length && !stopped(); itemIndex++) {
-		const plan = plans[itemIndex];
-		if (!plan) continue;
-		let request: PlainRequest;
-		let inputs: InputImage[];
-		try {
-			// Read just before the item is sent, so only the images of items in flight are held.
-			({ request, images: inputs } = await readInputs(ctx, itemIndex, plan));
-		} catch (error) {
-			fail(itemIndex, error);
-			continue;
-		}
-		const { timeout, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
-		const settings: RequestSettings = {
-			timeoutMs: timeout,
-			maxRetries,
-			retryPossiblyBilled: retryAfterTimeout || operation.free === true,
-		};
-		// One request per image.
-		for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
-			await slots.acquire();
-			if (stopped()) {
-				slots.release();
-				break;
+	try {
+		// Parameters of all items first: without Continue On Fail, a bad item stops the run before
+		// any item is sent (and billed).
+		const plans = items.map((_, itemIndex) => {
+			try {
+				return operation.prepare(ctx, itemIndex);
+			} catch (error) {
+				fail(itemIndex, error);
+				return undefined;
 			}
-			// Each request fills its own place, so output order does not depend on finishing order.
-			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
-			const sent = nthRequest(plan, request, requestIndex);
-			running.push(
-				sendRequest(ctx, connection, sent.request, { itemIndex, settings, pace, stop: stop.signal })
-					.then(
-						async (response) =>
-							await outputOf(ctx, itemIndex, plan, {
-								operation: operation.name,
-								request: sent.request,
-								response,
-								requestIndex,
-								inputs,
-								facts: sent.facts,
-								baseUrl: connection.baseUrl,
-							}),
-					)
-					.then(
-						(produced) => {
-							outcomes[itemIndex][slot] = { items: produced };
-						},
-						(error) => {
-							// Not sent because an earlier failure stopped the run: nothing to report.
-							if (isRunStopped(error)) outcomes[itemIndex][slot] = { items: [] };
-							else fail(itemIndex, error, slot);
-						},
-					)
-					.finally(() => slots.release()),
-			);
+		});
+
+		for (let itemIndex = 0; itemIndex < items.length && !stop.signal.aborted; itemIndex++) {
+			const plan = plans[itemIndex];
+			if (!plan) continue;
+			let request = plan.request;
+			let inputFileName: string | undefined;
+			if (plan.inputs) {
+				const { sources, accept, into } = plan.inputs;
+				try {
+					// Read just before the item is sent, so only the images of items in flight are held.
+					const images = await readInputImages(
+						ctx,
+						itemIndex,
+						sources,
+						accept,
+						plan.settings.timeout,
+					);
+					request = into(images);
+					inputFileName = images[0]?.originalFileName;
+				} catch (error) {
+					fail(itemIndex, error);
+					continue;
+				}
+			}
+			const { timeout, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
+			const settings: RequestSettings = {
+				timeoutMs: timeout,
+				maxRetries,
+				retryPossiblyBilled: retryAfterTimeout || operation.free === true,
+			};
+			// One request per image.
+			for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
+				await slots.acquire();
+				if (stop.signal.aborted) {
+					slots.release();
+					break;
+				}
+				// Each request fills its own place, so output order does not depend on finishing order.
+				const slot = outcomes[itemIndex].push({ items: [] }) - 1;
+				const sent = nthRequest(plan, request, requestIndex);
+				const context = { itemIndex, settings, pace, stop: stop.signal };
+				running.push(
+					sendRequest(ctx, connection, sent.request, context)
+						.then(
+							async (response) =>
+								await outputOf(ctx, itemIndex, plan, {
+									operation: operation.name,
+									response,
+									requestIndex,
+									inputFileName,
+									facts: sent.facts,
+									baseUrl: connection.baseUrl,
+								}),
+						)
+						.then(
+							(produced) => {
+								outcomes[itemIndex][slot] = { items: produced };
+							},
+							(error) => {
+								// Not sent because an earlier failure stopped the run: nothing to report.
+								if (isRunStopped(error)) outcomes[itemIndex][slot] = { items: [] };
+								else fail(itemIndex, error, slot);
+							},
+						)
+						.finally(() => slots.release()),
+				);
+			}
 		}
+		await Promise.all(running);
+	} finally {
+		pace.leave();
 	}
-	await Promise.all(running);
 
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

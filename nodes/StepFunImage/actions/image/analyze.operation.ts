@@ -16,7 +16,6 @@ import { defineOperation } from '../../engine/operation';
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {
 	types: ['jpeg', 'png', 'webp', 'gif'],
-	animated: false,
 	maxSide: ANALYZE_MAX_SIDE,
 	maxImages: ANALYZE_MAX_IMAGES,
 	maxTotalBytes: ANALYZE_MAX_TOTAL_BYTES,

@@ -15,7 +15,6 @@ import { defineOperation } from '../../engine/operation';
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
 	types: ['png', 'jpeg', 'webp'],
-	animated: false,
 	maxSide: EDIT_MAX_SIDE,
 	maxImages: 1,
 	formats: 'PNG, JPEG or WebP',
