@@ -2,7 +2,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { Answer, ItemPlan, ItemSettings } from './operation';
-import { download, downloadError } from '../transport/download';
+import type { DownloadProblem } from '../transport/download';
+import { download, downloadFailure, errorCodeText } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
 import { formatName, inspectImage } from '../shared/image';
@@ -36,13 +37,6 @@ interface ImageAnswer {
 	fail: (message: string, description: string) => Error;
 }
 
-const RESULT_DOWNLOAD = {
-	what: 'the image StepFun made',
-	fix: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.',
-	expired:
-		'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".',
-};
-
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -74,11 +68,33 @@ function readEntries({ answer, fail }: ImageAnswer): { created?: number; images:
 	return { created: typeof body.created === 'number' ? body.created : undefined, images };
 }
 
+/** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
+function resultLinkError(
+	{ ctx, itemIndex, settings, answer }: ImageAnswer,
+	problem: DownloadProblem,
+): Error {
+	const status = problem.kind === 'status' ? problem.status : undefined;
+	const description =
+		problem.kind === 'too-large'
+			? `The download was ${problem.started ? 'stopped' : 'not started'}. Images for StepFun are far smaller; check the URL.`
+			: [401, 403, 404, 410].includes(status ?? 0)
+				? 'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".'
+				: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.';
+	return stepFunApiError(
+		ctx,
+		{
+			message: `Could not download the image StepFun made: ${downloadFailure(problem, settings.timeout)}`,
+			description: description + errorCodeText(problem),
+			status,
+			traceId: answer.response.traceId,
+		},
+		itemIndex,
+	);
+}
+
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
-async function fileOf(
-	{ ctx, itemIndex, settings, answer, fail }: ImageAnswer,
-	{ data, url }: ResultImage,
-): Promise<ImageFile> {
+async function fileOf(out: ImageAnswer, { data, url }: ResultImage): Promise<ImageFile> {
+	const { ctx, settings, fail } = out;
 	let bytes: Buffer;
 	if (Buffer.isBuffer(data)) {
 		bytes = data;
@@ -88,11 +104,8 @@ async function fileOf(
 			'The image could not be decoded. Run again.',
 		);
 	} else if (url !== undefined) {
-		const [timeoutMs, traceId] = [settings.timeout, answer.response.traceId];
-		const result = await download(ctx, url, timeoutMs);
-		if (!result.ok) {
-			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
-		}
+		const result = await download(ctx, url, settings.timeout);
+		if (!result.ok) throw resultLinkError(out, result.problem);
 		bytes = result.bytes;
 	} else {
 		throw fail(

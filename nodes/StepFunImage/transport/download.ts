@@ -1,8 +1,8 @@
-import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { DOWNLOAD_MAX_BYTES } from '../shared/limits';
 import type { Headers } from './errors';
-import { classifyNetworkError, header, secondsText, stepFunApiError } from './errors';
+import { classifyNetworkError, header, secondsText } from './errors';
 
 /** Why a download failed: no connection (`code`), a broken one, an HTTP status, a huge file. */
 export type DownloadProblem =
@@ -11,9 +11,7 @@ export type DownloadProblem =
 	| { kind: 'status'; status: number }
 	| { kind: 'too-large'; started: boolean };
 
-export type Download =
-	| { ok: true; bytes: Buffer; contentType?: string }
-	| { ok: false; problem: DownloadProblem };
+export type Download = { ok: true; bytes: Buffer } | { ok: false; problem: DownloadProblem };
 
 /**
  * Downloads a file by URL within the timeout, stopping at DOWNLOAD_MAX_BYTES. Uses the plain
@@ -67,8 +65,7 @@ export async function download(
 		const { code } = classifyNetworkError(error as { code?: string });
 		return fail({ kind: 'broken', code: code === 'none' ? 'no error code' : code });
 	}
-	const contentType = header(response.headers, 'content-type');
-	return { ok: true, bytes: Buffer.concat(chunks, received), contentType };
+	return { ok: true, bytes: Buffer.concat(chunks, received) };
 }
 
 const NETWORK_WORDS: Record<string, string> = {
@@ -103,38 +100,4 @@ export function downloadFailure(problem: DownloadProblem, timeoutMs: number): st
 export function errorCodeText(problem: DownloadProblem): string {
 	const code = problem.kind === 'network' || problem.kind === 'broken' ? problem.code : '';
 	return /^E[A-Z_]+$/.test(code) ? ` Error code: ${code}.` : '';
-}
-
-/** How a failed download of StepFun's result link is explained: what it was, what to do. */
-export interface DownloadWording {
-	what: string;
-	fix: string;
-	/** For a refused or missing file (401, 403, 404, 410): links expire. */
-	expired: string;
-}
-
-/** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
-export function downloadError(
-	ctx: IExecuteFunctions,
-	problem: DownloadProblem,
-	wording: DownloadWording,
-	context: { itemIndex: number; timeoutMs: number; traceId?: string },
-): NodeApiError {
-	const status = problem.kind === 'status' ? problem.status : undefined;
-	const description =
-		problem.kind === 'too-large'
-			? `The download was ${problem.started ? 'stopped' : 'not started'}. Images for StepFun are far smaller; check the URL.`
-			: [401, 403, 404, 410].includes(status ?? 0)
-				? wording.expired
-				: wording.fix;
-	return stepFunApiError(
-		ctx,
-		{
-			message: `Could not download ${wording.what}: ${downloadFailure(problem, context.timeoutMs)}`,
-			description: description + errorCodeText(problem),
-			status,
-			traceId: context.traceId,
-		},
-		context.itemIndex,
-	);
 }

@@ -17,10 +17,6 @@ export function secondsText(ms: number): string {
 	return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
 }
 
-function traceText(traceId: string | undefined): string {
-	return traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
-}
-
 /** The one way API failures leave the node. */
 export function stepFunApiError(
 	ctx: IExecuteFunctions,
@@ -39,7 +35,9 @@ export function stepFunApiError(
 	if (details.type) response.type = details.type;
 	const error = nodeApiErrorWithMessage(ctx.getNode(), response, {
 		message: details.message,
-		description: details.description + traceText(details.traceId),
+		description: details.traceId
+			? `${details.description} StepFun trace ID: ${details.traceId} (quote it to StepFun support).`
+			: details.description,
 		httpCode: details.status === undefined ? undefined : String(details.status),
 		itemIndex,
 	});
@@ -83,43 +81,31 @@ export function classifyNetworkError(error: { code?: string; cause?: { code?: st
 	return { failure: 'unknown', code };
 }
 
-export function parseJson(
-	buffer: Buffer | undefined,
-): { ok: true; value: unknown } | { ok: false } {
+/** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of any other text. */
+function stepFunErrorMessage(text: string): { message?: string; type?: string; excerpt?: string } {
+	let parsed: unknown;
 	try {
-		return { ok: true, value: JSON.parse(buffer?.toString('utf8') ?? '') };
+		parsed = JSON.parse(text);
 	} catch {
-		return { ok: false };
+		// Not JSON: an excerpt of it below.
 	}
-}
-
-/** StepFun's `{"error":{"message","type"}}`, or a short excerpt of whatever else came back. */
-function stepFunErrorMessage(body: Buffer | undefined): {
-	message?: string;
-	type?: string;
-	excerpt?: string;
-} {
-	const parsed = parseJson(body);
-	if (parsed.ok && parsed.value && typeof parsed.value === 'object') {
-		const error = (parsed.value as { error?: unknown }).error;
+	if (parsed && typeof parsed === 'object') {
+		const { error, message } = parsed as { error?: unknown; message?: unknown };
 		if (error && typeof error === 'object') {
-			const { message, type } = error as { message?: unknown; type?: unknown };
+			const said = error as { message?: unknown; type?: unknown };
 			return {
-				message: typeof message === 'string' ? message : undefined,
-				type: typeof type === 'string' ? type : undefined,
+				message: typeof said.message === 'string' ? said.message : undefined,
+				type: typeof said.type === 'string' ? said.type : undefined,
 			};
 		}
 		if (typeof error === 'string') return { message: error };
-		const message = (parsed.value as { message?: unknown }).message;
 		if (typeof message === 'string') return { message };
 	}
-	const text =
-		body
-			?.toString('utf8')
-			.replace(/<[^>]*>/g, ' ')
-			.replace(/\s+/g, ' ')
-			.trim() ?? '';
-	return { excerpt: text === '' ? undefined : text.slice(0, 200) };
+	const excerpt = text
+		.replace(/<[^>]*>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim();
+	return { excerpt: excerpt === '' ? undefined : excerpt.slice(0, 200) };
 }
 
 /** What a status means and what to check, for the endpoint that answered. */
@@ -167,14 +153,9 @@ function possiblyDone(path: string): { done: string; what: string } {
 	return { done: isFree(path) ? 'answered' : 'answered (and billed)', what: 'the request' };
 }
 
-function possiblyBilledText(path: string): string {
-	const { done, what } = possiblyDone(path);
-	return `It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`;
-}
-
 /** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
-function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
-	if (text === undefined || !secret || secret.length < 8) return text;
+function withoutSecret(text: string, secret: string | undefined): string {
+	if (!secret || secret.length < 8) return text;
 	return text.split(secret).join('[API key hidden]');
 }
 
@@ -199,12 +180,10 @@ export function httpError(
 ): NodeApiError {
 	const { secret } = context;
 	const status = response.statusCode;
-	const traceId = withoutSecret(header(response.headers, 'x-trace-id'), secret);
-	const body =
-		response.body && secret
-			? Buffer.from(withoutSecret(response.body.toString('utf8'), secret) ?? '')
-			: response.body;
-	const { message, type, excerpt } = stepFunErrorMessage(body);
+	const traceId = withoutSecret(header(response.headers, 'x-trace-id') ?? '', secret);
+	const text = withoutSecret(response.body?.toString('utf8') ?? '', secret);
+	const { message, type, excerpt } = stepFunErrorMessage(text);
+	const { done, what } = possiblyDone(context.path);
 	const said =
 		message ??
 		(excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
@@ -221,7 +200,9 @@ export function httpError(
 			message: message ? `StepFun error ${status}: ${message}` : said,
 			description:
 				hintForStatus(status, context.path) +
-				(context.possiblyBilled ? ` ${possiblyBilledText(context.path)}` : '') +
+				(context.possiblyBilled
+					? ` It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`
+					: '') +
 				tries,
 			status,
 			traceId,
@@ -249,41 +230,35 @@ export function networkError(
 		resent?: boolean;
 	},
 ): NodeApiError {
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description }, context.itemIndex);
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
 	if (failure === 'not-prepared') {
-		return stepFunApiError(
-			ctx,
-			{
-				message: `Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
-				description:
-					'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
-			},
-			context.itemIndex,
+		return fail(
+			`Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
+			'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
 		);
 	}
 	if (failure === 'not-sent') {
-		return stepFunApiError(
-			ctx,
-			{
-				message: `Could not connect to StepFun at ${context.baseUrl} (${code})`,
-				description: `Nothing was sent. Check the credential's Region or Base URL and this machine's network.${tries}`,
-			},
-			context.itemIndex,
+		return fail(
+			`Could not connect to StepFun at ${context.baseUrl} (${code})`,
+			`Nothing was sent. Check the credential's Region or Base URL and this machine's network.${tries}`,
 		);
 	}
-	const what =
-		failure === 'timeout'
-			? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
-			: `The connection to StepFun broke before an answer arrived (${code})`;
-	const { done, what: result } = possiblyDone(context.path);
-	return stepFunApiError(
-		ctx,
-		{
-			message: what,
-			description: context.resent
-				? `${isFree(context.path) ? 'It was resent, as this request costs nothing.' : `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.`}${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
-				: `The request was sent, so StepFun may still have ${done} ${result}; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
-		},
-		context.itemIndex,
-	);
+	const timedOut = failure === 'timeout';
+	const message = timedOut
+		? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
+		: `The connection to StepFun broke before an answer arrived (${code})`;
+	const { done, what } = possiblyDone(context.path);
+	if (!context.resent) {
+		return fail(
+			message,
+			`The request was sent, so StepFun may still have ${done} ${what}; it was not resent automatically. ${timedOut ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
+		);
+	}
+	const resent = isFree(context.path)
+		? 'It was resent, as this request costs nothing.'
+		: `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.`;
+	const longer = timedOut ? ' Raise the Timeout option if StepFun needs longer.' : '';
+	return fail(message, `${resent}${longer}${tries}`);
 }
