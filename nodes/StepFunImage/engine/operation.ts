@@ -112,6 +112,9 @@ interface Declared<
 	options: O;
 }
 
+/** Refuses an answer that is not what StepFun promises: the error names its status and trace ID. */
+export type AnswerFail = (message: string, description: string) => Error;
+
 /**
  * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary, or one
  * output item whose JSON `read` makes of the answer.
@@ -128,9 +131,7 @@ interface OperationSpec<F extends readonly Field[], O extends readonly Parameter
 	 * I/O), so every item is checked before any is sent.
 	 */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
-	output: Output<
-		[ctx: IExecuteFunctions, itemIndex: number, answer: Answer, values: ItemValues<F, O>]
-	>;
+	output: Output<[answer: Answer, values: ItemValues<F, O>, fail: AnswerFail]>;
 }
 
 /** An operation as the node, the runner and the output use it. */
@@ -143,7 +144,7 @@ export interface Operation extends Declared {
 /** One item as the runner sends it: its request, its settings, what its answers become. */
 export interface ItemPlan extends PreparedItem {
 	settings: ItemSettings;
-	output: Output<[answer: Answer]>;
+	output: Output<[answer: Answer, fail: AnswerFail]>;
 }
 
 /**
@@ -182,7 +183,7 @@ export function defineOperation<
 				output:
 					output.kind === 'images'
 						? output
-						: { kind: 'json', read: (answer) => output.read(ctx, itemIndex, answer, values) },
+						: { kind: 'json', read: (answer, fail) => output.read(answer, values, fail) },
 			};
 		},
 	};

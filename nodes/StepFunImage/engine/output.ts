@@ -1,7 +1,7 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemPlan, ItemSettings } from './operation';
+import type { Answer, AnswerFail, ItemPlan, ItemSettings } from './operation';
 import type { DownloadProblem } from '../transport/download';
 import { download, downloadFailure, errorCodeText } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
@@ -33,8 +33,7 @@ interface ImageAnswer {
 	answer: Answer;
 	/** What was done, in an agent's summary ("Generated"). */
 	verb: string;
-	/** StepFun's answer is not what it promises: the error names its status and trace ID. */
-	fail: (message: string, description: string) => Error;
+	fail: AnswerFail;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -244,10 +243,12 @@ export async function outputOf(
 	{ output, settings }: ItemPlan,
 	answer: Answer,
 ): Promise<INodeExecutionData[]> {
-	if (output.kind === 'json') return [outputItem(ctx, itemIndex, settings, output.read(answer))];
 	const { status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+	if (output.kind === 'json') {
+		return [outputItem(ctx, itemIndex, settings, output.read(answer, fail))];
+	}
 	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb: output.verb, fail };
 	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];

@@ -8,7 +8,6 @@ import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptio
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
 import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
 import { readParameter } from '../../engine/parameters';
-import { stepFunApiError } from '../../transport/errors';
 import type { PlainRequest } from '../../transport/types';
 import type { Field, ImageAcceptance, InputImage } from '../../engine/operation';
 import { defineOperation } from '../../engine/operation';
@@ -189,9 +188,7 @@ export const analyze = defineOperation({
 	// StepFun's chat answer as the output item's JSON.
 	output: {
 		kind: 'json',
-		read: (ctx, itemIndex, { response: { body, status, traceId }, facts }, { options }) => {
-			const fail = (message: string, description: string) =>
-				stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+		read: ({ response: { body }, facts }, { options }, fail) => {
 			const answer = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
 			const choices = Array.isArray(answer.choices) ? answer.choices : [];
 			const choice = (choices[0] ?? {}) as IDataObject;
