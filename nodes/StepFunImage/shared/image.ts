@@ -1,11 +1,10 @@
 // Pure image inspection: which format the bytes are and, for the formats the node sends (PNG,
-// JPEG, WebP, GIF), what its checks need: the size, whether it is an animation, whether the image
-// is whole, why a PNG is damaged, a JPEG's bit depth. A format the node refuses (HEIC, HEIF,
-// AVIF, TIFF, BMP, SVG) is only named, with what the refusal's advice needs. No pixel decoding
-// and no n8n imports, so it is fast and tested directly.
+// JPEG, WebP, GIF), what its checks need: size, animation, whether the image is whole, why a PNG
+// is damaged, a JPEG's bit depth. A format the node refuses (HEIC, HEIF, AVIF, TIFF, BMP, SVG) is
+// only named, with what the refusal's advice needs. No pixel decoding, no n8n imports.
 
-/** Formats the node reads to the end of the image: an operation takes each. */
-export type MeasuredType = 'png' | 'jpeg' | 'webp' | 'gif';
+/** Formats the node reads to the end of the image (it has a reader for): an operation takes each. */
+export type MeasuredType = keyof typeof READERS;
 /** Formats no operation takes: a file in one is refused by name, with how to convert it. */
 export type NamedType = 'heic' | 'heif' | 'avif' | 'tiff' | 'bmp' | 'svg';
 export type ImageType = MeasuredType | NamedType;
@@ -401,12 +400,7 @@ const readGif: Reader = (bytes) => {
 	return undefined;
 };
 
-const READERS: Record<MeasuredType, Reader> = {
-	png: readPng,
-	jpeg: readJpeg,
-	webp: readWebp,
-	gif: readGif,
-};
+const READERS = { png: readPng, jpeg: readJpeg, webp: readWebp, gif: readGif };
 
 function isMeasured(type: ImageType): type is MeasuredType {
 	return type in READERS;
