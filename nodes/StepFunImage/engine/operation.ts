@@ -27,9 +27,9 @@ export interface ModelKind {
 }
 
 /**
- * What the engine reads of each item's options, by parameter name, with the type their check
- * gives; an operation shows those that apply to it, the others have these values.
- * defineOperation refuses an operation whose option of one of these names gives another type.
+ * The item options the engine reads, by parameter name, with the type their check gives: the
+ * values of those an operation does not show. defineOperation refuses an operation that declares
+ * one of these names with another type.
  */
 const ITEM_SETTINGS = {
 	/** Per request, in milliseconds. */
@@ -126,10 +126,7 @@ type Output<ReadArgs extends unknown[]> =
 /** Everything about one operation, in its own file: what defineOperation takes. */
 interface OperationSpec<F extends readonly Field[], O extends readonly Parameter[]>
 	extends Declared<F, O> {
-	/**
-	 * Builds one item's request from its checked values; reads and checks its own fields (no
-	 * I/O), so every item is checked before any is sent.
-	 */
+	/** One item's request from its checked values; checks its own fields (no I/O) too. */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
 	output: Output<[answer: Answer, values: ItemValues<F, O>, fail: AnswerFail]>;
 }
@@ -202,10 +199,9 @@ function readOptionsCollection(ctx: IExecuteFunctions, itemIndex: number): IData
 }
 
 /**
- * Reads and checks one item's declared fields (top-level parameters) or its options of one
- * scope (in the Options collection), by name; API options also go into `apiFields` under
- * StepFun's names. An option left out takes its default, or is not there when it is only there
- * when added; in an AI Agent's tool run it takes its `toolRunDefault`, if it has one.
+ * Reads and checks one item's declared fields, or its options of one scope, by name; API options
+ * also go into `apiFields` under StepFun's names. An option left out takes its default (in an AI
+ * Agent's tool run its `toolRunDefault`, if any), or is left out when it is only there when added.
  */
 function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 	ctx: IExecuteFunctions,
@@ -241,9 +237,9 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 }
 
 /**
- * Where an input image comes from: plain data, read and checked before anything is sent. A
- * binary field is what the user gave: a field name, a path into the item (n8n 2.x combined
- * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
+ * Where an input image comes from, read and checked before anything is sent. A binary field is
+ * what the user gave: a field name, a path into the item (n8n 2.x combined binary mode, e.g.
+ * `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
 export type InputSource = {
 	/** The field as the operation's UI names it, e.g. "Image URLs" for Analyze. */
@@ -261,11 +257,7 @@ export interface ImageAcceptance {
 	types: readonly ImageType[];
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
-	/**
-	 * How many images one request takes, and how many bytes all of them together, counted as
-	 * sent: base64 text in data URLs, a third larger than the files. StepFun does not say which
-	 * of the two its limit counts, so the larger one is checked.
-	 */
+	/** How many images one request takes, and how many bytes all of them together, as sent. */
 	maxImages: number;
 	maxTotalBytes?: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
@@ -292,12 +284,9 @@ export interface OutputFacts {
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
 export interface PreparedItem {
-	/** The request, without the input images (they are read just before sending). */
+	/** The request, without the input images. */
 	request: PlainRequest;
-	/**
-	 * Input images to read just before the item's requests, what the operation accepts, and the
-	 * request with them in it.
-	 */
+	/** Input images to read just before sending, what the operation accepts, the request with them. */
 	inputs?: {
 		sources: InputSource[];
 		accept: ImageAcceptance;
