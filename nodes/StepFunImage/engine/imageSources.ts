@@ -1,6 +1,5 @@
 // How an item's Image Source and the field it names become sources to read (checked before
-// anything is sent), and where an item's files are. Reading and checking the images themselves is
-// inputImages.ts.
+// anything is sent), and where an item's files are. Reading the images is inputImages.ts.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputSource } from './operation';
@@ -60,7 +59,6 @@ function listOf(value: unknown, separator?: RegExp): unknown[] {
 	return value === undefined || value === null ? [] : [value];
 }
 
-/** An Image URL: an http(s) link. */
 function urlSource(field: FieldCheck, url: unknown): InputSource {
 	const text = typeof url === 'string' ? url.trim() : '';
 	const parsed = URL.canParse(text) ? new URL(text) : undefined;
@@ -81,11 +79,7 @@ function urlSource(field: FieldCheck, url: unknown): InputSource {
 
 /** Image Data: base64 text or a data URL, its syntax checked. */
 function dataSource(field: FieldCheck, given: unknown): InputSource {
-	const value = field.name(
-		given,
-		'text',
-		'Map a field that holds base64 image data or a data URL.',
-	);
+	const value = field.name(given, 'text', SEVERAL.base64.fix);
 	// A data URL's header is left out: the bytes say what the image is.
 	const data = value.replace(/^data:[^,]*,/, '');
 	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
@@ -141,8 +135,7 @@ export function filesOfItem(ctx: IExecuteFunctions, itemIndex: number): FoundFil
 
 /**
  * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
- * next to the photos of a form is left out). Their bytes are checked when read; errors name
- * `fieldLabel` (the choice the user made) and the file's place in the item.
+ * next to the photos of a form is left out); their bytes are checked when read.
  */
 function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: string) {
 	const sources = filesOfItem(ctx, itemIndex)
@@ -158,15 +151,9 @@ function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: str
 }
 
 /** Refuses more images than one request takes. */
-export function checkImageCount(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	label: string,
-	count: number,
-	accept: ImageAcceptance,
-): void {
+export function checkImageCount(field: FieldCheck, count: number, accept: ImageAcceptance): void {
 	if (count <= accept.maxImages) return;
-	throw new FieldCheck(ctx, itemIndex, label).invalid(
+	throw field.invalid(
 		`${count} images in one request; StepFun reads at most ${accept.maxImages}`,
 		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
 	);

@@ -1,6 +1,5 @@
 // Input images of an item: from a binary field (through n8n's binary helpers, so every binary
-// mode works), a URL or base64, checked with the pure image module against what the operation
-// accepts.
+// mode works), a URL or base64, checked against what the operation accepts.
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputImage, InputSource } from './operation';
@@ -107,14 +106,20 @@ function conversionHint(info: ImageInfo | NamedImage, accept: ImageAcceptance): 
 	}
 }
 
-/** The image, checked against what the operation accepts; errors name the file and its field. */
-function checkImage(
+/** One input image, read and checked against what the operation accepts; errors name the file. */
+async function readInputImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	source: InputSource,
-	raw: RawImage,
 	accept: ImageAcceptance,
-): InputImage {
+	timeoutMs: number,
+): Promise<InputImage> {
+	const raw =
+		source.kind === 'url'
+			? await fromUrl(ctx, itemIndex, source, timeoutMs)
+			: source.kind === 'binary'
+				? await fromBinaryField(ctx, itemIndex, source)
+				: { bytes: Buffer.from(source.data, 'base64') };
 	const inspection = inspectImage(raw.bytes);
 	const fileText =
 		(raw.fileName ? `"${raw.fileName}"` : 'the file') +
@@ -182,40 +187,22 @@ function checkImage(
 	};
 }
 
-async function readInputImage(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	source: InputSource,
-	accept: ImageAcceptance,
-	timeoutMs: number,
-): Promise<InputImage> {
-	const raw =
-		source.kind === 'url'
-			? await fromUrl(ctx, itemIndex, source, timeoutMs)
-			: source.kind === 'binary'
-				? await fromBinaryField(ctx, itemIndex, source)
-				: { bytes: Buffer.from(source.data, 'base64') };
-	return checkImage(ctx, itemIndex, source, raw, accept);
-}
-
 /** How many of an item's images are read (links downloaded) at once. */
 const READS_AT_ONCE = 10;
 
 /**
- * Reads an item's input images and checks each, and all of them together, against what the
- * operation accepts; called just before the item's requests. Links are downloaded several at
- * once; the images are checked in the order given, so the first bad one in that order is named.
+ * Reads an item's input images just before its requests, and checks each and all together. Links
+ * download several at once; the first bad image in the order given is the one named.
  */
 export async function readInputImages(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	sources: InputSource[],
-	accept: ImageAcceptance,
+	{ sources, accept }: { sources: InputSource[]; accept: ImageAcceptance },
 	timeoutMs: number,
 ): Promise<InputImage[]> {
 	// Where the item's images come from, as its errors name them.
-	const label = sources[0]?.fieldLabel ?? 'Image Data';
-	checkImageCount(ctx, itemIndex, label, sources.length, accept);
+	const field = new FieldCheck(ctx, itemIndex, sources[0]?.fieldLabel ?? 'Image Data');
+	checkImageCount(field, sources.length, accept);
 	// Each outcome in the place of its source, whatever order they finish in.
 	const reads: Array<PromiseSettledResult<InputImage>> = [];
 	let next = 0;
@@ -235,7 +222,7 @@ export async function readInputImages(
 		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-			throw new FieldCheck(ctx, itemIndex, label).invalid(
+			throw field.invalid(
 				`the images add up to more than ${mb(accept.maxTotalBytes)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
 				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((accept.maxTotalBytes / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
 			);

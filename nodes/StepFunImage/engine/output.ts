@@ -10,17 +10,13 @@ import { formatName, inspectImage } from '../shared/image';
 import { resultLinkLifetimeMs } from '../shared/limits';
 import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
-/** One image of StepFun's answer, with its file once decoded or downloaded. */
+/** One image entry of StepFun's answer. */
 interface ResultImage {
 	seed?: number;
 	finishReason: string;
 	url?: string;
-	/**
-	 * `b64_json`: the bytes, decoded by the transport while the answer arrived
-	 * (transport/answer.ts); text only when it was not base64.
-	 */
+	/** `b64_json`, decoded while the answer arrived (transport/answer.ts); text if not base64. */
 	data?: Buffer | string;
-	file?: ImageFile;
 }
 
 type ImageFile = { bytes: Buffer; info: ImageInfo };
@@ -79,16 +75,10 @@ function resultLinkError(
 			: [401, 403, 404, 410].includes(status ?? 0)
 				? 'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".'
 				: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.';
-	return stepFunApiError(
-		ctx,
-		{
-			message: `Could not download the image StepFun made: ${downloadFailure(problem, settings.timeout)}`,
-			description: description + errorCodeText(problem),
-			status,
-			traceId: answer.response.traceId,
-		},
-		itemIndex,
-	);
+	const message = `Could not download the image StepFun made: ${downloadFailure(problem, settings.timeout)}`;
+	const { traceId } = answer.response;
+	const details = { message, description: description + errorCodeText(problem), status, traceId };
+	return stepFunApiError(ctx, details, itemIndex);
 }
 
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
@@ -125,33 +115,6 @@ async function fileOf(out: ImageAnswer, { data, url }: ResultImage): Promise<Ima
 }
 
 /**
- * An image as it goes out, by "On Content Filtered" for a filtered one, decided before its data
- * is decoded or downloaded: Skip drops it, Error fails, Output Item Without Image keeps the
- * metadata and the image only when StepFun sent a usable one. Undefined: nothing goes out.
- */
-async function withFile(out: ImageAnswer, image: ResultImage): Promise<ResultImage | undefined> {
-	if (image.finishReason !== 'content_filtered') {
-		return { ...image, file: await fileOf(out, image) };
-	}
-	switch (out.settings.onContentFiltered) {
-		case 'skip':
-			return undefined;
-		case 'outputItem':
-			try {
-				return { ...image, file: await fileOf(out, image) };
-			} catch {
-				// What moderation left behind is not needed: the item goes out without it.
-				return image;
-			}
-		default:
-			throw out.fail(
-				'StepFun stopped the image at content moderation (finish reason content_filtered)',
-				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
-			);
-	}
-}
-
-/**
  * An output item paired to its input: the node's fields over the input's fields (Include Input
  * Fields), and the input's files (Keep Input Binary).
  */
@@ -179,6 +142,7 @@ function outputItem(
 async function toOutputItem(
 	{ ctx, itemIndex, settings, answer, verb }: ImageAnswer,
 	image: ResultImage,
+	file: ImageFile | undefined,
 	created: number | undefined,
 ): Promise<INodeExecutionData> {
 	const { facts } = answer;
@@ -201,8 +165,8 @@ async function toOutputItem(
 		json.urlExpiresAt = linkExpiresAt.toISOString();
 	}
 	if (answer.inputFileName !== undefined) json.inputFileName = answer.inputFileName;
-	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
-	const { bytes, info } = image.file;
+	if (!file) return outputItem(ctx, itemIndex, settings, json);
+	const { bytes, info } = file;
 	// The File Name option with its placeholders filled in.
 	const fileName = settings.fileName
 		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
@@ -230,9 +194,9 @@ async function toOutputItem(
 			json.summary += ` To show it in the chat, include this Markdown: ![${verb} image](${link}) (the link works until ${until}; anyone with it can open the image until then).`;
 		}
 	}
-	const file = await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType);
+	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType);
 	const item = outputItem(ctx, itemIndex, settings, json);
-	item.binary = { ...item.binary, [settings.outputBinaryField]: file };
+	item.binary = { ...item.binary, [settings.outputBinaryField]: binary };
 	return item;
 }
 
@@ -246,15 +210,27 @@ export async function outputOf(
 	const { status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
-	if (output.kind === 'json') {
+	if (output.kind === 'json')
 		return [outputItem(ctx, itemIndex, settings, output.read(answer, fail))];
-	}
 	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb: output.verb, fail };
 	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
-	for (const entry of images) {
-		const image = await withFile(out, entry);
-		if (image !== undefined) items.push(await toOutputItem(out, image, created));
+	for (const image of images) {
+		// "On Content Filtered", decided before the image is decoded or downloaded: Skip drops it,
+		// Error fails, Output Item Without Image keeps its metadata, and its file if StepFun sent one.
+		const filtered = image.finishReason === 'content_filtered';
+		if (filtered && settings.onContentFiltered === 'skip') continue;
+		if (filtered && settings.onContentFiltered === 'error') {
+			throw fail(
+				'StepFun stopped the image at content moderation (finish reason content_filtered)',
+				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
+			);
+		}
+		// What moderation left behind is not needed: a filtered image goes out without it.
+		const file = filtered
+			? await fileOf(out, image).catch(() => undefined)
+			: await fileOf(out, image);
+		items.push(await toOutputItem(out, image, file, created));
 	}
 	return items;
 }

@@ -29,10 +29,9 @@ export function characterCount(text: string): number {
 }
 
 /**
- * A node parameter of one item, as n8n resolves it (expressions evaluated); `name` may be a
- * path such as `options.seed`. When n8n cannot evaluate its expression, the error names the
- * parameter and the item instead of surfacing n8n's bare message ("invalid syntax",
- * "Referenced node doesn't exist").
+ * A node parameter of one item, as n8n resolves it; `name` may be a path (`options.seed`). When its
+ * expression fails, the error names the parameter and the item, not only n8n's bare message
+ * ("invalid syntax", "Referenced node doesn't exist").
  */
 export function readParameter(
 	ctx: IExecuteFunctions,
@@ -163,9 +162,8 @@ export function flag<const N extends string, const W extends boolean = false>(
 }
 
 /**
- * Text StepFun limits by characters (a prompt): kept exactly as given (not trimmed), at most
- * `maxCharacters` code points. `required`: never blank, and the description says the limit,
- * so it is written once.
+ * Text StepFun limits by characters (a prompt): kept as given (not trimmed), at most
+ * `maxCharacters` code points. `required`: never blank, and the description states the limit.
  */
 export function limitedText<const N extends string, const W extends boolean = false>(
 	spec: Spec<N, W> & { rows: number; maxCharacters?: number; required?: boolean },

@@ -1,25 +1,34 @@
 // Runs an operation over all input items: checks every item first, then sends their requests
 // within the run's slots and the credential's pace, and outputs in input order, paired.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { ItemPlan, Operation, OutputFacts, RunSettings } from './operation';
+import type { Answer, ItemPlan, Operation, OutputFacts, RunSettings } from './operation';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
 import type { PlainRequest, RequestSettings } from '../transport/types';
 import { readInputImages } from './inputImages';
-import type { NodeError } from './errors';
-import { asNodeError } from './errors';
 import { outputOf } from './output';
 
-/** What one request produced: output items or an error. */
+/** The two errors the node raises: bad input (nothing sent) and StepFun or network failures. */
+type NodeError = NodeApiError | NodeOperationError;
+
+/**
+ * Any failure as one of the node's errors. Anything not already one is a bug or an n8n helper
+ * failure: only its message is kept, never its cause (it may hold request headers).
+ */
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
+}
+
 type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
 
 /**
- * The n-th request of an item, and what its output says. With a seed, each request sends it
- * (as StepFun's field `seed`) counted on by n: each image differs, and each can be made again
- * from the seed in its output.
+ * The n-th request of an item, and what its output says. With a seed, each request sends it counted
+ * on by n: each image differs, and each can be made again from the seed in its output.
  */
 function nthRequest(
 	{ facts, settings }: ItemPlan,
@@ -62,9 +71,8 @@ function errorItem(
 }
 
 /**
- * Runs an operation over all input items: checks every item, then sends their requests
- * (several at once, up to the concurrency limit), and outputs in input order with pairedItem,
- * as if it had all run one after another.
+ * Runs an operation over all input items: checks every item, then sends their requests (several at
+ * once, up to Concurrency), and outputs in input order, paired, as if run one after another.
  */
 export async function runOperation(
 	ctx: IExecuteFunctions,
@@ -114,17 +122,10 @@ export async function runOperation(
 			let request = plan.request;
 			let inputFileName: string | undefined;
 			if (plan.inputs) {
-				const { sources, accept, into } = plan.inputs;
 				try {
 					// Read just before the item is sent, so only the images of items in flight are held.
-					const images = await readInputImages(
-						ctx,
-						itemIndex,
-						sources,
-						accept,
-						plan.settings.timeout,
-					);
-					request = into(images);
+					const images = await readInputImages(ctx, itemIndex, plan.inputs, plan.settings.timeout);
+					request = plan.inputs.into(images);
 					inputFileName = images[0]?.originalFileName;
 				} catch (error) {
 					fail(itemIndex, error);
@@ -149,29 +150,24 @@ export async function runOperation(
 				const sent = nthRequest(plan, request, requestIndex);
 				const context = { itemIndex, settings, pace, stop: stop.signal };
 				running.push(
-					sendRequest(ctx, connection, sent.request, context)
-						.then(
-							async (response) =>
-								await outputOf(ctx, itemIndex, plan, {
-									operation: operation.name,
-									response,
-									requestIndex,
-									inputFileName,
-									facts: sent.facts,
-									baseUrl: connection.baseUrl,
-								}),
-						)
-						.then(
-							(produced) => {
-								outcomes[itemIndex][slot] = { items: produced };
-							},
-							(error) => {
-								// Not sent because an earlier failure stopped the run: nothing to report.
-								if (isRunStopped(error)) outcomes[itemIndex][slot] = { items: [] };
-								else fail(itemIndex, error, slot);
-							},
-						)
-						.finally(() => slots.release()),
+					(async () => {
+						try {
+							const answer: Answer = {
+								operation: operation.name,
+								response: await sendRequest(ctx, connection, sent.request, context),
+								requestIndex,
+								inputFileName,
+								facts: sent.facts,
+								baseUrl: connection.baseUrl,
+							};
+							outcomes[itemIndex][slot] = { items: await outputOf(ctx, itemIndex, plan, answer) };
+						} catch (error) {
+							// Not sent because an earlier failure stopped the run: nothing to report.
+							if (!isRunStopped(error)) fail(itemIndex, error, slot);
+						} finally {
+							slots.release();
+						}
+					})(),
 				);
 			}
 		}

@@ -5,9 +5,8 @@ import type { ModelKind } from '../engine/operation';
 import { listModelIds } from '../transport/models';
 
 /**
- * Models for the "From List" picker: those of the operation's kind first (image models for
- * Generate and Edit, vision models for Analyze), then all others, because StepFun may leave
- * some out of /models. Never fails: the list is a help, any ID can still be typed.
+ * Models for the "From List" picker: those of the operation's kind first, then all others (StepFun
+ * may leave some out of /models). Never fails: the list is a help, any ID can still be typed.
  */
 export async function listModels(
 	ctx: ILoadOptionsFunctions,

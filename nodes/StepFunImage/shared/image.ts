@@ -3,7 +3,7 @@
 // is damaged, a JPEG's bit depth. A format the node refuses (HEIC, HEIF, AVIF, TIFF, BMP, SVG) is
 // only named, with what the refusal's advice needs. No pixel decoding, no n8n imports.
 
-/** Formats the node reads to the end of the image (it has a reader for): an operation takes each. */
+/** Formats the node reads to the end of the image (it has a reader): an operation takes each. */
 export type MeasuredType = keyof typeof READERS;
 /** Formats no operation takes: a file in one is refused by name, with how to convert it. */
 export type NamedType = 'heic' | 'heif' | 'avif' | 'tiff' | 'bmp' | 'svg';
@@ -71,8 +71,7 @@ export function formatNameWithArticle(type: ImageType): string {
 
 /**
  * The file name with the format's extension: kept when it fits (`photo.jpeg` for JPEG), replaced
- * when it names another type (`photo.png` holding JPEG bytes becomes `photo.jpg`), added when
- * there is none.
+ * when it names another type (`photo.png` of JPEG bytes becomes `photo.jpg`), else added.
  */
 export function fileNameForType(fileName: string, type: ImageType): string {
 	const { extensions } = FORMATS[type];
@@ -278,9 +277,8 @@ function isDamagedPngSignature(bytes: Uint8Array): boolean {
 }
 
 /**
- * From the start of a JPEG scan's coded data to the marker that ends it: 0xFF00 is a stuffed data
- * byte, 0xFFD0–0xFFD7 are restart markers inside the scan, repeated 0xFF is fill. -1 when the
- * data runs to the end of the file.
+ * From the start of a JPEG scan's coded data to the marker that ends it (-1: none before the
+ * end): 0xFF00 is a stuffed data byte, 0xFFD0–0xFFD7 restart markers, repeated 0xFF fill.
  */
 function endOfScan(bytes: Uint8Array, from: number): number {
 	for (let at = bytes.indexOf(0xff, from); at !== -1; at = bytes.indexOf(0xff, at + 1)) {
@@ -411,9 +409,8 @@ const TIFF_LITTLE_ENDIAN = [0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0];
 const TIFF_BIG_ENDIAN = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8];
 
 /**
- * The camera maker (EXIF Make) of a HEIC/HEIF file. Its EXIF is an item anywhere in the file,
- * found here by its TIFF header rather than through the file's item boxes: the Make is all the
- * advice needs.
+ * The camera maker (EXIF Make) of a HEIC/HEIF file. Its EXIF is an item anywhere in the file, found
+ * by its TIFF header rather than through the item boxes: the Make is all the advice needs.
  */
 function exifMake(bytes: Uint8Array): string | undefined {
 	for (let at = bytes.indexOf(0x2a); at !== -1; at = bytes.indexOf(0x2a, at + 1)) {
@@ -443,10 +440,8 @@ function namedImage(type: NamedType, bytes: Uint8Array): NamedImage {
 	const { mimeType, extensions } = FORMATS[type];
 	const image: NamedImage = { type, mimeType, extension: extensions[0] };
 	if (type === 'avif' && isoBrands(bytes).includes('avis')) image.animated = true;
-	if (type === 'heic' || type === 'heif') {
-		const make = exifMake(bytes);
-		if (make !== undefined) image.cameraMake = make;
-	}
+	const make = type === 'heic' || type === 'heif' ? exifMake(bytes) : undefined;
+	if (make !== undefined) image.cameraMake = make;
 	return image;
 }
 

@@ -83,21 +83,18 @@ export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 export const MODEL_LIST_TIMEOUT_MS = 15_000;
 
 /**
- * The five generation sizes. StepFun writes them HEIGHT x WIDTH, so `768x1360`
- * is a landscape image 1360 wide and 768 high; the labels spell both numbers out.
+ * The five generation sizes, as StepFun writes them: HEIGHT x WIDTH, so `768x1360` is a
+ * landscape image 1360 wide and 768 high. The labels spell both numbers out.
  */
-export const GENERATION_SIZES = [
-	{ value: '1024x1024', width: 1024, height: 1024, shape: 'Square' },
-	{ value: '768x1360', width: 1360, height: 768, shape: 'Landscape' },
-	{ value: '896x1184', width: 1184, height: 896, shape: 'Landscape' },
-	{ value: '1360x768', width: 768, height: 1360, shape: 'Portrait' },
-	{ value: '1184x896', width: 896, height: 1184, shape: 'Portrait' },
-] as const;
+export const GENERATION_SIZES = ['1024x1024', '768x1360', '896x1184', '1360x768', '1184x896'];
 
 export const DEFAULT_SIZE = '1024x1024';
 
-export function sizeLabel(size: (typeof GENERATION_SIZES)[number]): string {
-	return `${size.shape} ${size.width} wide × ${size.height} high`;
+/** A size's label, e.g. "Landscape 1360 wide × 768 high" for `768x1360`. */
+export function sizeLabel(size: string): string {
+	const [height, width] = size.split('x').map(Number);
+	const shape = width > height ? 'Landscape' : width < height ? 'Portrait' : 'Square';
+	return `${shape} ${width} wide × ${height} high`;
 }
 
 export const REGION_BASE_URLS = {

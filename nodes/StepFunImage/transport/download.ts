@@ -14,9 +14,8 @@ export type DownloadProblem =
 export type Download = { ok: true; bytes: Buffer } | { ok: false; problem: DownloadProblem };
 
 /**
- * Downloads a file by URL within the timeout, stopping at DOWNLOAD_MAX_BYTES. Uses the plain
- * HTTP helper, so the API key is never sent: result links live on StepFun's storage host, and
- * input links belong to someone else entirely.
+ * Downloads a file by URL within the timeout, stopping at DOWNLOAD_MAX_BYTES. The plain HTTP
+ * helper never sends the API key: result links are StepFun's storage, input links anyone's.
  */
 export async function download(
 	ctx: IExecuteFunctions,

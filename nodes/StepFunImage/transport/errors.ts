@@ -81,7 +81,7 @@ export function classifyNetworkError(error: { code?: string; cause?: { code?: st
 	return { failure: 'unknown', code };
 }
 
-/** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of any other text. */
+/** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of other text. */
 function stepFunErrorMessage(text: string): { message?: string; type?: string; excerpt?: string } {
 	let parsed: unknown;
 	try {
@@ -144,10 +144,7 @@ function isFree(path: string): boolean {
 	return path.startsWith('/accounts') || path.startsWith('/models');
 }
 
-/**
- * What StepFun may already have done with a request that got no clear answer, in words for the
- * endpoint: an image request makes an image, a vision chat answers.
- */
+/** What StepFun may have done with a request that got no clear answer: an image, or an answer. */
 function possiblyDone(path: string): { done: string; what: string } {
 	if (path.startsWith('/images')) return { done: 'made (and billed)', what: 'the image' };
 	return { done: isFree(path) ? 'answered' : 'answered (and billed)', what: 'the request' };
@@ -178,15 +175,18 @@ export function httpError(
 		possiblyBilled?: boolean;
 	},
 ): NodeApiError {
-	const { secret } = context;
+	const { path, itemIndex, secret } = context;
 	const status = response.statusCode;
 	const traceId = withoutSecret(header(response.headers, 'x-trace-id') ?? '', secret);
 	const text = withoutSecret(response.body?.toString('utf8') ?? '', secret);
 	const { message, type, excerpt } = stepFunErrorMessage(text);
-	const { done, what } = possiblyDone(context.path);
-	const said =
-		message ??
-		(excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
+	// StepFun's own message with the status, or else what came back.
+	const answered = `StepFun answered HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
+	const said = message ? `StepFun error ${status}: ${message}` : (message ?? answered);
+	const { done, what } = possiblyDone(path);
+	const billed = context.possiblyBilled
+		? ` It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`
+		: '';
 	const refused = context.refusedWaitMs;
 	const tries =
 		refused !== undefined
@@ -194,22 +194,8 @@ export function httpError(
 			: context.attempts > 1
 				? ` Gave up after ${context.attempts} attempts.`
 				: '';
-	return stepFunApiError(
-		ctx,
-		{
-			message: message ? `StepFun error ${status}: ${message}` : said,
-			description:
-				hintForStatus(status, context.path) +
-				(context.possiblyBilled
-					? ` It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`
-					: '') +
-				tries,
-			status,
-			traceId,
-			type,
-		},
-		context.itemIndex,
-	);
+	const description = hintForStatus(status, path) + billed + tries;
+	return stepFunApiError(ctx, { message: said, description, status, traceId, type }, itemIndex);
 }
 
 /** A request that got no answer: whether it was sent decides what the user is told. */

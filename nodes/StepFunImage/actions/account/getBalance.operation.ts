@@ -25,7 +25,6 @@ export const getBalance = defineOperation({
 		},
 	],
 	options: COMMON_OPTIONS,
-	// Reading the balance is free, so a request whose outcome is unknown can always be resent.
 	free: true,
 
 	prepare: () => ({ request: { method: 'GET', path: '/accounts' }, facts: {} }),

@@ -1,13 +1,13 @@
 // Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { fromSource, imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
 import type { ImageFields } from '../../engine/imageSources';
 import { checkImageCount, sourcesIn } from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
 import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
-import { readParameter } from '../../engine/parameters';
+import { FieldCheck, readParameter } from '../../engine/parameters';
 import type { PlainRequest } from '../../transport/types';
 import type { Field, ImageAcceptance, InputImage } from '../../engine/operation';
 import { defineOperation } from '../../engine/operation';
@@ -22,9 +22,6 @@ const ANALYZE_ACCEPTS: ImageAcceptance = {
 	refusal: "StepFun's vision models read JPEG, PNG, WebP and still GIF images.",
 };
 
-const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
-
-/** Its fields, in the order shown. */
 const fields = [
 	imageSourceProperty(
 		[
@@ -40,11 +37,6 @@ const fields = [
 					'Every image file the item carries, e.g. all photos of a multi-file form upload',
 			},
 			{ name: 'URLs', value: 'url', description: 'Links to the images' },
-			{
-				name: 'Base64 or Data URL',
-				value: 'base64',
-				description: 'Image data as text, e.g. from a Code node or another API',
-			},
 		],
 		'Where the images to analyze come from; one request takes up to 60 images',
 	),
@@ -102,7 +94,6 @@ const fields = [
 	),
 ] satisfies Field[];
 
-/** Its image fields, by Image Source; each takes several images. */
 const IMAGE_FIELDS: ImageFields = {
 	url: { parameter: 'imageUrls', label: 'Image URLs' },
 	base64: { parameter: 'imageBase64', label: 'Image Data' },
@@ -118,7 +109,8 @@ function imagesOf(ctx: IExecuteFunctions, itemIndex: number) {
 		return { sources, links: [] };
 	}
 	// StepFun downloads these itself, so their number is checked here.
-	checkImageCount(ctx, itemIndex, IMAGE_FIELDS.url.label, urls.length, ANALYZE_ACCEPTS);
+	const field = new FieldCheck(ctx, itemIndex, IMAGE_FIELDS.url.label);
+	checkImageCount(field, urls.length, ANALYZE_ACCEPTS);
 	return { sources: [], links: urls };
 }
 

@@ -1,5 +1,5 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { fromSource, imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
 import type { ImageFields } from '../../engine/imageSources';
 import { sourcesIn } from '../../engine/imageSources';
 import {
@@ -21,8 +21,6 @@ const EDIT_ACCEPTS: ImageAcceptance = {
 	refusal: 'StepFun edits PNG, JPEG and WebP images.',
 };
 
-const fromSource = (source: string) => ({ show: { imageSource: [source] } });
-
 const fields = [
 	imageSourceProperty(
 		[
@@ -36,11 +34,6 @@ const fields = [
 				name: 'URL',
 				value: 'url',
 				description: 'The node downloads the image (without your StepFun key)',
-			},
-			{
-				name: 'Base64 or Data URL',
-				value: 'base64',
-				description: 'Image data as text, e.g. from a Code node or another API',
 			},
 		],
 		'Where the image to edit comes from',
@@ -78,7 +71,6 @@ const fields = [
 	},
 ] satisfies Field[];
 
-/** Its image field, by Image Source. */
 const IMAGE_FIELDS: ImageFields = {
 	url: { parameter: 'imageUrl', label: 'Image URL' },
 	base64: { parameter: 'imageBase64', label: 'Image Data' },
