@@ -44,13 +44,12 @@ function nthRequest(
 }
 
 /**
- * The item On Error "Continue" outputs in place of a failed request, paired to its input: as in
- * n8n's own nodes, `error` is the message as text. With "Continue (using error output)" n8n
- * routes an item there only when its JSON holds nothing but `error` and `message` (n8n 2.x also
- * `details`), and an item whose own `error` is set gets its JSON replaced by the message alone
- * (both n8n 1.x and 2.x), so there the details go under `message`; n8n then adds the input
- * item's fields. `kind` tells a bad input (answer the uploader 4xx) from a failure of StepFun or
- * the network (5xx).
+ * The item On Error "Continue" outputs for a failed request, paired: `error` is the message as
+ * text, as in n8n's own nodes. n8n (1.x and 2.x) replaces the JSON of an item whose `error` is set
+ * by the message alone, and routes an item to the error output only when its JSON holds nothing
+ * but `error` and `message` (2.x also `details`): so there the details go under `message`, and
+ * n8n adds the input item's fields. `kind` tells bad input (answer the uploader 4xx) from a
+ * failure of StepFun or the network (5xx).
  */
 function errorItem(
 	ctx: IExecuteFunctions,

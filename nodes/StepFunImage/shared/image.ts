@@ -116,10 +116,8 @@ function isoBrands(bytes: Uint8Array): string[] {
 	return brands;
 }
 
-/**
- * One item of an XML prolog: a declaration or processing instruction, a comment, a DOCTYPE (with
- * an internal subset). Matched one at a time (sticky), so that nothing backtracks across items.
- */
+// One XML prolog item (declaration or processing instruction, comment, DOCTYPE with its internal
+// subset), matched one at a time (sticky) so that nothing backtracks across items.
 const PROLOG_ITEM = /\s*(?:<\?[^]*?\?>|<!--[^]*?-->|<!DOCTYPE[^>[]*(?:\[[^]*?\])?\s*>)/y;
 const SVG_ROOT = /\s*<svg[\s>/]/y;
 
@@ -197,10 +195,7 @@ const PNG_BIT_DEPTHS: Record<number, number[] | undefined> = {
 	6: [8, 16],
 };
 
-/**
- * The chunks whose checksum decoders insist on: a mismatch there makes libpng, Pillow and
- * ImageMagick refuse the file, while they pass over one in an ancillary chunk.
- */
+/** Chunks whose checksum libpng, Pillow and ImageMagick insist on (they pass over the others'). */
 const PNG_CHECKED_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT']);
 
 const PNG_DAMAGED_HEADER = { damage: 'its header holds values no PNG can have' };
@@ -445,10 +440,7 @@ function namedImage(type: NamedType, bytes: Uint8Array): NamedImage {
 	return image;
 }
 
-/**
- * What the bytes are: an image the node reads (type, size, animation; complete means the image
- * itself is whole, data after its end is allowed), a format it only names, or what is wrong.
- */
+/** What the bytes are: a whole image the node reads, a format it only names, or what is wrong. */
 export function inspectImage(bytes: Uint8Array): ImageInspection {
 	if (bytes.length === 0) return { ok: false, problem: 'empty' };
 	const type = sniffImageType(bytes);

@@ -73,10 +73,7 @@ const NETWORK_WORDS: Record<string, string> = {
 	ECONNREFUSED: 'the connection was refused',
 };
 
-/**
- * What went wrong, in a few words: "HTTP 404", "no answer within 30 seconds". Never a system
- * error code: n8n would replace a message naming one with its own generic wording.
- */
+/** What went wrong in a few words ("HTTP 404"), never a system error code: n8n would reword it. */
 export function downloadFailure(problem: DownloadProblem, timeoutMs: number): string {
 	switch (problem.kind) {
 		case 'network':

@@ -56,8 +56,8 @@ export function retryAfterMs(headers: Headers): number | undefined {
 }
 
 /**
- * `not-prepared`: no network error at all, n8n failed before sending (e.g. while applying the
- * credential). `not-sent`: the connection never opened. Otherwise the request may have arrived.
+ * `not-prepared`: n8n failed before sending (e.g. applying the credential). `not-sent`: the
+ * connection never opened. Otherwise the request may have arrived.
  */
 export type NetworkFailure = 'not-prepared' | 'not-sent' | 'timeout' | 'unknown';
 
