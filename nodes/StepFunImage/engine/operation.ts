@@ -102,7 +102,6 @@ interface Declared<
 	choice: { name: string; action: string; description: string };
 	/** What the canvas shows under the node's name, e.g. "Generate Image". */
 	subtitle: string;
-	/** Which models the Model field's "From List" puts first. */
 	models?: ModelKind;
 	/** StepFun bills none of its requests: one whose outcome is unknown can always be resent. */
 	free?: boolean;

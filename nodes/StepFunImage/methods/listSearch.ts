@@ -13,16 +13,11 @@ export async function listModels(
 	kind: ModelKind,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	let ids: string[] = [];
-	try {
-		ids = await listModelIds(ctx);
-	} catch {
-		// Fall back to the model the operation always offers.
-	}
-	if (!ids.includes(kind.always)) ids.push(kind.always);
+	// The model the operation always offers is listed, whether or not the account's list came.
+	const ids = await listModelIds(ctx).catch((): string[] => []);
 	const fits = (id: string) => kind.matches.test(id);
 	const wanted = filter?.trim().toLowerCase() ?? '';
-	const sorted = [...new Set(ids)]
+	const sorted = [...new Set([...ids, kind.always])]
 		.filter((id) => id.toLowerCase().includes(wanted))
 		.sort((a, b) => Number(fits(b)) - Number(fits(a)) || a.localeCompare(b));
 	return {
