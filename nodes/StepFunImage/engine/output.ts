@@ -167,34 +167,27 @@ async function toOutputItem(
 	if (answer.inputFileName !== undefined) json.inputFileName = answer.inputFileName;
 	if (!file) return outputItem(ctx, itemIndex, settings, json);
 	const { bytes, info } = file;
+	const { width, height, mimeType } = info;
 	// The File Name option with its placeholders filled in.
 	const fileName = settings.fileName
 		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
 		.replace(/\{ext\}/g, info.extension)
 		.replace(/\{item\}/g, String(itemIndex))
 		.replace(/\{image\}/g, String(answer.requestIndex));
-	Object.assign(json, {
-		width: info.width,
-		height: info.height,
-		mimeType: info.mimeType,
-		fileSize: bytes.length,
-		fileName,
-	});
+	Object.assign(json, { width, height, mimeType, fileSize: bytes.length, fileName });
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
+		json.summary = `${verb} a ${width}×${height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
 		if (image.url !== undefined) {
 			// As a Markdown image, with the characters that would end its link percent-encoded.
-			const link = image.url.replace(
-				/[\s()<>]/g,
-				(c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-			);
+			const hex = (c: string) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+			const link = image.url.replace(/[\s()<>]/g, (c) => `%${hex(c)}`);
 			const until = `${linkExpiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 			json.summary += ` To show it in the chat, include this Markdown: ![${verb} image](${link}) (the link works until ${until}; anyone with it can open the image until then).`;
 		}
 	}
-	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType);
+	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
 	const item = outputItem(ctx, itemIndex, settings, json);
 	item.binary = { ...item.binary, [settings.outputBinaryField]: binary };
 	return item;
