@@ -51,11 +51,7 @@ function nthRequest(
  * n8n adds the input item's fields. `kind` tells bad input (answer the uploader 4xx) from a
  * failure of StepFun or the network (5xx).
  */
-function errorItem(
-	ctx: IExecuteFunctions,
-	error: NodeError,
-	itemIndex: number,
-): INodeExecutionData {
+function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number) {
 	// `input`: the item's own data was refused and nothing was sent; `api`: StepFun, or the way to it.
 	const details: IDataObject = { kind: error instanceof NodeApiError ? 'api' : 'input' };
 	if (error.description) details.description = error.description;
@@ -131,12 +127,9 @@ export async function runOperation(
 					continue;
 				}
 			}
-			const { timeout, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
-			const settings: RequestSettings = {
-				timeoutMs: timeout,
-				maxRetries,
-				retryPossiblyBilled: retryAfterTimeout || operation.free === true,
-			};
+			const { timeout: timeoutMs, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
+			const retryPossiblyBilled = retryAfterTimeout || operation.free === true;
+			const settings: RequestSettings = { timeoutMs, maxRetries, retryPossiblyBilled };
 			// One request per image.
 			for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
 				await slots.acquire();
