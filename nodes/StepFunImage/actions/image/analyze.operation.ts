@@ -151,10 +151,7 @@ export const analyze = defineOperation({
 		const { sources, links } = imagesOf(ctx, itemIndex);
 		const { systemMessage, detail, jsonOutput } = options;
 		const system = systemMessage.trim() === '' ? [] : [{ role: 'system', content: systemMessage }];
-		const imagePart = (url: string): IDataObject => ({
-			type: 'image_url',
-			image_url: detail === undefined ? { url } : { url, detail },
-		});
+		const imagePart = (url: string) => ({ type: 'image_url', image_url: { url, detail } });
 		/** The request; the images go in the user's message, after the prompt, as data URLs. */
 		const withImages = (images: InputImage[]): PlainRequest => {
 			const dataUrls = images.map(
