@@ -1,5 +1,6 @@
 // Runs an operation over all input items: checks every item first, then sends their requests
-// within the run's slots and the credential's pace, and outputs in input order, paired.
+// within the run's slots (several at once, up to Concurrency) and the credential's pace, and
+// outputs in input order, paired, as if run one after another.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
@@ -65,10 +66,6 @@ function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number) 
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/**
- * Runs an operation over all input items: checks every item, then sends their requests (several at
- * once, up to Concurrency), and outputs in input order, paired, as if run one after another.
- */
 export async function runOperation(
 	ctx: IExecuteFunctions,
 	operation: Operation,

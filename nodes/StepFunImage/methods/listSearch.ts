@@ -1,13 +1,11 @@
-// The Model field's "From List": the account's models, those that fit the operation first.
+// The Model field's "From List": the account's models, those of the operation's kind first, then
+// all others (StepFun may leave some out of /models). Never fails: the list is a help, any ID can
+// still be typed.
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
 import type { ModelKind } from '../engine/operation';
 import { listModelIds } from '../transport/models';
 
-/**
- * Models for the "From List" picker: those of the operation's kind first, then all others (StepFun
- * may leave some out of /models). Never fails: the list is a help, any ID can still be typed.
- */
 export async function listModels(
 	ctx: ILoadOptionsFunctions,
 	kind: ModelKind,
