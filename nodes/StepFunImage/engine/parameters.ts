@@ -1,7 +1,6 @@
-// A parameter of the node: declared once (its UI, default and bounds, how a value is checked, and
-// where the value goes), read for one item (a failing expression named), and checked, with an
-// error that names the field and the item. The check's return type is the value's type: what
-// an operation that declares the parameter receives (operation.ts).
+// A parameter of the node: declared once (UI, default and bounds, check, where the value goes),
+// read for one item (a failing expression named) and checked, with an error naming the field and
+// the item. The check's return type is the type an operation declaring it receives (operation.ts).
 import type {
 	GenericValue,
 	IExecuteFunctions,
@@ -113,11 +112,10 @@ type Ui = Omit<INodeProperties, 'name' | 'displayName' | 'description'>;
 
 /** A parameter from its UI and its check. */
 export function declare<N extends string, V extends GenericValue, W extends boolean = false>(
-	{ name, displayName, description, ...spec }: Spec<N, W>,
+	{ name, displayName, description, whenAdded, apiField, toolRunDefault }: Spec<N, W>,
 	ui: Ui,
 	check: (value: unknown, field: FieldCheck) => V,
 ): Parameter<N, V, W> {
-	const { whenAdded, apiField, toolRunDefault } = spec;
 	const property = { displayName, name, description, ...ui };
 	return { name, property, check, whenAdded, apiField, toolRunDefault };
 }
