@@ -29,19 +29,16 @@ export function stepFunApiError(
 	},
 	itemIndex: number,
 ): NodeApiError {
-	const response: JsonObject = { message: details.message };
-	if (details.status !== undefined) response.httpCode = String(details.status);
-	if (details.traceId) response.traceId = details.traceId;
-	if (details.type) response.type = details.type;
-	const error = nodeApiErrorWithMessage(ctx.getNode(), response, {
-		message: details.message,
-		description: details.traceId
-			? `${details.description} StepFun trace ID: ${details.traceId} (quote it to StepFun support).`
-			: details.description,
-		httpCode: details.status === undefined ? undefined : String(details.status),
-		itemIndex,
-	});
-	if (details.traceId) error.context.traceId = details.traceId;
+	const { message, description, status, traceId, type } = details;
+	const httpCode = status === undefined ? undefined : String(status);
+	const response: JsonObject = { message };
+	if (httpCode) response.httpCode = httpCode;
+	if (traceId) response.traceId = traceId;
+	if (type) response.type = type;
+	const trace = traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
+	const options = { message, description: description + trace, httpCode, itemIndex };
+	const error = nodeApiErrorWithMessage(ctx.getNode(), response, options);
+	if (traceId) error.context.traceId = traceId;
 	return error;
 }
 
