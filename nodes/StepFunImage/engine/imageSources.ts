@@ -6,12 +6,11 @@ import type { ImageAcceptance, InputSource } from './operation';
 import { FieldCheck, readParameter } from './parameters';
 
 /** An operation's image fields, by Image Source choice: each one's parameter and UI name. */
-export interface ImageFields extends Record<InputSource['kind'], SourceField> {
+export interface ImageFields
+	extends Record<InputSource['kind'], { parameter: string; label: string }> {
 	/** Each field takes several images (Analyze); "All Image Files of the Item" is offered. */
 	several?: true;
 }
-
-type SourceField = { parameter: string; label: string };
 
 /** Where the text of a field that takes several images splits, and what to enter when empty. */
 const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> = {

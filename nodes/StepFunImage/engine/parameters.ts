@@ -63,11 +63,9 @@ export class FieldCheck {
 
 	/** The error for this field; the caller throws it. */
 	invalid(problem: string, hint: string): NodeOperationError {
-		const message = `${this.label}: ${problem} (item ${this.itemIndex})`;
-		return new NodeOperationError(this.ctx.getNode(), message, {
-			itemIndex: this.itemIndex,
-			description: hint,
-		});
+		const { itemIndex } = this;
+		const message = `${this.label}: ${problem} (item ${itemIndex})`;
+		return new NodeOperationError(this.ctx.getNode(), message, { itemIndex, description: hint });
 	}
 
 	/** A required name or ID (model, field name, file name): trimmed, never empty. */
