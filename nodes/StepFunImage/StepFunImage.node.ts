@@ -2,7 +2,6 @@ import type {
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	INodeExecutionData,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
@@ -35,10 +34,7 @@ export class StepFunImage implements INodeType {
 
 	methods = {
 		listSearch: {
-			async listModels(
-				this: ILoadOptionsFunctions,
-				filter?: string,
-			): Promise<INodeListSearchResult> {
+			async listModels(this: ILoadOptionsFunctions, filter?: string) {
 				// The picker runs in the editor: the operation whose Model field is open says which
 				// models come first.
 				let operation: unknown;

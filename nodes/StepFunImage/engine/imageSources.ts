@@ -28,11 +28,7 @@ const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> 
  * The item's images as sources, from the field of its Image Source choice (Binary for a choice
  * the operation does not offer), each checked before anything is sent.
  */
-export function sourcesIn(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	fields: ImageFields,
-): InputSource[] {
+export function sourcesIn(ctx: IExecuteFunctions, itemIndex: number, fields: ImageFields) {
 	const choice = readParameter(ctx, 'imageSource', itemIndex, 'binary');
 	if (choice === 'allFiles' && fields.several) {
 		return imageFilesOf(ctx, itemIndex, 'All Image Files of the Item');

@@ -66,10 +66,7 @@ function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number) 
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-export async function runOperation(
-	ctx: IExecuteFunctions,
-	operation: Operation,
-): Promise<INodeExecutionData[][]> {
+export async function runOperation(ctx: IExecuteFunctions, operation: Operation) {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
 
