@@ -55,11 +55,7 @@ export function modelField(
 }
 
 /** Prompt: exactly as given (not trimmed), never blank. */
-export function promptField(
-	placeholder: string,
-	description: string,
-	maxCharacters?: number,
-): Parameter<'prompt', string, false> {
+export function promptField(placeholder: string, description: string, maxCharacters?: number) {
 	const text = { name: 'prompt', displayName: 'Prompt', description, maxCharacters } as const;
 	return limitedText({ ...text, rows: 3, required: true }, { placeholder });
 }

@@ -4,7 +4,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { Answer, ItemPlan, Operation, OutputFacts, RunSettings } from './operation';
+import type { Answer, ItemPlan, Operation, RunSettings } from './operation';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
@@ -31,11 +31,7 @@ type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
  * The n-th request of an item, and what its output says. With a seed, each request sends it counted
  * on by n: each image differs, and each can be made again from the seed in its output.
  */
-function nthRequest(
-	{ facts, settings }: ItemPlan,
-	request: PlainRequest,
-	n: number,
-): { request: PlainRequest; facts: OutputFacts } {
+function nthRequest({ facts, settings }: ItemPlan, request: PlainRequest, n: number) {
 	if (settings.seed === undefined || request.body === undefined) return { request, facts };
 	const seed = settings.seed + n;
 	return {

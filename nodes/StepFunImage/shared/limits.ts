@@ -107,13 +107,10 @@ export const REGION_BASE_URLS = {
  * have `/v1` and trailing slashes or not), or an error text for an unusable custom URL. The
  * credential's test request repeats this rule as an n8n expression.
  */
-export function apiBaseUrl(
-	region: string,
-	customUrl: unknown,
-): { url: string } | { error: string } {
+export function apiBaseUrl(region: string, baseUrl: unknown): { url: string } | { error: string } {
 	if (region === 'international' || region === 'china') return { url: REGION_BASE_URLS[region] };
 	if (region !== 'custom') return { error: `Unknown region "${region}"` };
-	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';
+	const raw = typeof baseUrl === 'string' ? baseUrl.trim() : '';
 	if (raw === '') return { error: 'The Base URL is empty' };
 	if (!URL.canParse(raw)) return { error: `The Base URL "${raw}" is not a URL` };
 	const parsed = new URL(raw);
