@@ -25,7 +25,8 @@ function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
 }
 
-type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
+/** What one request produced: its output items, or its error. */
+type Outcome = INodeExecutionData[] | NodeError;
 
 /**
  * The n-th request of an item, and what its output says. With a seed, each request sends it counted
@@ -85,7 +86,7 @@ export async function runOperation(ctx: IExecuteFunctions, operation: Operation)
 	// those still waiting for their turn in the pace are not sent; those sent finish.
 	const stop = new AbortController();
 	const fail = (itemIndex: number, error: unknown, slot = outcomes[itemIndex].length) => {
-		outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
+		outcomes[itemIndex][slot] = asNodeError(ctx, error, itemIndex);
 		if (!continueOnFail) stop.abort();
 	};
 
@@ -128,7 +129,7 @@ export async function runOperation(ctx: IExecuteFunctions, operation: Operation)
 					break;
 				}
 				// Each request fills its own place, so output order does not depend on finishing order.
-				const slot = outcomes[itemIndex].push({ items: [] }) - 1;
+				const slot = outcomes[itemIndex].push([]) - 1;
 				const sent = nthRequest(plan, request, requestIndex);
 				const context = { itemIndex, settings, pace, stop: stop.signal };
 				running.push(
@@ -142,7 +143,7 @@ export async function runOperation(ctx: IExecuteFunctions, operation: Operation)
 								facts: sent.facts,
 								baseUrl: connection.baseUrl,
 							};
-							outcomes[itemIndex][slot] = { items: await outputOf(ctx, itemIndex, plan, answer) };
+							outcomes[itemIndex][slot] = await outputOf(ctx, itemIndex, plan, answer);
 						} catch (error) {
 							// Not sent because an earlier failure stopped the run: nothing to report.
 							if (!isRunStopped(error)) fail(itemIndex, error, slot);
@@ -158,17 +159,13 @@ export async function runOperation(ctx: IExecuteFunctions, operation: Operation)
 		pace.leave();
 	}
 
-	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		for (const outcome of outcomes[itemIndex]) {
-			if ('error' in outcome) {
-				// Without Continue On Fail, the first failure in input order stops the node.
-				if (!continueOnFail) throw outcome.error;
-				output.push(errorItem(ctx, outcome.error, itemIndex));
-			} else {
-				output.push(...outcome.items);
-			}
-		}
-	}
+	// Without Continue On Fail, the first failure in input order stops the node.
+	const output = outcomes.flatMap((produced, itemIndex) =>
+		produced.flatMap((outcome) => {
+			if (Array.isArray(outcome)) return outcome;
+			if (!continueOnFail) throw outcome;
+			return [errorItem(ctx, outcome, itemIndex)];
+		}),
+	);
 	return [output];
 }

@@ -98,8 +98,6 @@ const u16le = (bytes: Uint8Array, at: number) => bytes[at] | (bytes[at + 1] << 8
 const u24le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + (bytes[at + 2] << 16);
 const u32le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + u16le(bytes, at + 2) * 65536;
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /** BITMAPCOREHEADER, BITMAPINFOHEADER and its V2 to V5 successors. */
 const BMP_HEADER_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
 
@@ -139,7 +137,7 @@ function isSvg(bytes: Uint8Array): boolean {
 
 /** Which image format the bytes are, by magic number (and for SVG by its root element). */
 function sniffImageType(bytes: Uint8Array): ImageType | undefined {
-	if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
+	if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
 	if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
 	if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'webp';
 	if (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a') return 'gif';
