@@ -74,15 +74,14 @@ async function fromUrl(
 	timeoutMs: number,
 ): Promise<RawImage> {
 	const result = await download(ctx, url, timeoutMs);
-	if (!result.ok) {
+	if (!Buffer.isBuffer(result)) {
 		// The user's own link: their input, named by its host (the whole URL may hold a signature).
 		const { host } = new URL(url);
-		const { problem } = result;
-		const reason = `could not download the image from ${host}: ${downloadFailure(problem, timeoutMs)}`;
-		const hint = downloadHint(problem, host) + errorCodeText(problem);
+		const reason = `could not download the image from ${host}: ${downloadFailure(result, timeoutMs)}`;
+		const hint = downloadHint(result, host) + errorCodeText(result);
 		throw new FieldCheck(ctx, itemIndex, fieldLabel).invalid(reason, hint);
 	}
-	return { bytes: result.bytes, fileName: fileNameOfUrl(url) };
+	return { bytes: result, fileName: fileNameOfUrl(url) };
 }
 
 /** How to turn a refused image into one StepFun takes. */

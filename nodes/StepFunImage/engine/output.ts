@@ -94,8 +94,8 @@ async function fileOf(out: ImageAnswer, { data, url }: ResultImage): Promise<Ima
 		);
 	} else if (url !== undefined) {
 		const result = await download(ctx, url, settings.timeout);
-		if (!result.ok) throw resultLinkError(out, result.problem);
-		bytes = result.bytes;
+		if (!Buffer.isBuffer(result)) throw resultLinkError(out, result);
+		bytes = result;
 	} else {
 		throw fail(
 			'StepFun returned an image entry with neither b64_json nor url',

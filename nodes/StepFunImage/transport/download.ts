@@ -11,18 +11,15 @@ export type DownloadProblem =
 	| { kind: 'status'; status: number }
 	| { kind: 'too-large'; started: boolean };
 
-export type Download = { ok: true; bytes: Buffer } | { ok: false; problem: DownloadProblem };
-
 /**
- * Downloads a file by URL within the timeout, stopping at DOWNLOAD_MAX_BYTES. The plain HTTP
+ * A file by URL, downloaded within the timeout and DOWNLOAD_MAX_BYTES, or why not. The plain HTTP
  * helper never sends the API key: result links are StepFun's storage, input links anyone's.
  */
 export async function download(
 	ctx: IExecuteFunctions,
 	url: string,
 	timeoutMs: number,
-): Promise<Download> {
-	const fail = (problem: DownloadProblem): Download => ({ ok: false, problem });
+): Promise<Buffer | DownloadProblem> {
 	let response: {
 		body: AsyncIterable<Buffer> & { destroy?: () => void };
 		headers: Headers;
@@ -41,13 +38,13 @@ export async function download(
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
 		const reason = failure === 'not-prepared' && error instanceof Error ? error.message : code;
-		return fail({ kind: 'network', code: reason, timedOut: failure === 'timeout' });
+		return { kind: 'network', code: reason, timedOut: failure === 'timeout' };
 	}
 	const { statusCode: status, body } = response;
 	const refused = status < 200 || status >= 300;
 	if (refused || Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
 		body.destroy?.();
-		return fail(refused ? { kind: 'status', status } : { kind: 'too-large', started: false });
+		return refused ? { kind: 'status', status } : { kind: 'too-large', started: false };
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
@@ -56,15 +53,15 @@ export async function download(
 			received += chunk.length;
 			if (received > DOWNLOAD_MAX_BYTES) {
 				body.destroy?.();
-				return fail({ kind: 'too-large', started: true });
+				return { kind: 'too-large', started: true };
 			}
 			chunks.push(chunk);
 		}
 	} catch (error) {
 		const { code } = classifyNetworkError(error as { code?: string });
-		return fail({ kind: 'broken', code: code === 'none' ? 'no error code' : code });
+		return { kind: 'broken', code: code === 'none' ? 'no error code' : code };
 	}
-	return { ok: true, bytes: Buffer.concat(chunks, received) };
+	return Buffer.concat(chunks, received);
 }
 
 const NETWORK_WORDS: Record<string, string> = {
