@@ -30,9 +30,7 @@ const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> 
  */
 export function sourcesIn(ctx: IExecuteFunctions, itemIndex: number, fields: ImageFields) {
 	const choice = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	if (choice === 'allFiles' && fields.several) {
-		return imageFilesOf(ctx, itemIndex, 'All Image Files of the Item');
-	}
+	if (choice === 'allFiles' && fields.several) return imageFilesOf(ctx, itemIndex);
 	const kind = choice === 'url' || choice === 'base64' ? choice : 'binary';
 	const field = new FieldCheck(ctx, itemIndex, fields[kind].label);
 	const fallback = kind === 'binary' ? 'data' : '';
@@ -132,7 +130,8 @@ export function filesOfItem(ctx: IExecuteFunctions, itemIndex: number): FoundFil
  * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
  * next to the photos of a form is left out); their bytes are checked when read.
  */
-function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: string) {
+function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number) {
+	const fieldLabel = 'All Image Files of the Item';
 	const sources = filesOfItem(ctx, itemIndex)
 		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
 		.map(({ path, file }): InputSource => {

@@ -10,7 +10,6 @@ import type { ImageInfo, NamedImage } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, FieldCheck } from './parameters';
 
-/** An input image's bytes as read, and the name of the file it came from. */
 type RawImage = { bytes: Buffer; fileName?: string };
 
 async function fromBinaryField(

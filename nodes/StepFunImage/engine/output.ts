@@ -21,14 +21,12 @@ interface ResultImage {
 
 type ImageFile = { bytes: Buffer; info: ImageInfo };
 
-/** One image answer being turned into output items: for which item, with its settings. */
-interface ImageAnswer {
+/** One answer being turned into output items: for which item, with its settings. */
+interface ItemAnswer {
 	ctx: IExecuteFunctions;
 	itemIndex: number;
 	settings: ItemSettings;
 	answer: Answer;
-	/** What was done, in an agent's summary ("Generated"). */
-	verb: string;
 	fail: AnswerFail;
 }
 
@@ -37,7 +35,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** StepFun's answer as images; refuses an answer that holds no image entries. */
-function readEntries({ answer, fail }: ImageAnswer): { created?: number; images: ResultImage[] } {
+function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: ResultImage[] } {
 	const { body } = answer.response;
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
@@ -65,7 +63,7 @@ function readEntries({ answer, fail }: ImageAnswer): { created?: number; images:
 
 /** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
 function resultLinkError(
-	{ ctx, itemIndex, settings, answer }: ImageAnswer,
+	{ ctx, itemIndex, settings, answer }: ItemAnswer,
 	problem: DownloadProblem,
 ): Error {
 	const status = problem.kind === 'status' ? problem.status : undefined;
@@ -82,7 +80,7 @@ function resultLinkError(
 }
 
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
-async function fileOf(out: ImageAnswer, { data, url }: ResultImage): Promise<ImageFile> {
+async function fileOf(out: ItemAnswer, { data, url }: ResultImage): Promise<ImageFile> {
 	const { ctx, settings, fail } = out;
 	let bytes: Buffer;
 	if (Buffer.isBuffer(data)) {
@@ -118,33 +116,33 @@ async function fileOf(out: ImageAnswer, { data, url }: ResultImage): Promise<Ima
  * An output item paired to its input: the node's fields over the input's fields (Include Input
  * Fields), and the input's files (Keep Input Binary).
  */
-function outputItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ includeInputFields, keepInputBinary }: ItemSettings,
-	json: IDataObject,
-): INodeExecutionData {
+function outputItem({ ctx, itemIndex, settings }: ItemAnswer, json: IDataObject) {
 	const input = ctx.getInputData()[itemIndex];
 	// n8n 2.x combined binary mode keeps the input's files in its JSON, under `_files`.
 	const { [FILES_IN_JSON]: filesInJson, ...inputFields } = input.json;
 	const item: INodeExecutionData = {
-		json: includeInputFields ? { ...inputFields, ...json } : json,
+		json: settings.includeInputFields ? { ...inputFields, ...json } : json,
 		pairedItem: { item: itemIndex },
 	};
-	const kept = keepInputBinary
+	const kept = settings.keepInputBinary
 		? { ...(isObject(filesInJson) ? filesInJson : {}), ...input.binary }
 		: {};
 	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
 	return item;
 }
 
-/** One result image as an output item: the file in binary, what is known about it in JSON. */
+/**
+ * One result image as an output item: the file in binary, what is known about it in JSON; `verb`
+ * says what was done in an agent's summary ("Generated").
+ */
 async function toOutputItem(
-	{ ctx, itemIndex, settings, answer, verb }: ImageAnswer,
+	out: ItemAnswer,
+	verb: string,
 	image: ResultImage,
 	file: ImageFile | undefined,
 	created: number | undefined,
 ): Promise<INodeExecutionData> {
+	const { ctx, itemIndex, settings, answer } = out;
 	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
@@ -165,7 +163,7 @@ async function toOutputItem(
 		json.urlExpiresAt = linkExpiresAt.toISOString();
 	}
 	if (answer.inputFileName !== undefined) json.inputFileName = answer.inputFileName;
-	if (!file) return outputItem(ctx, itemIndex, settings, json);
+	if (!file) return outputItem(out, json);
 	const { bytes, info } = file;
 	const { width, height, mimeType } = info;
 	// The File Name option with its placeholders filled in.
@@ -188,7 +186,7 @@ async function toOutputItem(
 		}
 	}
 	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
-	const item = outputItem(ctx, itemIndex, settings, json);
+	const item = outputItem(out, json);
 	item.binary = { ...item.binary, [settings.outputBinaryField]: binary };
 	return item;
 }
@@ -203,9 +201,8 @@ export async function outputOf(
 	const { status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
-	if (output.kind === 'json')
-		return [outputItem(ctx, itemIndex, settings, output.read(answer, fail))];
-	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb: output.verb, fail };
+	const out: ItemAnswer = { ctx, itemIndex, settings, answer, fail };
+	if (output.kind === 'json') return [outputItem(out, output.read(answer, fail))];
 	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
 	for (const image of images) {
@@ -223,7 +220,7 @@ export async function outputOf(
 		const file = filtered
 			? await fileOf(out, image).catch(() => undefined)
 			: await fileOf(out, image);
-		items.push(await toOutputItem(out, image, file, created));
+		items.push(await toOutputItem(out, output.verb, image, file, created));
 	}
 	return items;
 }

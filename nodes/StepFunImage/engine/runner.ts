@@ -121,7 +121,6 @@ export async function runOperation(ctx: IExecuteFunctions, operation: Operation)
 			const { timeout: timeoutMs, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
 			const retryPossiblyBilled = retryAfterTimeout || operation.free === true;
 			const settings: RequestSettings = { timeoutMs, maxRetries, retryPossiblyBilled };
-			// One request per image.
 			for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
 				await slots.acquire();
 				if (stop.signal.aborted) {

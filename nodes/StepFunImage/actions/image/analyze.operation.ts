@@ -174,7 +174,6 @@ export const analyze = defineOperation({
 		};
 	},
 
-	// StepFun's chat answer as the output item's JSON.
 	output: {
 		kind: 'json',
 		read: ({ response: { body }, facts }, { options }, fail) => {
