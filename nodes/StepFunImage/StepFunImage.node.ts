@@ -35,8 +35,7 @@ export class StepFunImage implements INodeType {
 	methods = {
 		listSearch: {
 			async listModels(this: ILoadOptionsFunctions, filter?: string) {
-				// The picker runs in the editor: the operation whose Model field is open says which
-				// models come first.
+				// The operation whose Model field is open in the editor says which models come first.
 				let operation: unknown;
 				try {
 					operation = this.getCurrentNodeParameter('operation');

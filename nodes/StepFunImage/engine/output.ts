@@ -62,10 +62,8 @@ function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: 
 }
 
 /** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
-function resultLinkError(
-	{ ctx, itemIndex, settings, answer }: ItemAnswer,
-	problem: DownloadProblem,
-): Error {
+function resultLinkError(out: ItemAnswer, problem: DownloadProblem): Error {
+	const { ctx, itemIndex, settings, answer } = out;
 	const status = problem.kind === 'status' ? problem.status : undefined;
 	const description =
 		problem.kind === 'too-large'

@@ -229,9 +229,7 @@ export function choice<
 		const known = values.find((candidate) => candidate === value);
 		if (known !== undefined) return known;
 		const given = describeValue(value);
-		throw field.invalid(
-			spec.listedInError ? `${listed}, got ${given}` : `unknown choice ${given}`,
-			spec.fix,
-		);
+		const problem = spec.listedInError ? `${listed}, got ${given}` : `unknown choice ${given}`;
+		throw field.invalid(problem, spec.fix);
 	});
 }

@@ -92,17 +92,14 @@ export const edit = defineOperation({
 
 	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => {
 		const request = { method: 'POST', path: '/images/edits' } as const;
-		const fields = { model, prompt, ...apiFields };
+		const body = { format: 'multipart', fields: { model, prompt, ...apiFields } } as const;
 		return {
-			request: { ...request, body: { format: 'multipart', fields } },
+			request: { ...request, body },
 			inputs: {
 				sources: sourcesIn(ctx, itemIndex, IMAGE_FIELDS),
 				accept: EDIT_ACCEPTS,
 				// StepFun takes the image as the multipart file part "image".
-				into: ([image]) => ({
-					...request,
-					body: { format: 'multipart', fields, files: { image } },
-				}),
+				into: ([image]) => ({ ...request, body: { ...body, files: { image } } }),
 			},
 			facts: { model, prompt },
 		};
