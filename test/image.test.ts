@@ -92,7 +92,7 @@ describe('limits', () => {
 	});
 
 	it('labels each size with width and height although StepFun writes height x width', () => {
-		expect(GENERATION_SIZES.map((size) => [size.value, sizeLabel(size)])).toEqual([
+		expect(GENERATION_SIZES.map((size) => [size, sizeLabel(size)])).toEqual([
 			['1024x1024', 'Square 1024 wide × 1024 high'],
 			['768x1360', 'Landscape 1360 wide × 768 high'],
 			['896x1184', 'Landscape 1184 wide × 896 high'],

@@ -2,7 +2,6 @@ import type {
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	INodeExecutionData,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
@@ -35,12 +34,8 @@ export class StepFunImage implements INodeType {
 
 	methods = {
 		listSearch: {
-			async listModels(
-				this: ILoadOptionsFunctions,
-				filter?: string,
-			): Promise<INodeListSearchResult> {
-				// The picker runs in the editor: the operation whose Model field is open says which
-				// models come first.
+			async listModels(this: ILoadOptionsFunctions, filter?: string) {
+				// The operation whose Model field is open in the editor says which models come first.
 				let operation: unknown;
 				try {
 					operation = this.getCurrentNodeParameter('operation');

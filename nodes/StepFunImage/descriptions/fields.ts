@@ -12,7 +12,6 @@ import {
 import type { Parameter } from '../engine/parameters';
 import { declare, limitedText } from '../engine/parameters';
 
-/** The models that make and edit images. */
 export const IMAGE_MODELS: ModelKind = {
 	label: 'image',
 	matches: /image|edit|step-\d*x/i,
@@ -31,6 +30,7 @@ export function modelField(
 	kind: ModelKind,
 	description = `The StepFun ${kind.label} model. Any model ID is accepted, so new models work without an update.`,
 ): Parameter<'model', string, false> {
+	const fix = `Pick a model from the list or enter an ID such as ${kind.always}.`;
 	return {
 		name: 'model',
 		property: {
@@ -50,21 +50,12 @@ export function modelField(
 				{ displayName: 'By ID', name: 'id', type: 'string', placeholder: kind.always },
 			],
 		},
-		check: (value, field) =>
-			field.name(
-				value,
-				'a model ID',
-				`Pick a model from the list or enter an ID such as ${kind.always}.`,
-			),
+		check: (value, field) => field.name(value, 'a model ID', fix),
 	};
 }
 
 /** Prompt: exactly as given (not trimmed), never blank. */
-export function promptField(
-	placeholder: string,
-	description: string,
-	maxCharacters?: number,
-): Parameter<'prompt', string, false> {
+export function promptField(placeholder: string, description: string, maxCharacters?: number) {
 	const text = { name: 'prompt', displayName: 'Prompt', description, maxCharacters } as const;
 	return limitedText({ ...text, rows: 3, required: true }, { placeholder });
 }
@@ -72,8 +63,6 @@ export function promptField(
 /** The prompt of an image model: StepFun takes at most 512 characters. */
 export const imagePromptField = (placeholder: string, description: string) =>
 	promptField(placeholder, description, PROMPT_MAX_CHARACTERS);
-
-const SIZE_VALUES: readonly string[] = GENERATION_SIZES.map((size) => size.value);
 
 /** Size of a generated image, one of the five StepFun offers (written height x width). */
 export const SIZE_FIELD = declare(
@@ -88,15 +77,15 @@ export const SIZE_FIELD = declare(
 		default: DEFAULT_SIZE,
 		options: GENERATION_SIZES.map((size) => ({
 			name: sizeLabel(size),
-			value: size.value,
-			description: `Sent as size=${size.value} (height x width)`,
+			value: size,
+			description: `Sent as size=${size} (height x width)`,
 		})),
 	},
 	(value, field) => {
-		if (typeof value === 'string' && SIZE_VALUES.includes(value)) return value;
+		if (typeof value === 'string' && GENERATION_SIZES.includes(value)) return value;
 		throw field.invalid(
 			`${JSON.stringify(value)} is not a size StepFun offers`,
-			`Use one of ${SIZE_VALUES.join(', ')} (height x width).`,
+			`Use one of ${GENERATION_SIZES.join(', ')} (height x width).`,
 		);
 	},
 );

@@ -2,17 +2,25 @@
 // values become sources is engine/imageSources.ts.
 import type { INodeProperties } from 'n8n-workflow';
 
-/** The Image Source field: which of the ways to give images an operation offers. */
+/** Shown when Image Source is `source`: the field it reads. */
+export const fromSource = (source: string) => ({ show: { imageSource: [source] } });
+
+/** The Image Source field: which of the ways to give images an operation offers; base64 last. */
 export function imageSourceProperty(
 	choices: Array<{ name: string; value: string; description: string }>,
 	description: string,
 ): INodeProperties {
+	const base64 = {
+		name: 'Base64 or Data URL',
+		value: 'base64',
+		description: 'Image data as text, e.g. from a Code node or another API',
+	};
 	return {
 		displayName: 'Image Source',
 		name: 'imageSource',
 		type: 'options',
 		default: 'binary',
-		options: choices,
+		options: [...choices, base64],
 		description,
 	};
 }
@@ -27,6 +35,6 @@ export function imageDataProperty(description: string): INodeProperties {
 		required: true,
 		placeholder: 'data:image/png;base64,iVBORw0KGgo...',
 		description,
-		displayOptions: { show: { imageSource: ['base64'] } },
+		displayOptions: fromSource('base64'),
 	};
 }

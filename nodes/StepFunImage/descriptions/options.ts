@@ -1,8 +1,7 @@
-// The options operations share, each declared once: its UI, its default and bounds (numbers from
-// limits.ts), how an item's value is checked, and where the value goes: an API field under
-// StepFun's name (`apiField`), a setting the engine reads by the option's name (ItemSettings,
-// RunSettings in engine/operation.ts), or what the operations that show it read. An operation
-// says which it shows (its `options`); the sets below are those several operations show together.
+// The options operations share, each declared once: its UI, default and bounds (from limits.ts),
+// its check, and where the value goes: an API field under StepFun's name (`apiField`), a setting
+// the engine reads by its name (ItemSettings, RunSettings in engine/operation.ts), or what the
+// operations that show it read. The sets below are those several operations show together.
 import {
 	CFG_SCALE,
 	CONCURRENCY,
@@ -281,10 +280,7 @@ export const OPTIONS = Object.values(OPTION);
 /** What every operation shows: how its requests are sent, and the input's fields kept. */
 export const COMMON_OPTIONS = [OPTION.includeInputFields, OPTION.maxRetries, OPTION.timeout];
 
-/**
- * What operations whose requests StepFun bills show: their pace, whether a request that may
- * already be billed is resent, and the input's files kept.
- */
+/** What operations StepFun bills show: their pace, resending what may be billed, input files. */
 export const BILLED_REQUEST_OPTIONS = [
 	OPTION.concurrency,
 	OPTION.keepInputBinary,
@@ -292,7 +288,6 @@ export const BILLED_REQUEST_OPTIONS = [
 	OPTION.retryAfterTimeout,
 ];
 
-/** What operations that make images show. */
 export const IMAGE_MAKING_OPTIONS = [
 	OPTION.cfgScale,
 	OPTION.fileName,

@@ -1,18 +1,16 @@
 // How an item's Image Source and the field it names become sources to read (checked before
-// anything is sent), and where an item's files are. Reading and checking the images themselves is
-// inputImages.ts.
+// anything is sent), and where an item's files are. Reading the images is inputImages.ts.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputSource } from './operation';
 import { FieldCheck, readParameter } from './parameters';
 
 /** An operation's image fields, by Image Source choice: each one's parameter and UI name. */
-export interface ImageFields extends Record<InputSource['kind'], SourceField> {
+export interface ImageFields
+	extends Record<InputSource['kind'], { parameter: string; label: string }> {
 	/** Each field takes several images (Analyze); "All Image Files of the Item" is offered. */
 	several?: true;
 }
-
-type SourceField = { parameter: string; label: string };
 
 /** Where the text of a field that takes several images splits, and what to enter when empty. */
 const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> = {
@@ -30,15 +28,9 @@ const SEVERAL: Record<InputSource['kind'], { separator?: RegExp; fix: string }> 
  * The item's images as sources, from the field of its Image Source choice (Binary for a choice
  * the operation does not offer), each checked before anything is sent.
  */
-export function sourcesIn(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	fields: ImageFields,
-): InputSource[] {
+export function sourcesIn(ctx: IExecuteFunctions, itemIndex: number, fields: ImageFields) {
 	const choice = readParameter(ctx, 'imageSource', itemIndex, 'binary');
-	if (choice === 'allFiles' && fields.several) {
-		return imageFilesOf(ctx, itemIndex, 'All Image Files of the Item');
-	}
+	if (choice === 'allFiles' && fields.several) return imageFilesOf(ctx, itemIndex);
 	const kind = choice === 'url' || choice === 'base64' ? choice : 'binary';
 	const field = new FieldCheck(ctx, itemIndex, fields[kind].label);
 	const fallback = kind === 'binary' ? 'data' : '';
@@ -60,7 +52,6 @@ function listOf(value: unknown, separator?: RegExp): unknown[] {
 	return value === undefined || value === null ? [] : [value];
 }
 
-/** An Image URL: an http(s) link. */
 function urlSource(field: FieldCheck, url: unknown): InputSource {
 	const text = typeof url === 'string' ? url.trim() : '';
 	const parsed = URL.canParse(text) ? new URL(text) : undefined;
@@ -81,20 +72,16 @@ function urlSource(field: FieldCheck, url: unknown): InputSource {
 
 /** Image Data: base64 text or a data URL, its syntax checked. */
 function dataSource(field: FieldCheck, given: unknown): InputSource {
-	const value = field.name(
-		given,
-		'text',
-		'Map a field that holds base64 image data or a data URL.',
-	);
-	const match = /^data:([^;,]+)?(?:;[^,]*)?,/.exec(value);
-	const data = match ? value.slice(match[0].length) : value;
+	const value = field.name(given, 'text', SEVERAL.base64.fix);
+	// A data URL's header is left out: the bytes say what the image is.
+	const data = value.replace(/^data:[^,]*,/, '');
 	if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(data)) {
 		throw field.invalid(
 			'is not base64 or a data URL',
 			'Provide the image as base64 text or as data:image/png;base64,....',
 		);
 	}
-	return { kind: 'base64', data, mimeType: match?.[1], fieldLabel: field.label };
+	return { kind: 'base64', data, fieldLabel: field.label };
 }
 
 /** Input Binary Field: a field name or path, or the file object an expression gave. */
@@ -108,7 +95,8 @@ function binaryFieldSource(field: FieldCheck, value: unknown): InputSource {
 					'a field name',
 					'Enter the name of the binary field that holds the image, e.g. data.',
 				);
-	return { kind: 'binary', field: file, fieldLabel: field.label };
+	const label = typeof file === 'string' ? `${field.label} "${file}"` : undefined;
+	return { kind: 'binary', field: file, fieldLabel: field.label, label };
 }
 
 /** A file and where it is in its item: a binary field, or a path into its JSON. */
@@ -140,10 +128,10 @@ export function filesOfItem(ctx: IExecuteFunctions, itemIndex: number): FoundFil
 
 /**
  * The image files of an item, for "All Image Files": those n8n labels with an image type (a PDF
- * next to the photos of a form is left out). Their bytes are checked when read; errors name
- * `fieldLabel` (the choice the user made) and the file's place in the item.
+ * next to the photos of a form is left out); their bytes are checked when read.
  */
-function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: string) {
+function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number) {
+	const fieldLabel = 'All Image Files of the Item';
 	const sources = filesOfItem(ctx, itemIndex)
 		.filter(({ file }) => String(file.mimeType).startsWith('image/'))
 		.map(({ path, file }): InputSource => {
@@ -157,15 +145,9 @@ function imageFilesOf(ctx: IExecuteFunctions, itemIndex: number, fieldLabel: str
 }
 
 /** Refuses more images than one request takes. */
-export function checkImageCount(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	label: string,
-	count: number,
-	accept: ImageAcceptance,
-): void {
+export function checkImageCount(field: FieldCheck, count: number, accept: ImageAcceptance): void {
 	if (count <= accept.maxImages) return;
-	throw new FieldCheck(ctx, itemIndex, label).invalid(
+	throw field.invalid(
 		`${count} images in one request; StepFun reads at most ${accept.maxImages}`,
 		`Send at most ${accept.maxImages} images per item, e.g. split them over several items.`,
 	);

@@ -1,7 +1,6 @@
 // Input images of an item: from a binary field (through n8n's binary helpers, so every binary
-// mode works), a URL or base64, checked with the pure image module against what the operation
-// accepts.
-import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+// mode works), a URL or base64, checked against what the operation accepts.
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ImageAcceptance, InputImage, InputSource } from './operation';
 import { checkImageCount, filesOfItem } from './imageSources';
@@ -9,49 +8,14 @@ import type { DownloadProblem } from '../transport/download';
 import { download, downloadFailure, errorCodeText } from '../transport/download';
 import type { ImageInfo, NamedImage } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
-import { describeValue, invalidField } from './parameters';
+import { describeValue, FieldCheck } from './parameters';
 
-interface RawImage {
-	bytes: Buffer;
-	/** Where it came from, for error messages. */
-	label: string;
-	mimeType?: string;
-	fileName?: string;
-}
-
-function noFileThere(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	field: string | IDataObject,
-	fieldLabel: string,
-): Error {
-	if (typeof field !== 'string') {
-		return invalidField(
-			ctx,
-			itemIndex,
-			fieldLabel,
-			`expected a field name or a file, got ${describeValue(field)}`,
-			'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
-		);
-	}
-	const present = filesOfItem(ctx, itemIndex)
-		.slice(0, 10)
-		.map(({ path }) => path);
-	return invalidField(
-		ctx,
-		itemIndex,
-		fieldLabel,
-		`the item has no binary field "${field}"`,
-		present.length > 0
-			? `This item's binary fields are: ${present.join(', ')}. Enter one of them.`
-			: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
-	);
-}
+type RawImage = { bytes: Buffer; fileName?: string };
 
 async function fromBinaryField(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ field, fieldLabel, label }: Extract<InputSource, { kind: 'binary' }>,
+	{ field, fieldLabel }: Extract<InputSource, { kind: 'binary' }>,
 ): Promise<RawImage> {
 	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
 	// JSON in combined mode, or the file object itself.
@@ -59,14 +23,23 @@ async function fromBinaryField(
 	try {
 		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
 	} catch {
-		throw noFileThere(ctx, itemIndex, field, fieldLabel);
+		const check = new FieldCheck(ctx, itemIndex, fieldLabel);
+		if (typeof field !== 'string') {
+			throw check.invalid(
+				`expected a field name or a file, got ${describeValue(field)}`,
+				'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
+			);
+		}
+		const present = filesOfItem(ctx, itemIndex).map(({ path }) => path);
+		throw check.invalid(
+			`the item has no binary field "${field}"`,
+			present.length > 0
+				? `This item's binary fields are: ${present.slice(0, 10).join(', ')}. Enter one of them.`
+				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
+		);
 	}
-	return {
-		bytes: await ctx.helpers.getBinaryDataBuffer(itemIndex, file),
-		label: label ?? (typeof field === 'string' ? `${fieldLabel} "${field}"` : fieldLabel),
-		mimeType: file.mimeType,
-		fileName: file.fileName,
-	};
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, file);
+	return { bytes, fileName: file.fileName };
 }
 
 /** The last part of a URL's path, readable (a bad percent-escape such as `100%_off` kept as is). */
@@ -100,20 +73,14 @@ async function fromUrl(
 	timeoutMs: number,
 ): Promise<RawImage> {
 	const result = await download(ctx, url, timeoutMs);
-	if (!result.ok) {
+	if (!Buffer.isBuffer(result)) {
 		// The user's own link: their input, named by its host (the whole URL may hold a signature).
 		const { host } = new URL(url);
-		const { problem } = result;
-		const reason = `could not download the image from ${host}: ${downloadFailure(problem, timeoutMs)}`;
-		const hint = downloadHint(problem, host) + errorCodeText(problem);
-		throw invalidField(ctx, itemIndex, fieldLabel, reason, hint);
+		const reason = `could not download the image from ${host}: ${downloadFailure(result, timeoutMs)}`;
+		const hint = downloadHint(result, host) + errorCodeText(result);
+		throw new FieldCheck(ctx, itemIndex, fieldLabel).invalid(reason, hint);
 	}
-	return {
-		bytes: result.bytes,
-		label: fieldLabel,
-		mimeType: result.contentType?.split(';')[0].trim(),
-		fileName: fileNameOfUrl(url),
-	};
+	return { bytes: result, fileName: fileNameOfUrl(url) };
 }
 
 /** How to turn a refused image into one StepFun takes. */
@@ -137,19 +104,25 @@ function conversionHint(info: ImageInfo | NamedImage, accept: ImageAcceptance): 
 	}
 }
 
-function checkImage(
+/** One input image, read and checked against what the operation accepts; errors name the file. */
+async function readInputImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	source: InputSource,
-	raw: RawImage,
 	accept: ImageAcceptance,
-): InputImage {
+	timeoutMs: number,
+): Promise<InputImage> {
+	const raw =
+		source.kind === 'url'
+			? await fromUrl(ctx, itemIndex, source, timeoutMs)
+			: source.kind === 'binary'
+				? await fromBinaryField(ctx, itemIndex, source)
+				: { bytes: Buffer.from(source.data, 'base64') };
 	const inspection = inspectImage(raw.bytes);
 	const fileText =
 		(raw.fileName ? `"${raw.fileName}"` : 'the file') +
 		(source.kind === 'url' ? ` from ${new URL(source.url).host}` : '');
-	const refuse = (problem: string, hint: string) =>
-		invalidField(ctx, itemIndex, raw.label, problem, hint);
+	const field = new FieldCheck(ctx, itemIndex, source.label ?? source.fieldLabel);
 	if (!inspection.ok) {
 		const problem =
 			inspection.problem === 'empty'
@@ -171,38 +144,34 @@ function checkImage(
 			inspection.problem === 'corrupt' && inspection.damage !== undefined
 				? ' Download or export it again from where it came from; a file sent by FTP or e-mail must go as binary, not as text.'
 				: '';
-		throw refuse(problem, `Send a complete ${accept.formats} image.${damaged} ${check}`);
+		throw field.invalid(problem, `Send a complete ${accept.formats} image.${damaged} ${check}`);
 	}
 	const { info } = inspection;
-	if (info.animated && !accept.types.includes(info.type)) {
+	const accepted = accept.types.includes(info.type);
+	if (info.animated) {
 		const frames = info.frames === undefined ? '' : ` (${info.frames} frames)`;
-		throw refuse(
+		throw field.invalid(
 			`${fileText} is an animated ${formatName(info.type)}${frames}`,
-			`${accept.refusal} StepFun reads one still image: save a single frame as ${accept.formats} first, e.g. with the Edit Image node (Options → Format: png).`,
+			accepted
+				? `StepFun reads one still image. Send a single frame instead, as ${accept.formats}.`
+				: `${accept.refusal} StepFun reads one still image: save a single frame as ${accept.formats} first, e.g. with the Edit Image node (Options → Format: png).`,
 		);
 	}
 	// A format the node only names (HEIC, AVIF, TIFF, BMP, SVG) has no size: no operation takes it.
-	if (!('width' in info) || !accept.types.includes(info.type)) {
-		throw refuse(
+	if (!('width' in info) || !accepted) {
+		throw field.invalid(
 			`${fileText} is ${formatNameWithArticle(info.type)} image`,
 			conversionHint(info, accept),
 		);
 	}
-	if (info.animated && !accept.animated) {
-		const frames = info.frames === undefined ? '' : ` (${info.frames} frames)`;
-		throw refuse(
-			`${fileText} is an animated ${formatName(info.type)}${frames}`,
-			`StepFun reads one still image. Send a single frame instead, as ${accept.formats}.`,
-		);
-	}
 	if (info.precision !== undefined) {
-		throw refuse(
+		throw field.invalid(
 			`${fileText} is a ${info.precision}-bit JPEG`,
 			`StepFun, like browsers and most image programs, reads only 8-bit JPEG. Export it again as an ordinary (8-bit) JPEG or as PNG from the program that made it (medical, scientific and raw-photo software write ${info.precision}-bit JPEG), or convert it with a tool that reads it, e.g. GDAL: gdal_translate -of PNG -ot UInt16 in.jpg out.png.`,
 		);
 	}
 	if (info.width > accept.maxSide || info.height > accept.maxSide) {
-		throw refuse(
+		throw field.invalid(
 			`the image is ${info.width}×${info.height} pixels; StepFun accepts at most ${accept.maxSide}×${accept.maxSide}`,
 			'Scale it down first, e.g. with the Edit Image node (Resize).',
 		);
@@ -213,51 +182,25 @@ function checkImage(
 		mimeType: info.mimeType,
 		fileName: fileNameForType(raw.fileName ?? 'image', info.type),
 		originalFileName: raw.fileName,
-		info,
 	};
-}
-
-async function readInputImage(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	source: InputSource,
-	accept: ImageAcceptance,
-	timeoutMs: number,
-): Promise<InputImage> {
-	let raw: RawImage;
-	if (source.kind === 'url') raw = await fromUrl(ctx, itemIndex, source, timeoutMs);
-	else if (source.kind === 'binary') raw = await fromBinaryField(ctx, itemIndex, source);
-	else
-		raw = {
-			bytes: Buffer.from(source.data, 'base64'),
-			label: 'Image Data',
-			mimeType: source.mimeType,
-		};
-	return checkImage(ctx, itemIndex, source, raw, accept);
-}
-
-/** Where an item's images come from, as its error messages name it. */
-function sourcesLabel(sources: InputSource[]): string {
-	const first = sources[0];
-	return first?.kind === 'binary' || first?.kind === 'url' ? first.fieldLabel : 'Image Data';
 }
 
 /** How many of an item's images are read (links downloaded) at once. */
 const READS_AT_ONCE = 10;
 
 /**
- * Reads an item's input images and checks each, and all of them together, against what the
- * operation accepts; called just before the item's requests. Links are downloaded several at
- * once; the images are checked in the order given, so the first bad one in that order is named.
+ * Reads an item's input images just before its requests, and checks each and all together. Links
+ * download several at once; the first bad image in the order given is the one named.
  */
 export async function readInputImages(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	sources: InputSource[],
-	accept: ImageAcceptance,
+	{ sources, accept }: { sources: InputSource[]; accept: ImageAcceptance },
 	timeoutMs: number,
 ): Promise<InputImage[]> {
-	checkImageCount(ctx, itemIndex, sourcesLabel(sources), sources.length, accept);
+	// Where the item's images come from, as its errors name them.
+	const field = new FieldCheck(ctx, itemIndex, sources[0]?.fieldLabel ?? 'Image Data');
+	checkImageCount(field, sources.length, accept);
 	// Each outcome in the place of its source, whatever order they finish in.
 	const reads: Array<PromiseSettledResult<InputImage>> = [];
 	let next = 0;
@@ -277,10 +220,7 @@ export async function readInputImages(
 		total += Math.ceil(image.bytes.length / 3) * 4;
 		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-			throw invalidField(
-				ctx,
-				itemIndex,
-				sourcesLabel(sources),
+			throw field.invalid(
 				`the images add up to more than ${mb(accept.maxTotalBytes)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
 				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((accept.maxTotalBytes / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
 			);

@@ -3,7 +3,7 @@
 // the output. The operation list (actions/operations.ts) says which operations there are.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ImageInfo, ImageType } from '../shared/image';
+import type { ImageType } from '../shared/image';
 import {
 	CONCURRENCY,
 	DEFAULT_FILE_NAME,
@@ -27,9 +27,9 @@ export interface ModelKind {
 }
 
 /**
- * What the engine reads of each item's options, by parameter name, with the type their check
- * gives; an operation shows those that apply to it, the others have these values.
- * defineOperation refuses an operation whose option of one of these names gives another type.
+ * The item options the engine reads, by parameter name, with the type their check gives: the
+ * values of those an operation does not show. defineOperation refuses an operation that declares
+ * one of these names with another type.
  */
 const ITEM_SETTINGS = {
 	/** Per request, in milliseconds. */
@@ -102,7 +102,6 @@ interface Declared<
 	choice: { name: string; action: string; description: string };
 	/** What the canvas shows under the node's name, e.g. "Generate Image". */
 	subtitle: string;
-	/** Which models the Model field's "From List" puts first. */
 	models?: ModelKind;
 	/** StepFun bills none of its requests: one whose outcome is unknown can always be resent. */
 	free?: boolean;
@@ -111,6 +110,9 @@ interface Declared<
 	/** The shared options its Options collection shows (descriptions/options.ts). */
 	options: O;
 }
+
+/** Refuses an answer that is not what StepFun promises: the error names its status and trace ID. */
+export type AnswerFail = (message: string, description: string) => Error;
 
 /**
  * What an answer becomes: image files (output.ts), said with `verb` in an agent's summary, or one
@@ -123,14 +125,9 @@ type Output<ReadArgs extends unknown[]> =
 /** Everything about one operation, in its own file: what defineOperation takes. */
 interface OperationSpec<F extends readonly Field[], O extends readonly Parameter[]>
 	extends Declared<F, O> {
-	/**
-	 * Builds one item's request from its checked values; reads and checks its own fields (no
-	 * I/O), so every item is checked before any is sent.
-	 */
+	/** One item's request from its checked values; checks its own fields (no I/O) too. */
 	prepare: (ctx: IExecuteFunctions, itemIndex: number, values: ItemValues<F, O>) => PreparedItem;
-	output: Output<
-		[ctx: IExecuteFunctions, itemIndex: number, answer: Answer, values: ItemValues<F, O>]
-	>;
+	output: Output<[answer: Answer, values: ItemValues<F, O>, fail: AnswerFail]>;
 }
 
 /** An operation as the node, the runner and the output use it. */
@@ -143,7 +140,7 @@ export interface Operation extends Declared {
 /** One item as the runner sends it: its request, its settings, what its answers become. */
 export interface ItemPlan extends PreparedItem {
 	settings: ItemSettings;
-	output: Output<[answer: Answer]>;
+	output: Output<[answer: Answer, fail: AnswerFail]>;
 }
 
 /**
@@ -182,7 +179,7 @@ export function defineOperation<
 				output:
 					output.kind === 'images'
 						? output
-						: { kind: 'json', read: (answer) => output.read(ctx, itemIndex, answer, values) },
+						: { kind: 'json', read: (answer, fail) => output.read(answer, values, fail) },
 			};
 		},
 	};
@@ -201,10 +198,9 @@ function readOptionsCollection(ctx: IExecuteFunctions, itemIndex: number): IData
 }
 
 /**
- * Reads and checks one item's declared fields (top-level parameters) or its options of one
- * scope (in the Options collection), by name; API options also go into `apiFields` under
- * StepFun's names. An option left out takes its default, or is not there when it is only there
- * when added; in an AI Agent's tool run it takes its `toolRunDefault`, if it has one.
+ * Reads and checks one item's declared fields, or its options of one scope, by name; API options
+ * also go into `apiFields` under StepFun's names. An option left out takes its default (in an AI
+ * Agent's tool run its `toolRunDefault`, if any), or is left out when it is only there when added.
  */
 function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 	ctx: IExecuteFunctions,
@@ -240,36 +236,27 @@ function readValues<D extends readonly Field[], S extends Scope = 'item'>(
 }
 
 /**
- * Where an input image comes from: plain data, read and checked before anything is sent. A
- * binary field is what the user gave: a field name, a path into the item (n8n 2.x combined
- * binary mode, e.g. `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
+ * Where an input image comes from, read and checked before anything is sent. A binary field is
+ * what the user gave: a field name, a path into the item (n8n 2.x combined binary mode, e.g.
+ * `_files.photo`), or a file object from an expression (`{{ $binary.data }}`).
  */
 export type InputSource = {
 	/** The field as the operation's UI names it, e.g. "Image URLs" for Analyze. */
 	fieldLabel: string;
+	/** This file in errors, when the field alone does not say it: the name or path found. */
+	label?: string;
 } & (
-	| {
-			kind: 'binary';
-			field: string | IDataObject;
-			/** This file in errors, when the field's value does not say it, e.g. a path found. */
-			label?: string;
-	  }
+	| { kind: 'binary'; field: string | IDataObject }
 	| { kind: 'url'; url: string }
-	| { kind: 'base64'; data: string; mimeType?: string }
+	| { kind: 'base64'; data: string }
 );
 
-/** What an operation takes as input image. */
+/** What an operation takes as input image; StepFun reads one still image, never an animation. */
 export interface ImageAcceptance {
 	types: readonly ImageType[];
-	/** Whether an animation (GIF, WebP, APNG) is taken; StepFun reads one still image. */
-	animated: boolean;
 	/** Neither width nor height may exceed it. */
 	maxSide: number;
-	/**
-	 * How many images one request takes, and how many bytes all of them together, counted as
-	 * sent: base64 text in data URLs, a third larger than the files. StepFun does not say which
-	 * of the two its limit counts, so the larger one is checked.
-	 */
+	/** How many images one request takes, and how many bytes all of them together, as sent. */
 	maxImages: number;
 	maxTotalBytes?: number;
 	/** The accepted formats in a sentence, e.g. "PNG, JPEG or WebP". */
@@ -280,7 +267,6 @@ export interface ImageAcceptance {
 
 /** A checked input image, ready to upload: type and extension follow the bytes. */
 export interface InputImage extends FilePart {
-	info: ImageInfo;
 	/** The file name as the user's file had it, for the output. */
 	originalFileName?: string;
 }
@@ -297,12 +283,9 @@ export interface OutputFacts {
 
 /** One item with its parameters checked, as plain data: what an operation's `prepare` returns. */
 export interface PreparedItem {
-	/** The request, without the input images (they are read just before sending). */
+	/** The request, without the input images. */
 	request: PlainRequest;
-	/**
-	 * Input images to read just before the item's requests, what the operation accepts, and the
-	 * request with them in it.
-	 */
+	/** Input images to read just before sending, what the operation accepts, the request with them. */
 	inputs?: {
 		sources: InputSource[];
 		accept: ImageAcceptance;
@@ -312,15 +295,14 @@ export interface PreparedItem {
 	facts: Omit<OutputFacts, 'seed'>;
 }
 
-/** One request as sent, with StepFun's answer. */
+/** StepFun's answer to one request, with what the output says of the request. */
 export interface Answer {
 	operation: string;
-	request: PlainRequest;
 	response: ApiResponse;
 	/** Which of the item's requests this was, from 0. */
 	requestIndex: number;
-	/** The item's input images, as read and sent. */
-	inputs: InputImage[];
+	/** The file name of the item's first input image, as the user's file had it. */
+	inputFileName?: string;
 	/** The operation's facts for this request (its seed counted on from the item's). */
 	facts: OutputFacts;
 	/** The API root the request went to (which region answered). */

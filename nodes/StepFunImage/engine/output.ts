@@ -1,54 +1,41 @@
 // StepFun's image answers as output items: the file in binary, what is known about it in JSON.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { Answer, ItemSettings } from './operation';
-import { download, downloadError } from '../transport/download';
+import type { Answer, AnswerFail, ItemPlan, ItemSettings } from './operation';
+import type { DownloadProblem } from '../transport/download';
+import { download, downloadFailure, errorCodeText } from '../transport/download';
 import { stepFunApiError } from '../transport/errors';
 import type { ImageInfo } from '../shared/image';
 import { formatName, inspectImage } from '../shared/image';
 import { resultLinkLifetimeMs } from '../shared/limits';
 import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
-/** One image of StepFun's answer, with its file once decoded or downloaded. */
+/** One image entry of StepFun's answer. */
 interface ResultImage {
 	seed?: number;
 	finishReason: string;
 	url?: string;
-	/**
-	 * `b64_json`: the bytes, decoded by the transport while the answer arrived
-	 * (transport/answer.ts); text only when it was not base64.
-	 */
+	/** `b64_json`, decoded while the answer arrived (transport/answer.ts); text if not base64. */
 	data?: Buffer | string;
-	file?: ImageFile;
 }
 
 type ImageFile = { bytes: Buffer; info: ImageInfo };
 
-/** One image answer being turned into output items: for which item, with its settings. */
-interface ImageAnswer {
+/** One answer being turned into output items: for which item, with its settings. */
+interface ItemAnswer {
 	ctx: IExecuteFunctions;
 	itemIndex: number;
 	settings: ItemSettings;
 	answer: Answer;
-	/** What was done, in an agent's summary ("Generated"). */
-	verb: string;
-	/** StepFun's answer is not what it promises: the error names its status and trace ID. */
-	fail: (message: string, description: string) => Error;
+	fail: AnswerFail;
 }
-
-const RESULT_DOWNLOAD = {
-	what: 'the image StepFun made',
-	fix: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.',
-	expired:
-		'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".',
-};
 
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** StepFun's answer as images; refuses an answer that holds no image entries. */
-function readEntries({ answer, fail }: ImageAnswer): { created?: number; images: ResultImage[] } {
+function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: ResultImage[] } {
 	const { body } = answer.response;
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
@@ -74,11 +61,25 @@ function readEntries({ answer, fail }: ImageAnswer): { created?: number; images:
 	return { created: typeof body.created === 'number' ? body.created : undefined, images };
 }
 
+/** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
+function resultLinkError(out: ItemAnswer, problem: DownloadProblem): Error {
+	const { ctx, itemIndex, settings, answer } = out;
+	const status = problem.kind === 'status' ? problem.status : undefined;
+	const description =
+		problem.kind === 'too-large'
+			? `The download was ${problem.started ? 'stopped' : 'not started'}. Images for StepFun are far smaller; check the URL.`
+			: [401, 403, 404, 410].includes(status ?? 0)
+				? 'The image link has expired or is not valid (StepFun links last about 2 hours). Run again, or choose Response Format "Base64 (in the Response)".'
+				: 'Run again, or choose Response Format "Base64 (in the Response)" to receive the image in the API answer.';
+	const message = `Could not download the image StepFun made: ${downloadFailure(problem, settings.timeout)}`;
+	const { traceId } = answer.response;
+	const details = { message, description: description + errorCodeText(problem), status, traceId };
+	return stepFunApiError(ctx, details, itemIndex);
+}
+
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
-async function fileOf(
-	{ ctx, itemIndex, settings, answer, fail }: ImageAnswer,
-	{ data, url }: ResultImage,
-): Promise<ImageFile> {
+async function fileOf(out: ItemAnswer, { data, url }: ResultImage): Promise<ImageFile> {
+	const { ctx, settings, fail } = out;
 	let bytes: Buffer;
 	if (Buffer.isBuffer(data)) {
 		bytes = data;
@@ -88,12 +89,9 @@ async function fileOf(
 			'The image could not be decoded. Run again.',
 		);
 	} else if (url !== undefined) {
-		const [timeoutMs, traceId] = [settings.timeout, answer.response.traceId];
-		const result = await download(ctx, url, timeoutMs);
-		if (!result.ok) {
-			throw downloadError(ctx, result.problem, RESULT_DOWNLOAD, { itemIndex, timeoutMs, traceId });
-		}
-		bytes = result.bytes;
+		const result = await download(ctx, url, settings.timeout);
+		if (!Buffer.isBuffer(result)) throw resultLinkError(out, result);
+		bytes = result;
 	} else {
 		throw fail(
 			'StepFun returned an image entry with neither b64_json nor url',
@@ -113,62 +111,36 @@ async function fileOf(
 }
 
 /**
- * An image as it goes out, by "On Content Filtered" for a filtered one, decided before its data
- * is decoded or downloaded: Skip drops it, Error fails, Output Item Without Image keeps the
- * metadata and the image only when StepFun sent a usable one. Undefined: nothing goes out.
- */
-async function withFile(out: ImageAnswer, image: ResultImage): Promise<ResultImage | undefined> {
-	if (image.finishReason !== 'content_filtered') {
-		return { ...image, file: await fileOf(out, image) };
-	}
-	switch (out.settings.onContentFiltered) {
-		case 'skip':
-			return undefined;
-		case 'outputItem':
-			try {
-				return { ...image, file: await fileOf(out, image) };
-			} catch {
-				// What moderation left behind is not needed: the item goes out without it.
-				return image;
-			}
-		default:
-			throw out.fail(
-				'StepFun stopped the image at content moderation (finish reason content_filtered)',
-				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
-			);
-	}
-}
-
-/**
  * An output item paired to its input: the node's fields over the input's fields (Include Input
  * Fields), and the input's files (Keep Input Binary).
  */
-export function outputItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ includeInputFields, keepInputBinary }: ItemSettings,
-	json: IDataObject,
-): INodeExecutionData {
+function outputItem({ ctx, itemIndex, settings }: ItemAnswer, json: IDataObject) {
 	const input = ctx.getInputData()[itemIndex];
 	// n8n 2.x combined binary mode keeps the input's files in its JSON, under `_files`.
 	const { [FILES_IN_JSON]: filesInJson, ...inputFields } = input.json;
 	const item: INodeExecutionData = {
-		json: includeInputFields ? { ...inputFields, ...json } : json,
+		json: settings.includeInputFields ? { ...inputFields, ...json } : json,
 		pairedItem: { item: itemIndex },
 	};
-	const kept = keepInputBinary
+	const kept = settings.keepInputBinary
 		? { ...(isObject(filesInJson) ? filesInJson : {}), ...input.binary }
 		: {};
 	if (Object.keys(kept).length > 0) item.binary = kept as INodeExecutionData['binary'];
 	return item;
 }
 
-/** One result image as an output item: the file in binary, what is known about it in JSON. */
+/**
+ * One result image as an output item: the file in binary, what is known about it in JSON; `verb`
+ * says what was done in an agent's summary ("Generated").
+ */
 async function toOutputItem(
-	{ ctx, itemIndex, settings, answer, verb }: ImageAnswer,
+	out: ItemAnswer,
+	verb: string,
 	image: ResultImage,
+	file: ImageFile | undefined,
 	created: number | undefined,
 ): Promise<INodeExecutionData> {
+	const { ctx, itemIndex, settings, answer } = out;
 	const { facts } = answer;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
@@ -188,60 +160,65 @@ async function toOutputItem(
 		json.url = image.url;
 		json.urlExpiresAt = linkExpiresAt.toISOString();
 	}
-	const inputFileName = answer.inputs[0]?.originalFileName;
-	if (inputFileName !== undefined) json.inputFileName = inputFileName;
-	if (!image.file) return outputItem(ctx, itemIndex, settings, json);
-	const { bytes, info } = image.file;
+	if (answer.inputFileName !== undefined) json.inputFileName = answer.inputFileName;
+	if (!file) return outputItem(out, json);
+	const { bytes, info } = file;
+	const { width, height, mimeType } = info;
 	// The File Name option with its placeholders filled in.
 	const fileName = settings.fileName
 		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
 		.replace(/\{ext\}/g, info.extension)
 		.replace(/\{item\}/g, String(itemIndex))
 		.replace(/\{image\}/g, String(answer.requestIndex));
-	Object.assign(json, {
-		width: info.width,
-		height: info.height,
-		mimeType: info.mimeType,
-		fileSize: bytes.length,
-		fileName,
-	});
+	Object.assign(json, { width, height, mimeType, fileSize: bytes.length, fileName });
 	if (isAgentToolRun(ctx)) {
 		// n8n hands an agent only the JSON, never the file: say what was made, and give the chat
 		// the link to show.
-		json.summary = `${verb} a ${info.width}×${info.height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
+		json.summary = `${verb} a ${width}×${height} ${formatName(info.type)} image (seed ${seed ?? 'unknown'}) as file ${fileName} in binary field "${settings.outputBinaryField}".`;
 		if (image.url !== undefined) {
 			// As a Markdown image, with the characters that would end its link percent-encoded.
-			const link = image.url.replace(
-				/[\s()<>]/g,
-				(c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-			);
+			const hex = (c: string) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+			const link = image.url.replace(/[\s()<>]/g, (c) => `%${hex(c)}`);
 			const until = `${linkExpiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 			json.summary += ` To show it in the chat, include this Markdown: ![${verb} image](${link}) (the link works until ${until}; anyone with it can open the image until then).`;
 		}
 	}
-	const file = await ctx.helpers.prepareBinaryData(bytes, fileName, info.mimeType);
-	const item = outputItem(ctx, itemIndex, settings, json);
-	item.binary = { ...item.binary, [settings.outputBinaryField]: file };
+	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
+	const item = outputItem(out, json);
+	item.binary = { ...item.binary, [settings.outputBinaryField]: binary };
 	return item;
 }
 
-/** StepFun's answer to one image request as output items: one per image kept. */
-export async function imageItems(
+/** StepFun's answer to one request as output items, as the operation says: one per image kept. */
+export async function outputOf(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	settings: ItemSettings,
+	{ output, settings }: ItemPlan,
 	answer: Answer,
-	verb: string,
 ): Promise<INodeExecutionData[]> {
 	const { status, traceId } = answer.response;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
-	const out: ImageAnswer = { ctx, itemIndex, settings, answer, verb, fail };
+	const out: ItemAnswer = { ctx, itemIndex, settings, answer, fail };
+	if (output.kind === 'json') return [outputItem(out, output.read(answer, fail))];
 	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
-	for (const entry of images) {
-		const image = await withFile(out, entry);
-		if (image !== undefined) items.push(await toOutputItem(out, image, created));
+	for (const image of images) {
+		// "On Content Filtered", decided before the image is decoded or downloaded: Skip drops it,
+		// Error fails, Output Item Without Image keeps its metadata, and its file if StepFun sent one.
+		const filtered = image.finishReason === 'content_filtered';
+		if (filtered && settings.onContentFiltered === 'skip') continue;
+		if (filtered && settings.onContentFiltered === 'error') {
+			throw fail(
+				'StepFun stopped the image at content moderation (finish reason content_filtered)',
+				'Change the prompt or input image. To continue without an error, set the option "On Content Filtered" to "Output Item Without Image" or "Skip".',
+			);
+		}
+		// What moderation left behind is not needed: a filtered image goes out without it.
+		const file = filtered
+			? await fileOf(out, image).catch(() => undefined)
+			: await fileOf(out, image);
+		items.push(await toOutputItem(out, output.verb, image, file, created));
 	}
 	return items;
 }

@@ -1,7 +1,6 @@
-// A parameter of the node: declared once (its UI, default and bounds, how a value is checked, and
-// where the value goes), read for one item (a failing expression named), and checked, with an
-// error that names the field and the item. The check's return type is the value's type: what
-// an operation that declares the parameter receives (operation.ts).
+// A parameter of the node: declared once (UI, default and bounds, check, where the value goes),
+// read for one item (a failing expression named) and checked, with an error naming the field and
+// the item. The check's return type is the type an operation declaring it receives (operation.ts).
 import type {
 	GenericValue,
 	IExecuteFunctions,
@@ -11,20 +10,6 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Range } from '../shared/limits';
-
-/** Bad input: names the field and the item, says how to fix it. Nothing is sent. */
-export function invalidField(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	field: string,
-	problem: string,
-	hint: string,
-): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `${field}: ${problem} (item ${itemIndex})`, {
-		itemIndex,
-		description: hint,
-	});
-}
 
 /** A value as a user recognises it in an error: short text quoted, objects by kind. */
 export function describeValue(value: unknown): string {
@@ -43,10 +28,9 @@ export function characterCount(text: string): number {
 }
 
 /**
- * A node parameter of one item, as n8n resolves it (expressions evaluated); `name` may be a
- * path such as `options.seed`. When n8n cannot evaluate its expression, the error names the
- * parameter and the item instead of surfacing n8n's bare message ("invalid syntax",
- * "Referenced node doesn't exist").
+ * A node parameter of one item, as n8n resolves it; `name` may be a path (`options.seed`). When its
+ * expression fails, the error names the parameter and the item, not only n8n's bare message
+ * ("invalid syntax", "Referenced node doesn't exist").
  */
 export function readParameter(
 	ctx: IExecuteFunctions,
@@ -59,10 +43,7 @@ export function readParameter(
 		return ctx.getNodeParameter(name, itemIndex, fallback, options);
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
-		throw invalidField(
-			ctx,
-			itemIndex,
-			`Parameter "${name}"`,
+		throw new FieldCheck(ctx, itemIndex, `Parameter "${name}"`).invalid(
 			`its expression failed: ${message}`,
 			`Fix the expression of "${name}"; open it to see what it gives for item ${itemIndex}.`,
 		);
@@ -70,8 +51,8 @@ export function readParameter(
 }
 
 /**
- * One field's value of one item, being checked: on failure it says which field, which item,
- * what was wrong and how to fix it. `label` is the field's name as the UI shows it.
+ * One field's value of one item, being checked. Bad input: the error names the field (`label`, as
+ * the UI shows it) and the item, and says how to fix it; nothing is sent.
  */
 export class FieldCheck {
 	constructor(
@@ -82,7 +63,9 @@ export class FieldCheck {
 
 	/** The error for this field; the caller throws it. */
 	invalid(problem: string, hint: string): NodeOperationError {
-		return invalidField(this.ctx, this.itemIndex, this.label, problem, hint);
+		const { itemIndex } = this;
+		const message = `${this.label}: ${problem} (item ${itemIndex})`;
+		return new NodeOperationError(this.ctx.getNode(), message, { itemIndex, description: hint });
 	}
 
 	/** A required name or ID (model, field name, file name): trimmed, never empty. */
@@ -127,11 +110,10 @@ type Ui = Omit<INodeProperties, 'name' | 'displayName' | 'description'>;
 
 /** A parameter from its UI and its check. */
 export function declare<N extends string, V extends GenericValue, W extends boolean = false>(
-	{ name, displayName, description, ...spec }: Spec<N, W>,
+	{ name, displayName, description, whenAdded, apiField, toolRunDefault }: Spec<N, W>,
 	ui: Ui,
 	check: (value: unknown, field: FieldCheck) => V,
 ): Parameter<N, V, W> {
-	const { whenAdded, apiField, toolRunDefault } = spec;
 	const property = { displayName, name, description, ...ui };
 	return { name, property, check, whenAdded, apiField, toolRunDefault };
 }
@@ -176,9 +158,8 @@ export function flag<const N extends string, const W extends boolean = false>(
 }
 
 /**
- * Text StepFun limits by characters (a prompt): kept exactly as given (not trimmed), at most
- * `maxCharacters` code points. `required`: never blank, and the description says the limit,
- * so it is written once.
+ * Text StepFun limits by characters (a prompt): kept as given (not trimmed), at most
+ * `maxCharacters` code points. `required`: never blank, and the description states the limit.
  */
 export function limitedText<const N extends string, const W extends boolean = false>(
 	spec: Spec<N, W> & { rows: number; maxCharacters?: number; required?: boolean },
@@ -248,9 +229,7 @@ export function choice<
 		const known = values.find((candidate) => candidate === value);
 		if (known !== undefined) return known;
 		const given = describeValue(value);
-		throw field.invalid(
-			spec.listedInError ? `${listed}, got ${given}` : `unknown choice ${given}`,
-			spec.fix,
-		);
+		const problem = spec.listedInError ? `${listed}, got ${given}` : `unknown choice ${given}`;
+		throw field.invalid(problem, spec.fix);
 	});
 }

@@ -1,32 +1,38 @@
 // Runs an operation over all input items: checks every item first, then sends their requests
-// within the run's slots and the credential's pace, and outputs in input order, paired.
+// within the run's slots (several at once, up to Concurrency) and the credential's pace, and
+// outputs in input order, paired, as if run one after another.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { Answer, InputImage, ItemPlan, Operation, RunSettings } from './operation';
-import type { AccountPace } from '../transport/limiter';
+import type { Answer, ItemPlan, Operation, RunSettings } from './operation';
 import { accountLimiter, RunSlots } from '../transport/limiter';
 import type { Connection } from '../transport/request';
 import { isRunStopped, readConnection, sendRequest } from '../transport/request';
 import type { PlainRequest, RequestSettings } from '../transport/types';
 import { readInputImages } from './inputImages';
-import type { NodeError } from './errors';
-import { asNodeError } from './errors';
-import { imageItems, outputItem } from './output';
+import { outputOf } from './output';
 
-/** What one request produced: output items or an error. */
-type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
+/** The two errors the node raises: bad input (nothing sent) and StepFun or network failures. */
+type NodeError = NodeApiError | NodeOperationError;
 
 /**
- * The n-th request of an item, and what its output says. With a seed, each request sends it
- * (as StepFun's field `seed`) counted on by n: each image differs, and each can be made again
- * from the seed in its output.
+ * Any failure as one of the node's errors. Anything not already one is a bug or an n8n helper
+ * failure: only its message is kept, never its cause (it may hold request headers).
  */
-function nthRequest(
-	{ facts, settings }: ItemPlan,
-	request: PlainRequest,
-	n: number,
-): Pick<Answer, 'request' | 'facts'> {
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
+}
+
+/** What one request produced: its output items, or its error. */
+type Outcome = INodeExecutionData[] | NodeError;
+
+/**
+ * The n-th request of an item, and what its output says. With a seed, each request sends it counted
+ * on by n: each image differs, and each can be made again from the seed in its output.
+ */
+function nthRequest({ facts, settings }: ItemPlan, request: PlainRequest, n: number) {
 	if (settings.seed === undefined || request.body === undefined) return { request, facts };
 	const seed = settings.seed + n;
 	return {
@@ -35,33 +41,15 @@ function nthRequest(
 	};
 }
 
-/** StepFun's answer to one request as output items, as the operation says. */
-async function outputOf(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ output, settings }: ItemPlan,
-	answer: Answer,
-): Promise<INodeExecutionData[]> {
-	if (output.kind === 'images') {
-		return await imageItems(ctx, itemIndex, settings, answer, output.verb);
-	}
-	return [outputItem(ctx, itemIndex, settings, output.read(answer))];
-}
-
 /**
- * The item On Error "Continue" outputs in place of a failed request, paired to its input: as in
- * n8n's own nodes, `error` is the message as text. With "Continue (using error output)" n8n
- * routes an item there only when its JSON holds nothing but `error` and `message` (n8n 2.x also
- * `details`), and an item whose own `error` is set gets its JSON replaced by the message alone
- * (both n8n 1.x and 2.x), so there the details go under `message`; n8n then adds the input
- * item's fields. `kind` tells a bad input (answer the uploader 4xx) from a failure of StepFun or
- * the network (5xx).
+ * The item On Error "Continue" outputs for a failed request, paired: `error` is the message as
+ * text, as in n8n's own nodes. n8n (1.x and 2.x) replaces the JSON of an item whose `error` is set
+ * by the message alone, and routes an item to the error output only when its JSON holds nothing
+ * but `error` and `message` (2.x also `details`): so there the details go under `message`, and
+ * n8n adds the input item's fields. `kind` tells bad input (answer the uploader 4xx) from a
+ * failure of StepFun or the network (5xx).
  */
-function errorItem(
-	ctx: IExecuteFunctions,
-	error: NodeError,
-	itemIndex: number,
-): INodeExecutionData {
+function errorItem(ctx: IExecuteFunctions, error: NodeError, itemIndex: number) {
 	// `input`: the item's own data was refused and nothing was sent; `api`: StepFun, or the way to it.
 	const details: IDataObject = { kind: error instanceof NodeApiError ? 'api' : 'input' };
 	if (error.description) details.description = error.description;
@@ -75,27 +63,7 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/** The item's input images, read and checked, and the request with them in it. */
-async function readInputs(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	plan: ItemPlan,
-): Promise<{ request: PlainRequest; images: InputImage[] }> {
-	if (!plan.inputs) return { request: plan.request, images: [] };
-	const { sources, accept, into } = plan.inputs;
-	const images = await readInputImages(ctx, itemIndex, sources, accept, plan.settings.timeout);
-	return { request: into(images), images };
-}
-
-/**
- * Runs an operation over all input items: checks every item, then sends their requests
- * (several at once, up to the concurrency limit), and outputs in input order with pairedItem,
- * as if it had all run one after another.
- */
-export async function runOperation(
-	ctx: IExecuteFunctions,
-	operation: Operation,
-): Promise<INodeExecutionData[][]> {
+export async function runOperation(ctx: IExecuteFunctions, operation: Operation) {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
 
@@ -112,118 +80,91 @@ export async function runOperation(
 	// This run's own slots, and its share of the pace of its credential in this n8n process.
 	const slots = new RunSlots(run.concurrency);
 	const pace = accountLimiter(connection.baseUrl, connection.secret).join(run);
-	try {
-		return await runItems(ctx, operation, { items, continueOnFail, connection, slots, pace });
-	} finally {
-		pace.leave();
-	}
-}
-
-/** Sends the items' requests within the run's slots and pace, and outputs in input order. */
-async function runItems(
-	ctx: IExecuteFunctions,
-	operation: Operation,
-	run: {
-		items: INodeExecutionData[];
-		continueOnFail: boolean;
-		connection: Connection;
-		slots: RunSlots;
-		pace: AccountPace;
-	},
-): Promise<INodeExecutionData[][]> {
-	const { items, continueOnFail, connection, slots, pace } = run;
 	const outcomes: Outcome[][] = items.map(() => []);
 	const running: Array<Promise<void>> = [];
 	// Without Continue On Fail the first failure stops the run: no further request starts, and
 	// those still waiting for their turn in the pace are not sent; those sent finish.
 	const stop = new AbortController();
-	const stopped = () => stop.signal.aborted;
-
 	const fail = (itemIndex: number, error: unknown, slot = outcomes[itemIndex].length) => {
-		outcomes[itemIndex][slot] = { error: asNodeError(ctx, error, itemIndex) };
+		outcomes[itemIndex][slot] = asNodeError(ctx, error, itemIndex);
 		if (!continueOnFail) stop.abort();
 	};
 
-	// Parameters of all items first: without Continue On Fail, a bad item stops the run before
-	// any item is sent (and billed).
-	const plans = items.map((_, itemIndex) => {
-		try {
-			return operation.prepare(ctx, itemIndex);
-		} catch (error) {
-			fail(itemIndex, error);
-			return undefined;
-		}
-	});
-
-	for (let itemIndex = 0; itemIndex < items.length && !stopped(); itemIndex++) {
-		const plan = plans[itemIndex];
-		if (!plan) continue;
-		let request: PlainRequest;
-		let inputs: InputImage[];
-		try {
-			// Read just before the item is sent, so only the images of items in flight are held.
-			({ request, images: inputs } = await readInputs(ctx, itemIndex, plan));
-		} catch (error) {
-			fail(itemIndex, error);
-			continue;
-		}
-		const { timeout, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
-		const settings: RequestSettings = {
-			timeoutMs: timeout,
-			maxRetries,
-			retryPossiblyBilled: retryAfterTimeout || operation.free === true,
-		};
-		// One request per image.
-		for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
-			await slots.acquire();
-			if (stopped()) {
-				slots.release();
-				break;
+	try {
+		// Parameters of all items first: without Continue On Fail, a bad item stops the run before
+		// any item is sent (and billed).
+		const plans = items.map((_, itemIndex) => {
+			try {
+				return operation.prepare(ctx, itemIndex);
+			} catch (error) {
+				fail(itemIndex, error);
+				return undefined;
 			}
-			// Each request fills its own place, so output order does not depend on finishing order.
-			const slot = outcomes[itemIndex].push({ items: [] }) - 1;
-			const sent = nthRequest(plan, request, requestIndex);
-			running.push(
-				sendRequest(ctx, connection, sent.request, { itemIndex, settings, pace, stop: stop.signal })
-					.then(
-						async (response) =>
-							await outputOf(ctx, itemIndex, plan, {
+		});
+
+		for (let itemIndex = 0; itemIndex < items.length && !stop.signal.aborted; itemIndex++) {
+			const plan = plans[itemIndex];
+			if (!plan) continue;
+			let request = plan.request;
+			let inputFileName: string | undefined;
+			if (plan.inputs) {
+				try {
+					// Read just before the item is sent, so only the images of items in flight are held.
+					const images = await readInputImages(ctx, itemIndex, plan.inputs, plan.settings.timeout);
+					request = plan.inputs.into(images);
+					inputFileName = images[0]?.originalFileName;
+				} catch (error) {
+					fail(itemIndex, error);
+					continue;
+				}
+			}
+			const { timeout: timeoutMs, maxRetries, retryAfterTimeout, numberOfImages } = plan.settings;
+			const retryPossiblyBilled = retryAfterTimeout || operation.free === true;
+			const settings: RequestSettings = { timeoutMs, maxRetries, retryPossiblyBilled };
+			for (let requestIndex = 0; requestIndex < numberOfImages; requestIndex++) {
+				await slots.acquire();
+				if (stop.signal.aborted) {
+					slots.release();
+					break;
+				}
+				// Each request fills its own place, so output order does not depend on finishing order.
+				const slot = outcomes[itemIndex].push([]) - 1;
+				const sent = nthRequest(plan, request, requestIndex);
+				const context = { itemIndex, settings, pace, stop: stop.signal };
+				running.push(
+					(async () => {
+						try {
+							const answer: Answer = {
 								operation: operation.name,
-								request: sent.request,
-								response,
+								response: await sendRequest(ctx, connection, sent.request, context),
 								requestIndex,
-								inputs,
+								inputFileName,
 								facts: sent.facts,
 								baseUrl: connection.baseUrl,
-							}),
-					)
-					.then(
-						(produced) => {
-							outcomes[itemIndex][slot] = { items: produced };
-						},
-						(error) => {
+							};
+							outcomes[itemIndex][slot] = await outputOf(ctx, itemIndex, plan, answer);
+						} catch (error) {
 							// Not sent because an earlier failure stopped the run: nothing to report.
-							if (isRunStopped(error)) outcomes[itemIndex][slot] = { items: [] };
-							else fail(itemIndex, error, slot);
-						},
-					)
-					.finally(() => slots.release()),
-			);
-		}
-	}
-	await Promise.all(running);
-
-	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		for (const outcome of outcomes[itemIndex]) {
-			if ('error' in outcome) {
-				// Without Continue On Fail, the first failure in input order stops the node.
-				if (!continueOnFail) throw outcome.error;
-				output.push(errorItem(ctx, outcome.error, itemIndex));
-			} else {
-				output.push(...outcome.items);
+							if (!isRunStopped(error)) fail(itemIndex, error, slot);
+						} finally {
+							slots.release();
+						}
+					})(),
+				);
 			}
 		}
+		await Promise.all(running);
+	} finally {
+		pace.leave();
 	}
+
+	// Without Continue On Fail, the first failure in input order stops the node.
+	const output = outcomes.flatMap((produced, itemIndex) =>
+		produced.flatMap((outcome) => {
+			if (Array.isArray(outcome)) return outcome;
+			if (!continueOnFail) throw outcome;
+			return [errorItem(ctx, outcome, itemIndex)];
+		}),
+	);
 	return [output];
 }

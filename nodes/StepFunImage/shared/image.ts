@@ -1,11 +1,10 @@
 // Pure image inspection: which format the bytes are and, for the formats the node sends (PNG,
-// JPEG, WebP, GIF), what its checks need: the size, whether it is an animation, whether the image
-// is whole, why a PNG is damaged, a JPEG's bit depth. A format the node refuses (HEIC, HEIF,
-// AVIF, TIFF, BMP, SVG) is only named, with what the refusal's advice needs. No pixel decoding
-// and no n8n imports, so it is fast and tested directly.
+// JPEG, WebP, GIF), what its checks need: size, animation, whether the image is whole, why a PNG
+// is damaged, a JPEG's bit depth. A format the node refuses (HEIC, HEIF, AVIF, TIFF, BMP, SVG) is
+// only named, with what the refusal's advice needs. No pixel decoding, no n8n imports.
 
-/** Formats the node reads to the end of the image: an operation takes each. */
-export type MeasuredType = 'png' | 'jpeg' | 'webp' | 'gif';
+/** Formats the node reads to the end of the image (it has a reader): an operation takes each. */
+export type MeasuredType = keyof typeof READERS;
 /** Formats no operation takes: a file in one is refused by name, with how to convert it. */
 export type NamedType = 'heic' | 'heif' | 'avif' | 'tiff' | 'bmp' | 'svg';
 export type ImageType = MeasuredType | NamedType;
@@ -72,8 +71,7 @@ export function formatNameWithArticle(type: ImageType): string {
 
 /**
  * The file name with the format's extension: kept when it fits (`photo.jpeg` for JPEG), replaced
- * when it names another type (`photo.png` holding JPEG bytes becomes `photo.jpg`), added when
- * there is none.
+ * when it names another type (`photo.png` of JPEG bytes becomes `photo.jpg`), else added.
  */
 export function fileNameForType(fileName: string, type: ImageType): string {
 	const { extensions } = FORMATS[type];
@@ -100,8 +98,6 @@ const u16le = (bytes: Uint8Array, at: number) => bytes[at] | (bytes[at + 1] << 8
 const u24le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + (bytes[at + 2] << 16);
 const u32le = (bytes: Uint8Array, at: number) => u16le(bytes, at) + u16le(bytes, at + 2) * 65536;
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /** BITMAPCOREHEADER, BITMAPINFOHEADER and its V2 to V5 successors. */
 const BMP_HEADER_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
 
@@ -118,10 +114,8 @@ function isoBrands(bytes: Uint8Array): string[] {
 	return brands;
 }
 
-/**
- * One item of an XML prolog: a declaration or processing instruction, a comment, a DOCTYPE (with
- * an internal subset). Matched one at a time (sticky), so that nothing backtracks across items.
- */
+// One XML prolog item (declaration or processing instruction, comment, DOCTYPE with its internal
+// subset), matched one at a time (sticky) so that nothing backtracks across items.
 const PROLOG_ITEM = /\s*(?:<\?[^]*?\?>|<!--[^]*?-->|<!DOCTYPE[^>[]*(?:\[[^]*?\])?\s*>)/y;
 const SVG_ROOT = /\s*<svg[\s>/]/y;
 
@@ -143,7 +137,7 @@ function isSvg(bytes: Uint8Array): boolean {
 
 /** Which image format the bytes are, by magic number (and for SVG by its root element). */
 function sniffImageType(bytes: Uint8Array): ImageType | undefined {
-	if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
+	if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
 	if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
 	if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'webp';
 	if (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a') return 'gif';
@@ -199,10 +193,7 @@ const PNG_BIT_DEPTHS: Record<number, number[] | undefined> = {
 	6: [8, 16],
 };
 
-/**
- * The chunks whose checksum decoders insist on: a mismatch there makes libpng, Pillow and
- * ImageMagick refuse the file, while they pass over one in an ancillary chunk.
- */
+/** Chunks whose checksum libpng, Pillow and ImageMagick insist on (they pass over the others'). */
 const PNG_CHECKED_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT']);
 
 const PNG_DAMAGED_HEADER = { damage: 'its header holds values no PNG can have' };
@@ -279,9 +270,8 @@ function isDamagedPngSignature(bytes: Uint8Array): boolean {
 }
 
 /**
- * From the start of a JPEG scan's coded data to the marker that ends it: 0xFF00 is a stuffed data
- * byte, 0xFFD0–0xFFD7 are restart markers inside the scan, repeated 0xFF is fill. -1 when the
- * data runs to the end of the file.
+ * From the start of a JPEG scan's coded data to the marker that ends it (-1: none before the
+ * end): 0xFF00 is a stuffed data byte, 0xFFD0–0xFFD7 restart markers, repeated 0xFF fill.
  */
 function endOfScan(bytes: Uint8Array, from: number): number {
 	for (let at = bytes.indexOf(0xff, from); at !== -1; at = bytes.indexOf(0xff, at + 1)) {
@@ -401,12 +391,7 @@ const readGif: Reader = (bytes) => {
 	return undefined;
 };
 
-const READERS: Record<MeasuredType, Reader> = {
-	png: readPng,
-	jpeg: readJpeg,
-	webp: readWebp,
-	gif: readGif,
-};
+const READERS = { png: readPng, jpeg: readJpeg, webp: readWebp, gif: readGif };
 
 function isMeasured(type: ImageType): type is MeasuredType {
 	return type in READERS;
@@ -417,9 +402,8 @@ const TIFF_LITTLE_ENDIAN = [0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0];
 const TIFF_BIG_ENDIAN = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8];
 
 /**
- * The camera maker (EXIF Make) of a HEIC/HEIF file. Its EXIF is an item anywhere in the file,
- * found here by its TIFF header rather than through the file's item boxes: the Make is all the
- * advice needs.
+ * The camera maker (EXIF Make) of a HEIC/HEIF file. Its EXIF is an item anywhere in the file, found
+ * by its TIFF header rather than through the item boxes: the Make is all the advice needs.
  */
 function exifMake(bytes: Uint8Array): string | undefined {
 	for (let at = bytes.indexOf(0x2a); at !== -1; at = bytes.indexOf(0x2a, at + 1)) {
@@ -449,17 +433,12 @@ function namedImage(type: NamedType, bytes: Uint8Array): NamedImage {
 	const { mimeType, extensions } = FORMATS[type];
 	const image: NamedImage = { type, mimeType, extension: extensions[0] };
 	if (type === 'avif' && isoBrands(bytes).includes('avis')) image.animated = true;
-	if (type === 'heic' || type === 'heif') {
-		const make = exifMake(bytes);
-		if (make !== undefined) image.cameraMake = make;
-	}
+	const make = type === 'heic' || type === 'heif' ? exifMake(bytes) : undefined;
+	if (make !== undefined) image.cameraMake = make;
 	return image;
 }
 
-/**
- * What the bytes are: an image the node reads (type, size, animation; complete means the image
- * itself is whole, data after its end is allowed), a format it only names, or what is wrong.
- */
+/** What the bytes are: a whole image the node reads, a format it only names, or what is wrong. */
 export function inspectImage(bytes: Uint8Array): ImageInspection {
 	if (bytes.length === 0) return { ok: false, problem: 'empty' };
 	const type = sniffImageType(bytes);

@@ -7,11 +7,7 @@ export const EDIT_MAX_SIDE = 4096;
 export const DEFAULT_FILE_NAME = 'stepfun-{seed}.{ext}';
 
 /** A number a user sets: its bounds, and the value the UI starts from. */
-export interface Range {
-	min: number;
-	max: number;
-	default: number;
-}
+export type Range = { min: number; max: number; default: number };
 
 export const SEED: Range = { min: 0, max: 2147483647, default: 0 };
 /** StepFun's defaults: 8 steps, CFG scale 1.0. */
@@ -75,19 +71,14 @@ export const BACKOFF_MAX_MS = 30_000;
 
 /**
  * How long a result link of a Response Format URL answer works: the international docs say
- * 2 hours, the China docs 30 days. A Base URL on neither host gets the shorter, so the time
- * the node states is never later than the real one.
+ * 2 hours, the China docs 30 days. A Base URL on neither host (or not a URL) gets the shorter,
+ * so the time the node states is never later than the real one.
  */
-export const RESULT_LINK_LIFETIME_MS = {
-	international: 2 * 60 * 60 * 1000,
-	china: 30 * 24 * 60 * 60 * 1000,
-} as const;
-
 export function resultLinkLifetimeMs(baseUrl: string): number {
-	// Not a URL: the shorter lifetime. (A URL's hostname is lower case.)
+	// A URL's hostname is lower case.
 	const host = URL.canParse(baseUrl) ? new URL(baseUrl).hostname : '';
 	const china = host === 'stepfun.com' || host.endsWith('.stepfun.com');
-	return china ? RESULT_LINK_LIFETIME_MS.china : RESULT_LINK_LIFETIME_MS.international;
+	return (china ? 30 * 24 : 2) * 60 * 60 * 1000;
 }
 
 /** Far above any image StepFun takes or returns; stops a wrong URL from filling memory. */
@@ -96,21 +87,18 @@ export const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 export const MODEL_LIST_TIMEOUT_MS = 15_000;
 
 /**
- * The five generation sizes. StepFun writes them HEIGHT x WIDTH, so `768x1360`
- * is a landscape image 1360 wide and 768 high; the labels spell both numbers out.
+ * The five generation sizes, as StepFun writes them: HEIGHT x WIDTH, so `768x1360` is a
+ * landscape image 1360 wide and 768 high. The labels spell both numbers out.
  */
-export const GENERATION_SIZES = [
-	{ value: '1024x1024', width: 1024, height: 1024, shape: 'Square' },
-	{ value: '768x1360', width: 1360, height: 768, shape: 'Landscape' },
-	{ value: '896x1184', width: 1184, height: 896, shape: 'Landscape' },
-	{ value: '1360x768', width: 768, height: 1360, shape: 'Portrait' },
-	{ value: '1184x896', width: 896, height: 1184, shape: 'Portrait' },
-] as const;
+export const GENERATION_SIZES = ['1024x1024', '768x1360', '896x1184', '1360x768', '1184x896'];
 
 export const DEFAULT_SIZE = '1024x1024';
 
-export function sizeLabel(size: (typeof GENERATION_SIZES)[number]): string {
-	return `${size.shape} ${size.width} wide × ${size.height} high`;
+/** A size's label, e.g. "Landscape 1360 wide × 768 high" for `768x1360`. */
+export function sizeLabel(size: string): string {
+	const [height, width] = size.split('x').map(Number);
+	const shape = width > height ? 'Landscape' : width < height ? 'Portrait' : 'Square';
+	return `${shape} ${width} wide × ${height} high`;
 }
 
 export const REGION_BASE_URLS = {
@@ -118,21 +106,15 @@ export const REGION_BASE_URLS = {
 	china: 'https://api.stepfun.com/v1',
 } as const;
 
-export type Region = keyof typeof REGION_BASE_URLS | 'custom';
-
 /**
- * The API root for a credential, always ending in `/v1` with no trailing slash.
- * A custom URL may be given with or without `/v1` and trailing slashes.
- * Returns an error text instead when a custom URL is unusable.
- * The credential's test request repeats this rule as an n8n expression.
+ * The API root for a credential, always ending in `/v1` with no trailing slash (a custom URL may
+ * have `/v1` and trailing slashes or not), or an error text for an unusable custom URL. The
+ * credential's test request repeats this rule as an n8n expression.
  */
-export function apiBaseUrl(
-	region: string,
-	customUrl: unknown,
-): { url: string } | { error: string } {
+export function apiBaseUrl(region: string, baseUrl: unknown): { url: string } | { error: string } {
 	if (region === 'international' || region === 'china') return { url: REGION_BASE_URLS[region] };
 	if (region !== 'custom') return { error: `Unknown region "${region}"` };
-	const raw = typeof customUrl === 'string' ? customUrl.trim() : '';
+	const raw = typeof baseUrl === 'string' ? baseUrl.trim() : '';
 	if (raw === '') return { error: 'The Base URL is empty' };
 	if (!URL.canParse(raw)) return { error: `The Base URL "${raw}" is not a URL` };
 	const parsed = new URL(raw);

@@ -1,8 +1,7 @@
-// StepFun's JSON answer, read as it arrives. The image comes as base64 inside the JSON
-// (`b64_json`): read whole, the answer would sit in memory three times over (the bytes received,
-// their text, and the string JSON.parse makes of the field) before the image is even decoded.
-// Here each `b64_json` string is decoded slice by slice while the bytes arrive, and only the rest
-// of the JSON (a few hundred bytes) is kept as text and parsed.
+// StepFun's JSON answer, read as it arrives. The image comes as base64 in the JSON (`b64_json`):
+// read whole, the answer would sit in memory three times over (the bytes, their text, the string
+// JSON.parse makes of the field) before the image is even decoded. Here each `b64_json` string is
+// decoded while the bytes arrive, and only the rest of the JSON (a few hundred bytes) is parsed.
 
 /** What a `b64_json` value that is not base64 becomes (itself not base64), for the reader to report. */
 export const NOT_BASE64 = '(not base64)';

@@ -1,8 +1,8 @@
-import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { DOWNLOAD_MAX_BYTES } from '../shared/limits';
 import type { Headers } from './errors';
-import { classifyNetworkError, header, secondsText, stepFunApiError } from './errors';
+import { classifyNetworkError, header, secondsText } from './errors';
 
 /** Why a download failed: no connection (`code`), a broken one, an HTTP status, a huge file. */
 export type DownloadProblem =
@@ -11,21 +11,15 @@ export type DownloadProblem =
 	| { kind: 'status'; status: number }
 	| { kind: 'too-large'; started: boolean };
 
-export type Download =
-	| { ok: true; bytes: Buffer; contentType?: string }
-	| { ok: false; problem: DownloadProblem };
-
 /**
- * Downloads a file by URL within the timeout, stopping at DOWNLOAD_MAX_BYTES. Uses the plain
- * HTTP helper, so the API key is never sent: result links live on StepFun's storage host, and
- * input links belong to someone else entirely.
+ * A file by URL, downloaded within the timeout and DOWNLOAD_MAX_BYTES, or why not. The plain HTTP
+ * helper never sends the API key: result links are StepFun's storage, input links anyone's.
  */
 export async function download(
 	ctx: IExecuteFunctions,
 	url: string,
 	timeoutMs: number,
-): Promise<Download> {
-	const fail = (problem: DownloadProblem): Download => ({ ok: false, problem });
+): Promise<Buffer | DownloadProblem> {
 	let response: {
 		body: AsyncIterable<Buffer> & { destroy?: () => void };
 		headers: Headers;
@@ -44,13 +38,13 @@ export async function download(
 	} catch (error) {
 		const { failure, code } = classifyNetworkError(error as { code?: string });
 		const reason = failure === 'not-prepared' && error instanceof Error ? error.message : code;
-		return fail({ kind: 'network', code: reason, timedOut: failure === 'timeout' });
+		return { kind: 'network', code: reason, timedOut: failure === 'timeout' };
 	}
 	const { statusCode: status, body } = response;
 	const refused = status < 200 || status >= 300;
 	if (refused || Number(header(response.headers, 'content-length')) > DOWNLOAD_MAX_BYTES) {
 		body.destroy?.();
-		return fail(refused ? { kind: 'status', status } : { kind: 'too-large', started: false });
+		return refused ? { kind: 'status', status } : { kind: 'too-large', started: false };
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
@@ -59,16 +53,15 @@ export async function download(
 			received += chunk.length;
 			if (received > DOWNLOAD_MAX_BYTES) {
 				body.destroy?.();
-				return fail({ kind: 'too-large', started: true });
+				return { kind: 'too-large', started: true };
 			}
 			chunks.push(chunk);
 		}
 	} catch (error) {
 		const { code } = classifyNetworkError(error as { code?: string });
-		return fail({ kind: 'broken', code: code === 'none' ? 'no error code' : code });
+		return { kind: 'broken', code: code === 'none' ? 'no error code' : code };
 	}
-	const contentType = header(response.headers, 'content-type');
-	return { ok: true, bytes: Buffer.concat(chunks, received), contentType };
+	return Buffer.concat(chunks, received);
 }
 
 const NETWORK_WORDS: Record<string, string> = {
@@ -77,10 +70,7 @@ const NETWORK_WORDS: Record<string, string> = {
 	ECONNREFUSED: 'the connection was refused',
 };
 
-/**
- * What went wrong, in a few words: "HTTP 404", "no answer within 30 seconds". Never a system
- * error code: n8n would replace a message naming one with its own generic wording.
- */
+/** What went wrong in a few words ("HTTP 404"), never a system error code: n8n would reword it. */
 export function downloadFailure(problem: DownloadProblem, timeoutMs: number): string {
 	switch (problem.kind) {
 		case 'network':
@@ -103,38 +93,4 @@ export function downloadFailure(problem: DownloadProblem, timeoutMs: number): st
 export function errorCodeText(problem: DownloadProblem): string {
 	const code = problem.kind === 'network' || problem.kind === 'broken' ? problem.code : '';
 	return /^E[A-Z_]+$/.test(code) ? ` Error code: ${code}.` : '';
-}
-
-/** How a failed download of StepFun's result link is explained: what it was, what to do. */
-export interface DownloadWording {
-	what: string;
-	fix: string;
-	/** For a refused or missing file (401, 403, 404, 410): links expire. */
-	expired: string;
-}
-
-/** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
-export function downloadError(
-	ctx: IExecuteFunctions,
-	problem: DownloadProblem,
-	wording: DownloadWording,
-	context: { itemIndex: number; timeoutMs: number; traceId?: string },
-): NodeApiError {
-	const status = problem.kind === 'status' ? problem.status : undefined;
-	const description =
-		problem.kind === 'too-large'
-			? `The download was ${problem.started ? 'stopped' : 'not started'}. Images for StepFun are far smaller; check the URL.`
-			: [401, 403, 404, 410].includes(status ?? 0)
-				? wording.expired
-				: wording.fix;
-	return stepFunApiError(
-		ctx,
-		{
-			message: `Could not download ${wording.what}: ${downloadFailure(problem, context.timeoutMs)}`,
-			description: description + errorCodeText(problem),
-			status,
-			traceId: context.traceId,
-		},
-		context.itemIndex,
-	);
 }

@@ -17,10 +17,6 @@ export function secondsText(ms: number): string {
 	return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
 }
 
-function traceText(traceId: string | undefined): string {
-	return traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
-}
-
 /** The one way API failures leave the node. */
 export function stepFunApiError(
 	ctx: IExecuteFunctions,
@@ -33,17 +29,16 @@ export function stepFunApiError(
 	},
 	itemIndex: number,
 ): NodeApiError {
-	const response: JsonObject = { message: details.message };
-	if (details.status !== undefined) response.httpCode = String(details.status);
-	if (details.traceId) response.traceId = details.traceId;
-	if (details.type) response.type = details.type;
-	const error = nodeApiErrorWithMessage(ctx.getNode(), response, {
-		message: details.message,
-		description: details.description + traceText(details.traceId),
-		httpCode: details.status === undefined ? undefined : String(details.status),
-		itemIndex,
-	});
-	if (details.traceId) error.context.traceId = details.traceId;
+	const { message, description, status, traceId, type } = details;
+	const httpCode = status === undefined ? undefined : String(status);
+	const response: JsonObject = { message };
+	if (httpCode) response.httpCode = httpCode;
+	if (traceId) response.traceId = traceId;
+	if (type) response.type = type;
+	const trace = traceId ? ` StepFun trace ID: ${traceId} (quote it to StepFun support).` : '';
+	const options = { message, description: description + trace, httpCode, itemIndex };
+	const error = nodeApiErrorWithMessage(ctx.getNode(), response, options);
+	if (traceId) error.context.traceId = traceId;
 	return error;
 }
 
@@ -58,8 +53,8 @@ export function retryAfterMs(headers: Headers): number | undefined {
 }
 
 /**
- * `not-prepared`: no network error at all, n8n failed before sending (e.g. while applying the
- * credential). `not-sent`: the connection never opened. Otherwise the request may have arrived.
+ * `not-prepared`: n8n failed before sending (e.g. applying the credential). `not-sent`: the
+ * connection never opened. Otherwise the request may have arrived.
  */
 export type NetworkFailure = 'not-prepared' | 'not-sent' | 'timeout' | 'unknown';
 
@@ -83,43 +78,31 @@ export function classifyNetworkError(error: { code?: string; cause?: { code?: st
 	return { failure: 'unknown', code };
 }
 
-export function parseJson(
-	buffer: Buffer | undefined,
-): { ok: true; value: unknown } | { ok: false } {
+/** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of other text. */
+function stepFunErrorMessage(text: string): { message?: string; type?: string; excerpt?: string } {
+	let parsed: unknown;
 	try {
-		return { ok: true, value: JSON.parse(buffer?.toString('utf8') ?? '') };
+		parsed = JSON.parse(text);
 	} catch {
-		return { ok: false };
+		// Not JSON: an excerpt of it below.
 	}
-}
-
-/** StepFun's `{"error":{"message","type"}}`, or a short excerpt of whatever else came back. */
-function stepFunErrorMessage(body: Buffer | undefined): {
-	message?: string;
-	type?: string;
-	excerpt?: string;
-} {
-	const parsed = parseJson(body);
-	if (parsed.ok && parsed.value && typeof parsed.value === 'object') {
-		const error = (parsed.value as { error?: unknown }).error;
+	if (parsed && typeof parsed === 'object') {
+		const { error, message } = parsed as { error?: unknown; message?: unknown };
 		if (error && typeof error === 'object') {
-			const { message, type } = error as { message?: unknown; type?: unknown };
+			const said = error as { message?: unknown; type?: unknown };
 			return {
-				message: typeof message === 'string' ? message : undefined,
-				type: typeof type === 'string' ? type : undefined,
+				message: typeof said.message === 'string' ? said.message : undefined,
+				type: typeof said.type === 'string' ? said.type : undefined,
 			};
 		}
 		if (typeof error === 'string') return { message: error };
-		const message = (parsed.value as { message?: unknown }).message;
 		if (typeof message === 'string') return { message };
 	}
-	const text =
-		body
-			?.toString('utf8')
-			.replace(/<[^>]*>/g, ' ')
-			.replace(/\s+/g, ' ')
-			.trim() ?? '';
-	return { excerpt: text === '' ? undefined : text.slice(0, 200) };
+	const excerpt = text
+		.replace(/<[^>]*>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim();
+	return { excerpt: excerpt === '' ? undefined : excerpt.slice(0, 200) };
 }
 
 /** What a status means and what to check, for the endpoint that answered. */
@@ -158,23 +141,15 @@ function isFree(path: string): boolean {
 	return path.startsWith('/accounts') || path.startsWith('/models');
 }
 
-/**
- * What StepFun may already have done with a request that got no clear answer, in words for the
- * endpoint: an image request makes an image, a vision chat answers.
- */
+/** What StepFun may have done with a request that got no clear answer: an image, or an answer. */
 function possiblyDone(path: string): { done: string; what: string } {
 	if (path.startsWith('/images')) return { done: 'made (and billed)', what: 'the image' };
 	return { done: isFree(path) ? 'answered' : 'answered (and billed)', what: 'the request' };
 }
 
-function possiblyBilledText(path: string): string {
-	const { done, what } = possiblyDone(path);
-	return `It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`;
-}
-
 /** Some gateways echo the request's key in their error text: cut it out of anything the server said. */
-function withoutSecret(text: string | undefined, secret: string | undefined): string | undefined {
-	if (text === undefined || !secret || secret.length < 8) return text;
+function withoutSecret(text: string, secret: string | undefined): string {
+	if (!secret || secret.length < 8) return text;
 	return text.split(secret).join('[API key hidden]');
 }
 
@@ -197,17 +172,18 @@ export function httpError(
 		possiblyBilled?: boolean;
 	},
 ): NodeApiError {
-	const { secret } = context;
+	const { path, itemIndex, secret } = context;
 	const status = response.statusCode;
-	const traceId = withoutSecret(header(response.headers, 'x-trace-id'), secret);
-	const body =
-		response.body && secret
-			? Buffer.from(withoutSecret(response.body.toString('utf8'), secret) ?? '')
-			: response.body;
-	const { message, type, excerpt } = stepFunErrorMessage(body);
-	const said =
-		message ??
-		(excerpt ? `StepFun answered HTTP ${status}: ${excerpt}` : `StepFun answered HTTP ${status}`);
+	const traceId = withoutSecret(header(response.headers, 'x-trace-id') ?? '', secret);
+	const text = withoutSecret(response.body?.toString('utf8') ?? '', secret);
+	const { message, type, excerpt } = stepFunErrorMessage(text);
+	// StepFun's own message with the status, or else what came back.
+	const answered = `StepFun answered HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
+	const said = message ? `StepFun error ${status}: ${message}` : (message ?? answered);
+	const { done, what } = possiblyDone(path);
+	const billed = context.possiblyBilled
+		? ` It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`
+		: '';
 	const refused = context.refusedWaitMs;
 	const tries =
 		refused !== undefined
@@ -215,20 +191,8 @@ export function httpError(
 			: context.attempts > 1
 				? ` Gave up after ${context.attempts} attempts.`
 				: '';
-	return stepFunApiError(
-		ctx,
-		{
-			message: message ? `StepFun error ${status}: ${message}` : said,
-			description:
-				hintForStatus(status, context.path) +
-				(context.possiblyBilled ? ` ${possiblyBilledText(context.path)}` : '') +
-				tries,
-			status,
-			traceId,
-			type,
-		},
-		context.itemIndex,
-	);
+	const description = hintForStatus(status, path) + billed + tries;
+	return stepFunApiError(ctx, { message: said, description, status, traceId, type }, itemIndex);
 }
 
 /** A request that got no answer: whether it was sent decides what the user is told. */
@@ -249,41 +213,35 @@ export function networkError(
 		resent?: boolean;
 	},
 ): NodeApiError {
+	const fail = (message: string, description: string) =>
+		stepFunApiError(ctx, { message, description }, context.itemIndex);
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
 	if (failure === 'not-prepared') {
-		return stepFunApiError(
-			ctx,
-			{
-				message: `Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
-				description:
-					'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
-			},
-			context.itemIndex,
+		return fail(
+			`Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
+			'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
 		);
 	}
 	if (failure === 'not-sent') {
-		return stepFunApiError(
-			ctx,
-			{
-				message: `Could not connect to StepFun at ${context.baseUrl} (${code})`,
-				description: `Nothing was sent. Check the credential's Region or Base URL and this machine's network.${tries}`,
-			},
-			context.itemIndex,
+		return fail(
+			`Could not connect to StepFun at ${context.baseUrl} (${code})`,
+			`Nothing was sent. Check the credential's Region or Base URL and this machine's network.${tries}`,
 		);
 	}
-	const what =
-		failure === 'timeout'
-			? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
-			: `The connection to StepFun broke before an answer arrived (${code})`;
-	const { done, what: result } = possiblyDone(context.path);
-	return stepFunApiError(
-		ctx,
-		{
-			message: what,
-			description: context.resent
-				? `${isFree(context.path) ? 'It was resent, as this request costs nothing.' : `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.`}${failure === 'timeout' ? ' Raise the Timeout option if StepFun needs longer.' : ''}${tries}`
-				: `The request was sent, so StepFun may still have ${done} ${result}; it was not resent automatically. ${failure === 'timeout' ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
-		},
-		context.itemIndex,
-	);
+	const timedOut = failure === 'timeout';
+	const message = timedOut
+		? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
+		: `The connection to StepFun broke before an answer arrived (${code})`;
+	const { done, what } = possiblyDone(context.path);
+	if (!context.resent) {
+		return fail(
+			message,
+			`The request was sent, so StepFun may still have ${done} ${what}; it was not resent automatically. ${timedOut ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,
+		);
+	}
+	const resent = isFree(context.path)
+		? 'It was resent, as this request costs nothing.'
+		: `The request was sent, so StepFun may have ${done} it; it was resent, as Retry Possibly Billed Requests allows.`;
+	const longer = timedOut ? ' Raise the Timeout option if StepFun needs longer.' : '';
+	return fail(message, `${resent}${longer}${tries}`);
 }

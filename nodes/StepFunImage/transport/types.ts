@@ -7,9 +7,8 @@ export interface RequestSettings {
 	timeoutMs: number;
 	maxRetries: number;
 	/**
-	 * Resend a request StepFun may already have made and billed: a timeout, a connection broken
-	 * after sending, or a 500, 502 or 504 (the option "Retry Possibly Billed Requests",
-	 * parameter `retryAfterTimeout`). It may be billed twice.
+	 * Resend what StepFun may already have made and billed ("Retry Possibly Billed Requests"): a
+	 * timeout, a connection broken after sending, a 500, 502 or 504. It may be billed twice.
 	 */
 	retryPossiblyBilled: boolean;
 }

@@ -2,7 +2,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { COMMON_OPTIONS } from '../../descriptions/options';
-import { stepFunApiError } from '../../transport/errors';
 import { defineOperation } from '../../engine/operation';
 
 const amount = (value: unknown) => (typeof value === 'number' ? value : undefined);
@@ -26,26 +25,18 @@ export const getBalance = defineOperation({
 		},
 	],
 	options: COMMON_OPTIONS,
-	// Reading the balance is free, so a request whose outcome is unknown can always be resent.
 	free: true,
 
 	prepare: () => ({ request: { method: 'GET', path: '/accounts' }, facts: {} }),
 
 	output: {
 		kind: 'json',
-		read: (ctx, itemIndex, { response: { body, status, traceId } }) => {
+		read: ({ response: { body } }, _values, fail) => {
 			const account = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
 			if (amount(account.balance) === undefined) {
-				throw stepFunApiError(
-					ctx,
-					{
-						message: 'StepFun returned no balance',
-						description:
-							"The answer to /accounts had no balance. Check the credential's Base URL: it must be StepFun's API.",
-						status,
-						traceId,
-					},
-					itemIndex,
+				throw fail(
+					'StepFun returned no balance',
+					"The answer to /accounts had no balance. Check the credential's Base URL: it must be StepFun's API.",
 				);
 			}
 			return {

@@ -1,14 +1,13 @@
 // Image → Analyze: images and a question to StepFun's vision chat, POST /chat/completions (JSON).
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { fromSource, imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
 import type { ImageFields } from '../../engine/imageSources';
 import { checkImageCount, sourcesIn } from '../../engine/imageSources';
 import { BILLED_REQUEST_OPTIONS, COMMON_OPTIONS, OPTION } from '../../descriptions/options';
 import { modelField, promptField, VISION_MODELS } from '../../descriptions/fields';
 import { ANALYZE_MAX_IMAGES, ANALYZE_MAX_SIDE, ANALYZE_MAX_TOTAL_BYTES } from '../../shared/limits';
-import { readParameter } from '../../engine/parameters';
-import { stepFunApiError } from '../../transport/errors';
+import { FieldCheck, readParameter } from '../../engine/parameters';
 import type { PlainRequest } from '../../transport/types';
 import type { Field, ImageAcceptance, InputImage } from '../../engine/operation';
 import { defineOperation } from '../../engine/operation';
@@ -16,7 +15,6 @@ import { defineOperation } from '../../engine/operation';
 /** What StepFun's vision models read: JPEG, PNG, WebP and still GIF. */
 const ANALYZE_ACCEPTS: ImageAcceptance = {
 	types: ['jpeg', 'png', 'webp', 'gif'],
-	animated: false,
 	maxSide: ANALYZE_MAX_SIDE,
 	maxImages: ANALYZE_MAX_IMAGES,
 	maxTotalBytes: ANALYZE_MAX_TOTAL_BYTES,
@@ -24,9 +22,6 @@ const ANALYZE_ACCEPTS: ImageAcceptance = {
 	refusal: "StepFun's vision models read JPEG, PNG, WebP and still GIF images.",
 };
 
-const fromSource = (...sources: string[]) => ({ show: { imageSource: sources } });
-
-/** Its fields, in the order shown. */
 const fields = [
 	imageSourceProperty(
 		[
@@ -42,11 +37,6 @@ const fields = [
 					'Every image file the item carries, e.g. all photos of a multi-file form upload',
 			},
 			{ name: 'URLs', value: 'url', description: 'Links to the images' },
-			{
-				name: 'Base64 or Data URL',
-				value: 'base64',
-				description: 'Image data as text, e.g. from a Code node or another API',
-			},
 		],
 		'Where the images to analyze come from; one request takes up to 60 images',
 	),
@@ -104,7 +94,6 @@ const fields = [
 	),
 ] satisfies Field[];
 
-/** Its image fields, by Image Source; each takes several images. */
 const IMAGE_FIELDS: ImageFields = {
 	url: { parameter: 'imageUrls', label: 'Image URLs' },
 	base64: { parameter: 'imageBase64', label: 'Image Data' },
@@ -120,7 +109,8 @@ function imagesOf(ctx: IExecuteFunctions, itemIndex: number) {
 		return { sources, links: [] };
 	}
 	// StepFun downloads these itself, so their number is checked here.
-	checkImageCount(ctx, itemIndex, IMAGE_FIELDS.url.label, urls.length, ANALYZE_ACCEPTS);
+	const field = new FieldCheck(ctx, itemIndex, IMAGE_FIELDS.url.label);
+	checkImageCount(field, urls.length, ANALYZE_ACCEPTS);
 	return { sources: [], links: urls };
 }
 
@@ -161,10 +151,7 @@ export const analyze = defineOperation({
 		const { sources, links } = imagesOf(ctx, itemIndex);
 		const { systemMessage, detail, jsonOutput } = options;
 		const system = systemMessage.trim() === '' ? [] : [{ role: 'system', content: systemMessage }];
-		const imagePart = (url: string): IDataObject => ({
-			type: 'image_url',
-			image_url: detail === undefined ? { url } : { url, detail },
-		});
+		const imagePart = (url: string) => ({ type: 'image_url', image_url: { url, detail } });
 		/** The request; the images go in the user's message, after the prompt, as data URLs. */
 		const withImages = (images: InputImage[]): PlainRequest => {
 			const dataUrls = images.map(
@@ -187,12 +174,9 @@ export const analyze = defineOperation({
 		};
 	},
 
-	// StepFun's chat answer as the output item's JSON.
 	output: {
 		kind: 'json',
-		read: (ctx, itemIndex, { response: { body, status, traceId }, facts }, { options }) => {
-			const fail = (message: string, description: string) =>
-				stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
+		read: ({ response: { body }, facts }, { options }, fail) => {
 			const answer = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
 			const choices = Array.isArray(answer.choices) ? answer.choices : [];
 			const choice = (choices[0] ?? {}) as IDataObject;

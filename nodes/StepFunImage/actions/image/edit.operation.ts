@@ -1,5 +1,5 @@
 // Image → Edit: an input image and a prompt to a new image, POST /images/edits (multipart/form-data).
-import { imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
+import { fromSource, imageDataProperty, imageSourceProperty } from '../../descriptions/imageInputs';
 import type { ImageFields } from '../../engine/imageSources';
 import { sourcesIn } from '../../engine/imageSources';
 import {
@@ -15,14 +15,11 @@ import { defineOperation } from '../../engine/operation';
 /** The formats StepFun documents for edits; GIF and others are refused before sending. */
 const EDIT_ACCEPTS: ImageAcceptance = {
 	types: ['png', 'jpeg', 'webp'],
-	animated: false,
 	maxSide: EDIT_MAX_SIDE,
 	maxImages: 1,
 	formats: 'PNG, JPEG or WebP',
 	refusal: 'StepFun edits PNG, JPEG and WebP images.',
 };
-
-const fromSource = (source: string) => ({ show: { imageSource: [source] } });
 
 const fields = [
 	imageSourceProperty(
@@ -37,11 +34,6 @@ const fields = [
 				name: 'URL',
 				value: 'url',
 				description: 'The node downloads the image (without your StepFun key)',
-			},
-			{
-				name: 'Base64 or Data URL',
-				value: 'base64',
-				description: 'Image data as text, e.g. from a Code node or another API',
 			},
 		],
 		'Where the image to edit comes from',
@@ -79,7 +71,6 @@ const fields = [
 	},
 ] satisfies Field[];
 
-/** Its image field, by Image Source. */
 const IMAGE_FIELDS: ImageFields = {
 	url: { parameter: 'imageUrl', label: 'Image URL' },
 	base64: { parameter: 'imageBase64', label: 'Image Data' },
@@ -101,17 +92,14 @@ export const edit = defineOperation({
 
 	prepare: (ctx, itemIndex, { fields: { model, prompt }, apiFields }) => {
 		const request = { method: 'POST', path: '/images/edits' } as const;
-		const fields = { model, prompt, ...apiFields };
+		const body = { format: 'multipart', fields: { model, prompt, ...apiFields } } as const;
 		return {
-			request: { ...request, body: { format: 'multipart', fields } },
+			request: { ...request, body },
 			inputs: {
 				sources: sourcesIn(ctx, itemIndex, IMAGE_FIELDS),
 				accept: EDIT_ACCEPTS,
 				// StepFun takes the image as the multipart file part "image".
-				into: ([image]) => ({
-					...request,
-					body: { format: 'multipart', fields, files: { image } },
-				}),
+				into: ([image]) => ({ ...request, body: { ...body, files: { image } } }),
 			},
 			facts: { model, prompt },
 		};
