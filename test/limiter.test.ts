@@ -4,8 +4,9 @@
  * in-flight cap and its window, counted as a sliding window, a calendar minute or a token bucket)
  * answers each request as it arrives; the requests behave as the node's do (transport/request.ts):
  * each waits for its turn, a 429 waits again within its Timeout, and one run holds at most its
- * Concurrency. The engine-level view, with the stand-in judging what reached it, is
- * test/throughput.test.ts.
+ * Concurrency. Queue mode is several processes, each with its own limiter, on one account; their
+ * requests reach it a few ms after their turn, as through n8n. The engine-level view, with the
+ * stand-in judging what reached it, is test/throughput.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -24,6 +25,8 @@ const MINUTE = 60_000;
 const WINDOW = MINUTE * (1 + PACING.windowSlack);
 /** Starts go at least this far apart. */
 const GAP = MINUTE * PACING.startGap;
+/** A probe past a learned cap goes at most once per this long. */
+const PROBE_GAP = PACING.probeGap * MINUTE;
 
 /** A clock that only moves when told to, waking sleepers in time order. */
 class VirtualTime {
@@ -196,7 +199,7 @@ async function job(
 	time: VirtualTime,
 	pace: AccountPace,
 	stepfun: Account,
-	options: { items: number; concurrency: number; answerMs: number | ((index: number) => number); timeoutMs?: number; label?: string },
+	options: { items: number; concurrency: number; answerMs: number | ((index: number) => number); timeoutMs?: number; label?: string; transitMs?: (index: number) => number },
 ): Promise<Result[]> {
 	const slots = new RunSlots(options.concurrency);
 	const answerMs = (index: number) => (typeof options.answerMs === 'number' ? options.answerMs : options.answerMs(index));
@@ -210,6 +213,8 @@ async function job(
 				for (;;) {
 					const turn = await pace.take({ timeoutMs: leftMs });
 					leftMs -= turn.waitedMs;
+					// Between the turn and StepFun: n8n builds and sends the request.
+					if (options.transitMs) await time.sleep(options.transitMs(index));
 					if (!stepfun.arrive(name)) {
 						refusals++;
 						// A 429 comes back at once over a fast line: before the next start.
@@ -273,6 +278,49 @@ function bucketBound(answers: number[], slots: number, burst: number, perMinute:
 	}
 	return end;
 }
+
+/** The least time an account of 5 at once and 100 a minute allows for `count` answers of `answerMs`. */
+function accountBound(count: number, answerMs: number): number {
+	const slots = [0, 0, 0, 0, 0];
+	const starts: number[] = [];
+	for (let i = 0; i < count; i++) {
+		slots.sort((a, b) => a - b);
+		const start = Math.max(slots[0], i >= 100 ? starts[i - 100] + MINUTE : 0);
+		starts.push(start);
+		slots[0] = start + answerMs;
+	}
+	return Math.max(...slots);
+}
+
+/**
+ * n8n processes with one key each (queue-mode workers), every run on the defaults (4 at once, 100
+ * a minute): each process runs its runs (`at`: when it starts) on its own limiter, against one
+ * account. A request reaches StepFun 1 to 4 ms after its turn, as it would through n8n.
+ */
+async function processes(time: VirtualTime, stepfun: Account, workers: Array<Array<{ items: number; at?: number }>>, answerMs: number) {
+	const ended: number[] = [];
+	const limiters = workers.map(() => new AccountLimiter(time.timing));
+	const results = await Promise.all(
+		workers.map(async (runs, process) => {
+			const all = await Promise.all(
+				runs.map(async ({ items, at = 0 }, run) => {
+					await time.sleep(at);
+					const pace = limiters[process].join({ concurrency: 4, requestsPerMinute: 100 });
+					const label = `p${process}r${run}-`;
+					const done = await job(time, pace, stepfun, { items, concurrency: 4, answerMs, label, transitMs: (index) => 1 + ((index + run + process) % 4) });
+					pace.leave();
+					return done;
+				}),
+			);
+			ended[process] = time.now;
+			return all.flat();
+		}),
+	);
+	return { results: results.flat(), ended, limiters };
+}
+
+/** A worker of the scale test: a 60-item Generate run, and `uploads` one-item Edit runs half a second later. */
+const scaleWorker = (uploads: number): Array<{ items: number; at?: number }> => [{ items: 60 }, ...Array.from({ length: uploads }, () => ({ items: 1, at: 500 }))];
 
 describe('caps: at most Concurrency in flight and Requests per Minute started', () => {
 	it('200 requests at 5 in flight and 100 per minute: both caps hold, the first 100 run at Concurrency from the first request, and no 429', async () => {
@@ -428,7 +476,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		expect(time.now).toBeLessThanOrEqual(1.1 * 1.5 * MINUTE);
 	});
 
-	it('an account that allows 2 at once (others hold the rest): the pace drops to 2 in flight, not to a tiny per-minute budget; it probes upward rarely and is back at 4 once the account allows them', async () => {
+	it('an account that allows 2 at once (others hold the rest): the pace drops to 2 in flight, not to a tiny per-minute budget; it probes past that cap at most once per probe gap, and once the account allows 4 it is back at 4 within a gap and two answers', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
 		const stepfun = account(time, { maxInFlight: 2, perMinute: 1000 });
@@ -436,12 +484,20 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		const first = await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'a' }));
 		expectAllDelivered(first, stepfun);
 		expect(limiter.state()).toMatchObject({ concurrency: 2, windowCap: undefined });
-		// One refusal to learn; a probe after 10 answers, then after 20, 40.
-		expect(stepfun.refused).toBeLessThanOrEqual(1 + 3);
+		// One refusal to learn, then a probe once per gap.
+		expect(stepfun.refused).toBeLessThanOrEqual(1 + Math.floor(time.now / PROBE_GAP));
 
 		stepfun.limits = { maxInFlight: 4, perMinute: 1000 };
-		await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'b' }));
+		const freedAt = time.now;
+		let backAt = Infinity;
+		const watch = async () => {
+			while (limiter.state().flightCap !== undefined) await time.sleep(100);
+			backAt = time.now;
+		};
+		await time.run(Promise.all([job(time, pace, stepfun, { items: 200, concurrency: 4, answerMs: 500, label: 'b' }), watch()]));
 		expect(limiter.state()).toMatchObject({ concurrency: 4, flightCap: undefined });
+		// Additive increase: a probe at the latest a gap later, then one per answer.
+		expect(backAt - freedAt).toBeLessThanOrEqual(PROBE_GAP + 2 * 500 + 100);
 		pace.leave();
 	});
 
@@ -478,6 +534,75 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		}
 	});
 
+	it("queue mode at the lowest tier, the scale test's load: two workers on the defaults, each a 60-item run and 25 one-item runs, answers in 1 s and 1.5 s; every request made once, within 1.25× the account's bound, at most 10 % refused (three workers: at most 15 %)", async () => {
+		for (const [workers, answerMs] of [
+			[2, 1000],
+			[2, 1500],
+			[3, 1000],
+		] as const) {
+			const time = new VirtualTime();
+			const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
+			const uploads = Math.floor(50 / workers);
+			const { results } = await time.run(processes(time, stepfun, Array.from({ length: workers }, () => scaleWorker(uploads)), answerMs));
+			const requests = workers * (60 + uploads);
+			expect(results.filter((r) => !r.ok)).toEqual([]);
+			expect(stepfun.started.filter((s) => s.admitted)).toHaveLength(requests);
+			expect(new Set(stepfun.started.filter((s) => s.admitted).map((s) => s.name)).size).toBe(requests);
+			expect(stepfun.mostIn(MINUTE)).toBeLessThanOrEqual(100);
+			expect(time.now).toBeLessThanOrEqual(1.25 * accountBound(requests, answerMs));
+			// Each worker pays for learning its share; three pay a little more than two.
+			expect(stepfun.refused).toBeLessThanOrEqual((workers === 2 ? 0.1 : 0.15) * stepfun.started.length);
+		}
+	});
+
+	it('a share learned from another process comes back once that process is done: the other takes the whole account, its learned caps gone within a window', async () => {
+		const time = new VirtualTime();
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
+		const { results, ended, limiters } = await time.run(processes(time, stepfun, [[{ items: 60 }], [{ items: 200 }]], 1000));
+		expect(results.filter((r) => !r.ok)).toEqual([]);
+		// From a window after the first process is done, the second runs at its own Concurrency.
+		const later = stepfun.started.filter((s) => s.admitted && s.at > ended[0] + WINDOW).map((s) => s.at);
+		const peakAfter = Math.max(...later.map((at) => later.filter((other) => other <= at && other > at - 1000).length));
+		expect(peakAfter).toBe(4);
+		expect(limiters[1].state()).toMatchObject({ flightCap: undefined, windowCap: undefined, concurrency: 4, requestsPerMinute: 100 });
+		expect(time.now).toBeLessThanOrEqual(1.25 * accountBound(260, 1000));
+		expect(stepfun.refused).toBeLessThanOrEqual(0.1 * stepfun.started.length);
+	});
+
+	it('a window cap learned by mistake fails no request untested: others hold every slot for a few seconds while the key, alone, has nothing in flight; it reads a full window of 3, held two windows, and a request that has waited two thirds of its Timeout goes as a probe', async () => {
+		const time = new VirtualTime();
+		const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
+		const limiter = new AccountLimiter(time.timing);
+		const others = (async () => {
+			await time.sleep(3200);
+			stepfun.limits = { maxInFlight: 0, perMinute: 100 };
+			await time.sleep(4000);
+			stepfun.limits = { maxInFlight: 5, perMinute: 100 };
+		})();
+		let misread: ReturnType<AccountLimiter['state']> | undefined;
+		const watch = (async () => {
+			while (limiter.state().windowCap === undefined || limiter.state().test !== undefined) await time.sleep(100);
+			misread = limiter.state();
+		})();
+		// One-item runs (uploads), one every 1.5 s, each answered in 1 s: nothing in flight between them.
+		const runs = Array.from({ length: 60 }, async (_, run) => {
+			await time.sleep(1500 * run);
+			const pace = limiter.join({ concurrency: 4, requestsPerMinute: 100 });
+			const done = await job(time, pace, stepfun, { items: 1, concurrency: 4, answerMs: 1000, label: `r${run}-`, timeoutMs: 100_000 });
+			pace.leave();
+			return done;
+		});
+		const results = (await time.run(Promise.all([...runs, others, watch]).then(() => Promise.all(runs)))).flat();
+		expect(misread?.windowCap).toBeLessThan(10);
+		expect(results.filter((r) => !r.ok)).toEqual([]);
+		// The cap, held two windows for no one, let 3 through as its own starts left the window; then
+		// the oldest request left waiting (since 9 s, its Timeout 100 s, so due to fail at 109 s) went
+		// as a probe once it had waited two thirds of its Timeout.
+		const probedAt = stepfun.started.find((s) => s.admitted && s.at > WINDOW + 7200)?.at ?? Infinity;
+		expect(probedAt).toBeLessThan(misread!.windowProbeAt);
+		expect(probedAt).toBe(Math.ceil(9000 + PACING.probeAfterWait * 100_000));
+	});
+
 	it('another client uses the whole account: the key pauses longer after each 429 in a row, at most one refusal per 5 s of waiting, and goes on once the minute frees', async () => {
 		const { stepfun, results, end } = await runJob({ maxInFlight: 5, perMinute: 100, othersUsed: 100 }, { items: 4, concurrency: 4, answerMs: 400 });
 		expectAllDelivered(results, stepfun);
@@ -507,7 +632,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		second.leave();
 	});
 
-	it('back to full speed: a whole window without a 429 ends the even spacing, and a key left alone for a window forgets every lesson', async () => {
+	it('back to full speed: a quarter of a window without a 429 ends the even spacing, and a key left alone for a window forgets every lesson', async () => {
 		const time = new VirtualTime();
 		const limiter = new AccountLimiter(time.timing);
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });

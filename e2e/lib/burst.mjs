@@ -90,6 +90,7 @@ export async function burst(url, uploads, parallel) {
 	const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
 	return {
 		responses: out,
+		startedAt: started,
 		wallMs,
 		clientMaxInFlight: maxInFlight,
 		p50: pct(50),
@@ -100,12 +101,15 @@ export async function burst(url, uploads, parallel) {
 }
 
 /**
- * Every upload got its own edited image back, and the stand-in saw exactly one request
- * per upload plus one more for each upload in `faulted` (its 503, retried once).
+ * Whether every upload got its own edited image back, and the stand-in answered exactly one
+ * request per upload plus one more for each upload in `faulted` (its 503, retried once); its
+ * 429s (a refused request is neither made nor billed) are counted, not matched. Returns
+ * { answers, delivered, edits, refused, problems }: `problems` is empty when all is well.
  */
-export function verifyBurst(standIn, uploads, b, faulted = new Set()) {
+export function checkBurst(standIn, uploads, b, faulted = new Set()) {
 	const problems = [];
-	const edits = standIn.requests.filter((r) => r.path === EDITS);
+	const all = standIn.requests.filter((r) => r.path === EDITS);
+	const edits = all.filter((r) => !r.rateLimited);
 	const answers = [];
 	for (const u of uploads) {
 		const res = b.responses[u.i];
@@ -121,7 +125,7 @@ export function verifyBurst(standIn, uploads, b, faulted = new Set()) {
 		const want = faulted.has(u.i) ? 2 : 1;
 		if (reqs.length !== want) {
 			problems.push(
-				`upload ${u.i}: the stand-in saw ${reqs.length} request(s) carrying it, expected ${want} (statuses ${reqs.map((r) => r.status).join(',')})`,
+				`upload ${u.i}: the stand-in answered ${reqs.length} request(s) carrying it, expected ${want} (statuses ${reqs.map((r) => r.status).join(',')})`,
 			);
 			continue;
 		}
@@ -174,21 +178,57 @@ export function verifyBurst(standIn, uploads, b, faulted = new Set()) {
 	const expectedTotal = uploads.length + faulted.size;
 	if (edits.length !== expectedTotal)
 		problems.push(
-			`the stand-in saw ${edits.length} edit requests, expected ${expectedTotal} (${uploads.length} uploads + ${faulted.size} retried 503s)`,
+			`the stand-in answered ${edits.length} edit requests, expected ${expectedTotal} (${uploads.length} uploads + ${faulted.size} retried 503s)`,
 		);
 	const scripted = edits.filter((r) => r.faulted).length;
 	if (scripted !== faulted.size)
 		problems.push(`${scripted} requests took a scripted 503, expected ${faulted.size}`);
 	if (new Set(answers.map(sha)).size !== answers.length)
 		problems.push('two uploads got the same image back');
-	if (problems.length)
-		throw new Error(`${problems.length} problem(s):\n${problems.slice(0, 20).join('\n')}`);
-	return { answers, edits: edits.length };
+	return {
+		answers,
+		delivered: answers.length,
+		edits: edits.length,
+		refused: all.length - edits.length,
+		problems,
+	};
 }
 
-/** One line on a burst: its timing and how many StepFun requests overlapped. */
-export function describeBurst(b, standIn) {
-	return `${b.responses.length} uploads, ${b.clientMaxInFlight} at a time: wall ${secs(b.wallMs)}, ${b.throughput.toFixed(2)} uploads/s, latency p50 ${Math.round(b.p50)} ms, p95 ${Math.round(b.p95)} ms, max ${Math.round(b.max)} ms; stand-in delay ${standIn.delayMs} ms, at most ${standIn.maxInFlight} StepFun requests in flight`;
+/** Throws with the first 20 problems, if there are any. */
+export function assertNoProblems(problems, what = 'problem(s)') {
+	if (problems.length)
+		throw new Error(`${problems.length} ${what}:\n${problems.slice(0, 20).join('\n')}`);
+}
+
+/** One line on a burst's timing, as its client saw it. */
+export function describeBurst(b) {
+	return `${b.responses.length} uploads, ${b.clientMaxInFlight} at a time: wall ${secs(b.wallMs)}, ${b.throughput.toFixed(2)} uploads/s, latency p50 ${Math.round(b.p50)} ms, p95 ${Math.round(b.p95)} ms, max ${Math.round(b.max)} ms`;
+}
+
+/** POST `body` as JSON; resolves { status, json, text, endedAt } (status 0 and `error` when no answer came). */
+export async function postJson(url, body, timeoutMs = 300_000) {
+	const dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+	try {
+		const res = await fetch(url, {
+			method: 'POST',
+			body: JSON.stringify(body),
+			headers: { 'content-type': 'application/json', accept: 'application/json' },
+			dispatcher,
+			signal: AbortSignal.timeout(timeoutMs),
+		});
+		const text = await res.text();
+		let json;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			json = undefined;
+		}
+		return { status: res.status, json, text, endedAt: performance.now() };
+	} catch (error) {
+		return { status: 0, error, text: '', endedAt: performance.now() };
+	} finally {
+		await dispatcher.close();
+	}
 }
 
 /** Executions newer than `afterId` in `db`: wait until none is running/new, then return [{id, status, mode, finished}]. */

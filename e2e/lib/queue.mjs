@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { n8nEntry, nodeBinFor } from '../prepare.mjs';
+import { refusalPattern } from './account.mjs';
 import { freePort, runCommand, startProcess, stopProcess } from './proc.mjs';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -294,4 +295,68 @@ export async function startWorker(n8n, { concurrency = 10, timeoutMs = 120_000 }
 /** Execution ids a worker's log says it started ("Worker started execution 12 (job 34)"). */
 export function executionsStartedBy(output) {
 	return new Set([...output.matchAll(/Worker started execution (\d+)/g)].map((m) => m[1]));
+}
+
+/**
+ * Which worker ran the execution carrying each of `prompts`: the executions after `afterId`
+ * in `db` whose stored data holds the prompt (Postgres execution_data), and the worker whose
+ * log since `logStarts[i]` says it started that execution. Resolves a Map prompt → "worker N"
+ * ("no worker" when no worker's log names the execution).
+ */
+export async function promptWorkers({ pg, db, afterId, workers, logStarts, prompts }) {
+	const started = workers.map((w, i) => executionsStartedBy(w.output().slice(logStarts[i])));
+	const rows = await pg.psql(
+		`SELECT "executionId", data FROM execution_data WHERE "executionId" > ${afterId}`,
+		db,
+	);
+	const byPrompt = new Map();
+	for (const [id, data] of rows) {
+		const w = started.findIndex((s) => s.has(id));
+		for (const p of prompts)
+			if (data.includes(JSON.stringify(p).slice(1, -1)))
+				byPrompt.set(p, w < 0 ? 'no worker' : `worker ${w + 1}`);
+	}
+	return byPrompt;
+}
+
+/**
+ * The 429 pattern of a queue-mode case (see refusalPattern in account.mjs), each refused
+ * request put down to the worker that sent it: the prompt in its body names the execution,
+ * promptWorkers() the worker. Empty when nothing was refused. Call once the executions are stored.
+ */
+export async function refusalsByWorker(
+	{ standIn, pg, cluster },
+	{ startedAt, afterId, logStarts, prompts, db = 'n8n_queue' },
+) {
+	if (!standIn.requests.some((r) => r.rateLimited)) return '';
+	const who = await promptWorkers({
+		pg,
+		db,
+		afterId,
+		workers: cluster.workers,
+		logStarts,
+		prompts,
+	});
+	const sourceOf = (r) => {
+		const p = prompts.find((each) => r.rawBody.includes(each));
+		return p === undefined ? 'unknown' : (who.get(p) ?? 'no execution');
+	};
+	return refusalPattern(standIn, startedAt, sourceOf);
+}
+
+/**
+ * Waits until the workers' logs since `logStarts` say `count` executions started in all;
+ * resolves the started execution ids per worker.
+ */
+export async function executionsStarted(workers, logStarts, count, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const started = workers.map((w, i) => executionsStartedBy(w.output().slice(logStarts[i])));
+		if (started.reduce((n, s) => n + s.size, 0) >= count) return started;
+		if (Date.now() > deadline)
+			throw new Error(
+				`only ${started.reduce((n, s) => n + s.size, 0)} of ${count} executions started within ${timeoutMs / 1000} s`,
+			);
+		await new Promise((r) => setTimeout(r, 50));
+	}
 }

@@ -1,29 +1,33 @@
-// Queue mode, round 2: the same burst with a tenth of the StepFun requests answered
-// once with 503 (Retry-After 0). Every upload still succeeds, and nothing is sent twice
-// beyond the retried 503s.
+// Queue mode, round 2: the same burst against a fresh account at the tier's limits, with a
+// tenth of the uploads answered once with 503 (Retry-After 0). Every upload still succeeds,
+// and nothing is answered twice beyond the retried 503s (429s aside: a refused request is
+// neither made nor billed).
+import { accountFigures, describeAccount, freshAccount } from '../lib/account.mjs';
 import {
 	assertExecutions,
+	assertNoProblems,
 	burst,
+	checkBurst,
 	describeBurst,
 	EDITS,
 	makeUploads,
 	maxExecutionId,
 	settledExecutions,
-	verifyBurst,
 } from '../lib/burst.mjs';
+import { refusalsByWorker } from '../lib/queue.mjs';
 
 export default function queue503Burst(ctx) {
-	const { opt, standIn, pg, cluster, workflow, figures } = ctx;
+	const { opt, standIn, pg, cluster, cred, workflow, figures } = ctx;
 	const uploads = makeUploads('queue-503', opt.uploads);
 	const faulted = new Set(
 		uploads.filter((u) => u.i % Math.round(1 / opt.faultShare) === 3).map((u) => u.i),
 	);
 	return {
-		title: `queue mode: burst again with ${faulted.size} of ${opt.uploads} StepFun requests failing once with 503 (Retry-After 0) — all succeed, nothing sent twice beyond the retries`,
+		title: `queue mode: burst again with ${faulted.size} of ${opt.uploads} uploads answered once with 503 (Retry-After 0), a fresh account — all succeed, nothing answered twice beyond the retries`,
 		async run() {
 			const before = await maxExecutionId(pg, 'n8n_queue');
-			standIn.reset();
-			standIn.setDelay(opt.delayMs);
+			const logStarts = cluster.workers.map((w) => w.output().length);
+			await freshAccount({ standIn, n8n: cluster.main, cred, delayMs: opt.delayMs });
 			standIn.fault(
 				EDITS,
 				...[...faulted].map((i) => ({
@@ -36,11 +40,32 @@ export default function queue503Burst(ctx) {
 				})),
 			);
 			const b = await burst(cluster.url, uploads, opt.parallel);
-			figures.faults = b;
-			const v = verifyBurst(standIn, uploads, b, faulted);
+			const v = checkBurst(standIn, uploads, b, faulted);
+			const f = accountFigures(standIn, {
+				label: `queue mode: ${opt.uploads} uploads, ${faulted.size} answered 503 once`,
+				startedAt: b.startedAt,
+				wallMs: b.wallMs,
+				images: uploads.length,
+				delivered: v.delivered,
+			});
 			const rows = await settledExecutions(pg, 'n8n_queue', workflow.id, before, opt.uploads);
+			f.pattern = await refusalsByWorker(ctx, {
+				startedAt: b.startedAt,
+				afterId: before,
+				logStarts,
+				prompts: uploads.map((u) => u.prompt),
+			});
+			figures.cases.push(f);
+			assertNoProblems(v.problems, 'problem(s) with the uploads');
 			const byStatus = assertExecutions(rows, opt.uploads);
-			return `${describeBurst(b, standIn)}\n${v.edits} edit requests = ${opt.uploads} uploads + ${faulted.size} retried 503s; executions ${JSON.stringify(byStatus)}`;
+			return [
+				describeBurst(b),
+				describeAccount(f),
+				`${v.edits} edit requests answered = ${opt.uploads} uploads + ${faulted.size} retried 503s; executions ${JSON.stringify(byStatus)}`,
+				f.pattern,
+			]
+				.filter(Boolean)
+				.join('\n');
 		},
 	};
 }

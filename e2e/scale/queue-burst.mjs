@@ -1,14 +1,25 @@
-// Queue mode, round 1: a burst of uploads to the main instance's webhook. Each upload
-// gets its own edited image back, the stand-in sees one request per upload, and the
-// executions overlap. Leaves the uploads and answers for the next queue scenarios.
+// Queue mode, round 1: a burst of uploads to the main instance's webhook, against a fresh
+// account at the lowest tier's limits, every worker on the node's defaults. Each upload gets
+// its own edited image back, the stand-in answers one request per upload (429s aside), and
+// the executions overlap. Leaves the uploads and answers for the next queue scenarios.
 import assert from 'node:assert/strict';
 
-import { burst, describeBurst, makeUploads, maxExecutionId, verifyBurst } from '../lib/burst.mjs';
+import { accountFigures, describeAccount, freshAccount } from '../lib/account.mjs';
+import {
+	assertNoProblems,
+	burst,
+	checkBurst,
+	describeBurst,
+	makeUploads,
+	maxExecutionId,
+	settledExecutions,
+} from '../lib/burst.mjs';
+import { refusalsByWorker } from '../lib/queue.mjs';
 
 export default function queueBurst(ctx) {
-	const { opt, standIn, pg, cluster, figures, state } = ctx;
+	const { opt, standIn, pg, cluster, cred, workflow, figures, state } = ctx;
 	return {
-		title: `queue mode: burst of ${opt.uploads} uploads, ${opt.parallel} at a time — each gets its own edited image, one StepFun request per upload`,
+		title: `queue mode: burst of ${opt.uploads} uploads, ${opt.parallel} at a time, the account at the lowest tier, workers on defaults — each gets its own edited image, one answered StepFun request per upload`,
 		async run() {
 			const round = {
 				uploads: makeUploads('queue', opt.uploads),
@@ -17,21 +28,42 @@ export default function queueBurst(ctx) {
 				answers: [],
 			};
 			state.round1 = round;
-			standIn.reset();
-			standIn.setDelay(opt.delayMs);
+			await freshAccount({ standIn, n8n: cluster.main, cred, delayMs: opt.delayMs });
 			const b = await burst(cluster.url, round.uploads, opt.parallel);
-			figures.queue = b;
-			const v = verifyBurst(standIn, round.uploads, b);
+			const v = checkBurst(standIn, round.uploads, b);
 			round.answers = v.answers;
+			const f = accountFigures(standIn, {
+				label: `queue mode, ${opt.workers} workers: ${opt.uploads} uploads`,
+				startedAt: b.startedAt,
+				wallMs: b.wallMs,
+				images: round.uploads.length,
+				delivered: v.delivered,
+			});
+			await settledExecutions(pg, 'n8n_queue', workflow.id, round.before, opt.uploads);
+			f.pattern = await refusalsByWorker(ctx, {
+				startedAt: b.startedAt,
+				afterId: round.before,
+				logStarts: round.workerLogStart,
+				prompts: round.uploads.map((u) => u.prompt),
+			});
+			figures.cases.push(f);
+			assertNoProblems(v.problems, 'problem(s) with the uploads');
 			assert.ok(
 				b.clientMaxInFlight >= Math.min(10, opt.parallel),
 				`only ${b.clientMaxInFlight} uploads were in flight at once`,
 			);
 			assert.ok(
-				standIn.maxInFlight >= 2,
-				`executions did not overlap: at most ${standIn.maxInFlight} StepFun request in flight`,
+				standIn.limitStats.peakInFlight >= 2,
+				`executions did not overlap: at most ${standIn.limitStats.peakInFlight} StepFun request in flight`,
 			);
-			return `${describeBurst(b, standIn)}\n${v.edits} edit requests for ${round.uploads.length} uploads; every response = the stand-in's answer for that upload's bytes`;
+			return [
+				describeBurst(b),
+				describeAccount(f),
+				`${v.edits} edit requests answered for ${round.uploads.length} uploads; every response = the stand-in's answer for that upload's bytes`,
+				f.pattern,
+			]
+				.filter(Boolean)
+				.join('\n');
 		},
 	};
 }

@@ -39,10 +39,14 @@ export const PACING = {
 	startGap: 1 / 6000,
 	/** A 429 pauses the key a refill interval (a minute / R), doubled per 429 in a row up to this share of a minute. */
 	maxPause: 1 / 12,
-	/** A refused probe past the learned window holds it this many windows. */
-	holdWindows: 2,
-	/** A probe past the learned in-flight cap waits for this many answers (twice as many after a refused one). */
-	answersPerProbe: 10,
+	/** A probe past a learned cap goes at most once per this share of a minute (10 s). */
+	probeGap: 1 / 6,
+	/** Starts spaced a refill apart go back to full speed once this share of a window passes without a 429. */
+	spacedFor: 1 / 4,
+	/** A request that has waited this share of its Timeout on a learned window cap goes as its probe. */
+	probeAfterWait: 2 / 3,
+	/** With no one else known, a refused probe past the window's cap holds it this many windows. */
+	windowHold: 2,
 } as const;
 /** StepFun makes one image per request; more per item are more requests. */
 export const IMAGES_PER_ITEM: Range = { min: 1, max: 10, default: 1 };

@@ -1,11 +1,7 @@
 // The pace of requests to StepFun. RunSlots: one run's requests in progress (Concurrency), so
 // only their images are held. AccountLimiter: one per credential (API key + base URL) in this
 // process, shared by every execution and node using it, since StepFun limits the account. Its
-// law, stated for maintainers in docs/performance.md: at most C in flight, R started in any
-// window (a minute, 2 % long), starts a little apart. A 429 pauses the key and caps it at what
-// the account had granted (its starts in the window, or its requests in flight); one probe at a
-// time past a learned cap tests it, and an admitted one lifts it. No timers in nodes: waiting is
-// n8n's `sleep`, and tests and benchmarks replace the clock.
+// law is stated in docs/performance.md. No timers in nodes: waiting is n8n's `sleep`.
 import { createHash } from 'crypto';
 import { sleep } from 'n8n-workflow';
 
@@ -29,39 +25,22 @@ export class RunSlots {
 	}
 }
 
-/** What one run asks for, from its options. */
+/** What one run asks for; in force, `learned` if lowered after StepFun's 429s. */
 export type PaceCaps = { concurrency: number; requestsPerMinute: number };
-
-/** The pace a key runs at right now; `learned`: lowered after StepFun's 429s. */
 export type PaceInForce = PaceCaps & { learned: boolean };
-
-/** Time as the limiter sees it; `minuteMs` is 60 000 except in tests and benchmarks. */
-export interface LimiterTiming {
+/** Time as the limiter sees it; tests and benchmarks replace it (`minuteMs` too). */
+export type LimiterTiming = {
 	now: () => number;
 	sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 	minuteMs: number;
-}
-
-export const REAL_TIME: LimiterTiming = {
-	now: () => Date.now(),
-	sleep: async (ms, signal) => await sleep(ms, signal),
-	minuteMs: 60_000,
 };
-
-/** How a request went; 'rateLimited' is a 429 (nothing made, nothing counted). */
+export const REAL_TIME: LimiterTiming = { now: () => Date.now(), sleep, minuteMs: 60_000 };
+/** How a request went ('rateLimited': a 429, nothing made); its turn ends once that is known. */
 export type TurnOutcome = 'ok' | 'rateLimited' | 'failed';
-
-/** A request's place in flight, ended once its answer is read (with a 429: its Retry-After). */
-export interface Turn {
-	waitedMs: number;
-	end: (outcome: TurnOutcome, retryAfterMs?: number) => void;
-}
-
+export type Turn = { waitedMs: number; end: (outcome: TurnOutcome, retryAfterMs?: number) => void };
+type Take = (options: { timeoutMs: number; signal?: AbortSignal }) => Promise<Turn>;
 /** One run's use of its key: wait for turns (up to `timeoutMs`, or until `signal`), then leave. */
-export interface AccountPace {
-	take: (options: { timeoutMs: number; signal?: AbortSignal }) => Promise<Turn>;
-	leave: () => void;
-}
+export type AccountPace = { take: Take; leave: () => void };
 
 /** A request got no turn within its timeout. Nothing was sent. */
 export class RateLimitWaitExpired extends Error {
@@ -73,77 +52,77 @@ export class RateLimitWaitExpired extends Error {
 	}
 }
 
-/** A request waiting for its turn. */
-interface Waiter {
-	since: number;
-	deadline: number;
+/** Waiting for a turn; from `probeBy` (most of its Timeout gone) it may probe the window's cap. */
+type Waiter = { since: number; deadline: number; probeBy: number; signal?: AbortSignal } & {
 	resolve: (turn: Turn) => void;
 	reject: (error: unknown) => void;
-	signal?: AbortSignal;
 	onAbort: () => void;
-}
+};
+/**
+ * The window's test: one probe, sent once the key has fewer of its own in flight than at the 429
+ * (`inFlight`), none if others are known (`shared`: then room means theirs were in flight).
+ */
+type WindowTest = { inFlight: number; shared: boolean };
+/** A started request and what the key held then; `probe`: past a learned cap. */
+type Started = { at: number; inFlight: number; inWindow: number; windowCap?: number } & {
+	probe?: 'window' | 'flight';
+	test?: WindowTest;
+};
 
-/** A start past a learned cap: the window's, or the in-flight one. */
-type Probe = 'window' | 'flight' | undefined;
-
-/** What 429s taught; forgotten once the key rests a whole window. */
+/** What 429s taught, and when each learned cap may next be probed; forgotten after a rest. */
 const freshLesson = () => ({
 	flightCap: undefined as number | undefined,
 	windowCap: undefined as number | undefined,
-	/** Starts spaced at R: the account refills steadily, as a bucket does. */
-	spaced: false,
-	/** No window probe before (a refused one holds the cap). */
+	test: undefined as WindowTest | undefined,
+	flightProbeAt: -Infinity,
 	windowProbeAt: -Infinity,
-	answersPerProbe: 0,
-	answered: 0,
+	/** Starts a refill interval apart: the account refills steadily, as a token bucket does. */
+	spaced: false,
+	/** A 429 came before any start of the key was answered: others hold some of the slots. */
+	othersMet: false,
 });
 
 export class AccountLimiter {
-	/** The caps of the runs using the key right now; the strictest are in force. */
+	/** The caps of the runs using the key now (the strictest are in force), and their waiters. */
 	private readonly runs = new Set<PaceCaps>();
-	/** First come, first served; each run has at most its Concurrency here. */
 	private readonly queue: Waiter[] = [];
 	/** Admitted start times inside the last window, oldest first. */
 	private readonly starts: number[] = [];
+	/** A minute counted 2 % long: requests reach StepFun a few ms apart. */
+	private readonly windowMs: number;
 	private inFlight = 0;
 	private probing = false;
 	private lastStartAt = -Infinity;
-	private pausedUntil = -Infinity;
 	private lastRefusedAt = -Infinity;
-	/** The pause after a 429, doubled per 429 in a row; the in-flight cap before that row. */
+	private pausedUntil = -Infinity;
+	/** The pause after a 429, doubled per 429 in a row. */
 	private backoffMs = 0;
-	private flightCapBefore: number | undefined;
 	private lesson = freshLesson();
 	private lastActiveAt: number;
 	private timer: { at: number; controller: AbortController } | undefined;
 
 	constructor(private readonly timing: LimiterTiming = REAL_TIME) {
 		this.lastActiveAt = timing.now();
+		this.windowMs = timing.minuteMs * (1 + PACING.windowSlack);
 	}
 
 	join(caps: PaceCaps): AccountPace {
-		// Whatever the account counts, a whole window of rest has given it back in full.
 		if (this.idle(this.timing.now())) this.lesson = freshLesson();
 		const entry = { ...caps };
 		this.runs.add(entry);
-		return {
-			take: async ({ timeoutMs, signal }) => await this.take(timeoutMs, signal),
-			leave: () => {
-				if (!this.runs.delete(entry)) return;
-				this.lastActiveAt = this.timing.now();
-				this.pump();
-			},
+		const leave = () => {
+			if (this.runs.delete(entry)) this.lastActiveAt = this.timing.now();
+			this.pump();
 		};
+		return { take: async ({ timeoutMs, signal }) => await this.take(timeoutMs, signal), leave };
 	}
 
 	/** The caps configured for the key: the strictest among the runs using it. */
 	configured(): PaceCaps {
-		const runs = [...this.runs];
-		if (runs.length === 0) {
-			return { concurrency: CONCURRENCY.default, requestsPerMinute: REQUESTS_PER_MINUTE.default };
-		}
-		const least = (key: keyof PaceCaps) => Math.min(...runs.map((run) => run[key]));
-		return { concurrency: least('concurrency'), requestsPerMinute: least('requestsPerMinute') };
+		const least = (key: keyof PaceCaps, otherwise: number) =>
+			this.runs.size ? Math.min(...[...this.runs].map((run) => run[key])) : otherwise;
+		const requestsPerMinute = least('requestsPerMinute', REQUESTS_PER_MINUTE.default);
+		return { concurrency: least('concurrency', CONCURRENCY.default), requestsPerMinute };
 	}
 
 	inForce(): PaceInForce {
@@ -163,63 +142,58 @@ export class AccountLimiter {
 	/** Nothing running, waiting or started inside the last window: safe to forget. */
 	idle(now: number): boolean {
 		const busy = this.runs.size + this.inFlight + this.queue.length > 0;
-		return !busy && now - this.lastActiveAt > this.windowMs();
+		return !busy && now - this.lastActiveAt > this.windowMs;
 	}
 
 	private async take(timeoutMs: number, signal: AbortSignal | undefined): Promise<Turn> {
 		const since = this.timing.now();
+		const [deadline, probeBy] = [1, PACING.probeAfterWait].map(
+			(share) => since + share * timeoutMs,
+		);
 		return await new Promise<Turn>((resolve, reject) => {
 			if (signal?.aborted) return reject(signal.reason);
-			const waiter: Waiter = {
-				since,
-				deadline: since + timeoutMs,
-				resolve,
-				reject,
-				signal,
-				onAbort: () => {
-					this.remove(waiter);
-					reject(signal?.reason);
-					this.pump();
-				},
+			const onAbort = () => {
+				this.remove(waiter);
+				reject(signal?.reason);
+				this.pump();
 			};
-			signal?.addEventListener('abort', waiter.onAbort, { once: true });
+			const waiter = { since, deadline, probeBy, signal, resolve, reject, onAbort };
+			signal?.addEventListener('abort', onAbort, { once: true });
 			this.queue.push(waiter);
 			this.pump();
 		});
 	}
 
-	/** A window counts a little longer than a minute: requests reach StepFun a few ms apart. */
-	private windowMs(): number {
-		return this.timing.minuteMs * (1 + PACING.windowSlack);
-	}
-
 	/** When the next request may start (Infinity: once one ends), and whether it probes. */
-	private next(now: number): { at: number; probe?: Probe } {
+	private next(now: number): { at: number; probe?: Started['probe'] } {
 		const { concurrency, requestsPerMinute } = this.configured();
-		const { flightCap = concurrency, windowCap, spaced, windowProbeAt } = this.lesson;
+		const { flightCap = concurrency, windowCap, spaced, test, windowProbeAt } = this.lesson;
 		if (this.inFlight >= concurrency) return { at: Infinity };
-		// Starts a little apart, so that a 429 is heard before the next one goes.
-		const gap = spaced
-			? this.windowMs() / requestsPerMinute
-			: this.timing.minuteMs * PACING.startGap;
+		const gap = spaced ? this.windowMs / requestsPerMinute : this.timing.minuteMs * PACING.startGap;
 		let at = Math.max(now, this.pausedUntil, this.lastStartAt + gap);
+		// While the window is tested, nothing but its probe.
+		const below = test && (test.shared ? 1 : Math.max(1, test.inFlight));
+		if (below)
+			return this.probing || this.inFlight >= below ? { at: Infinity } : { at, probe: 'window' };
 		const perWindow = Math.min(requestsPerMinute, windowCap ?? Infinity);
 		if (this.starts.length >= perWindow) {
-			// Full until its oldest start leaves the window, unless a probe may go first.
-			const frees = this.starts[this.starts.length - perWindow] + this.windowMs();
-			const probeAt = Math.max(at, windowProbeAt);
+			// Full until its oldest start leaves the window, unless a probe may go first (a request
+			// that has waited most of its Timeout goes as one, once the cap has held a window).
+			const frees = this.starts[this.starts.length - perWindow] + this.windowMs;
+			const waited = Math.min(...this.queue.map((waiter) => waiter.probeBy));
+			const due = Math.min(windowProbeAt, Math.max(waited, windowProbeAt - this.windowMs));
 			const mayProbe = windowCap !== undefined && !this.probing && this.inFlight < flightCap;
-			if (mayProbe && probeAt < frees) return { at: probeAt, probe: 'window' };
+			if (mayProbe && Math.max(at, due) < frees) return { at: Math.max(at, due), probe: 'window' };
 			at = Math.max(at, frees);
 		}
 		if (this.inFlight < flightCap) return { at };
-		const { answered, answersPerProbe } = this.lesson;
-		return this.probing || answered < answersPerProbe ? { at: Infinity } : { at, probe: 'flight' };
+		if (this.probing) return { at: Infinity };
+		return { at: Math.max(at, this.lesson.flightProbeAt), probe: 'flight' };
 	}
 
 	private pump(): void {
 		const now = this.timing.now();
-		while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs()) this.starts.shift();
+		while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
 		for (let next = this.next(now); this.queue.length > 0; next = this.next(now)) {
 			if (next.at > now) {
 				for (const waiter of this.queue.filter((w) => w.deadline <= now)) {
@@ -233,79 +207,85 @@ export class AccountLimiter {
 		this.wakeAt(Infinity);
 	}
 
-	private grant(waiter: Waiter, now: number, probe: Probe): void {
+	private grant(waiter: Waiter, now: number, probe: Started['probe']): void {
 		waiter.signal?.removeEventListener('abort', waiter.onAbort);
-		// What the account had granted the key when this one started: the lesson if it is refused.
-		const turn = { startedAt: now, probe, inFlight: this.inFlight, inWindow: this.starts.length };
-		const capBefore = this.lesson.windowCap;
+		const { lesson, starts, inFlight } = this;
+		const { windowCap, test } = lesson;
+		const started: Started = { at: now, probe, inFlight, inWindow: starts.length, windowCap, test };
 		this.inFlight++;
-		this.starts.push(now);
+		starts.push(now);
 		this.lastStartAt = this.lastActiveAt = now;
 		this.probing ||= probe !== undefined;
-		// Lifted as the window probe goes, the next start a refill later: a 429 comes back sooner.
-		if (probe === 'window') Object.assign(this.lesson, { windowCap: undefined, spaced: true });
+		// Lifted as a window probe goes (put back if refused). After a test with no one else known,
+		// starts go a refill apart: the next one a refill later, not after the probe's answer.
+		if (probe === 'window') {
+			const spaced = test !== undefined && !test.shared && !lesson.othersMet;
+			Object.assign(lesson, { windowCap: undefined, test: undefined, spaced });
+		}
 		let ended = false;
-		waiter.resolve({
-			waitedMs: now - waiter.since,
-			end: (outcome, retryAfterMs) => {
-				if (!ended) this.end({ ...turn, capBefore }, outcome, retryAfterMs);
-				ended = true;
-			},
-		});
+		const end = (outcome: TurnOutcome, retryAfterMs?: number) => {
+			if (!ended) this.end(started, outcome, retryAfterMs);
+			ended = true;
+		};
+		waiter.resolve({ waitedMs: now - waiter.since, end });
 	}
 
-	private end(
-		turn: {
-			startedAt: number;
-			probe: Probe;
-			inFlight: number;
-			inWindow: number;
-			capBefore?: number;
-		},
-		outcome: TurnOutcome,
-		retryAfterMs: number | undefined,
-	): void {
+	private end(turn: Started, outcome: TurnOutcome, retryAfterMs: number | undefined): void {
 		const now = (this.lastActiveAt = this.timing.now());
-		const { lesson } = this;
+		const { lesson, starts, timing } = this;
+		const gap = PACING.probeGap * timing.minuteMs;
 		this.inFlight--;
 		if (turn.probe) this.probing = false;
-		if (outcome === 'rateLimited') {
-			const index = this.starts.lastIndexOf(turn.startedAt);
-			if (index >= 0) this.starts.splice(index, 1);
-			if (this.backoffMs === 0) this.flightCapBefore = lesson.flightCap;
-			const refill = this.windowMs() / this.configured().requestsPerMinute;
-			const longest = PACING.maxPause * this.timing.minuteMs;
-			this.backoffMs = Math.min(2 * this.backoffMs || refill, longest);
-			this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.backoffMs));
-			this.lastRefusedAt = now;
-			if (turn.probe === 'window') {
-				// The account counts a window: its cap holds for two windows.
-				Object.assign(lesson, { windowCap: turn.capBefore, spaced: false });
-				lesson.windowProbeAt = now + (retryAfterMs ?? PACING.holdWindows * this.windowMs());
-			} else if (turn.probe === 'flight') {
-				lesson.answersPerProbe *= 2;
-				lesson.answered = 0;
-			} else {
-				// Some of its starts answered, and none in flight or no one else known to hold the
-				// account's in-flight: the window is full. Else others hold the in-flight.
-				const answered = turn.inWindow > turn.inFlight;
-				if (answered && (lesson.flightCap === undefined || turn.inFlight === 0)) {
-					lesson.windowCap = turn.inWindow;
-					lesson.flightCap = this.flightCapBefore;
-				} else {
-					lesson.flightCap = Math.max(1, turn.inFlight);
-					Object.assign(lesson, { answersPerProbe: PACING.answersPerProbe, answered: 0 });
-				}
-			}
-		} else if (outcome === 'ok') {
-			if (turn.startedAt > this.lastRefusedAt) this.backoffMs = 0;
-			lesson.answered++;
+		if (outcome === 'ok') {
+			if (turn.at > this.lastRefusedAt) this.backoffMs = 0;
+			if (turn.probe) lesson.flightProbeAt = now;
 			if (turn.probe === 'flight') {
+				// Admitted past the in-flight cap: one more, and the next probe at once.
 				const raised = (lesson.flightCap ?? 0) + 1;
 				lesson.flightCap = raised < this.configured().concurrency ? raised : undefined;
-				lesson.answered = 0;
+			} else if (turn.test && (turn.test.shared || lesson.othersMet)) {
+				// The window had room: what refused was others' requests in flight.
+				const flightCap = Math.max(1, turn.test.inFlight);
+				Object.assign(lesson, { othersMet: true, flightCap, spaced: false });
 			}
-			if (now - this.lastRefusedAt >= this.windowMs()) lesson.spaced = false;
+			if (now - this.lastRefusedAt >= PACING.spacedFor * this.windowMs) lesson.spaced = false;
+		}
+		const index = outcome === 'rateLimited' ? starts.lastIndexOf(turn.at) : -1;
+		if (index >= 0) starts.splice(index, 1);
+		// A 429 sent before the last one was heard teaches nothing more.
+		if (outcome !== 'rateLimited' || turn.at <= this.lastRefusedAt) return this.pump();
+		const inARow = this.backoffMs > 0;
+		const refill = this.windowMs / this.configured().requestsPerMinute;
+		this.backoffMs = Math.min(2 * this.backoffMs || refill, PACING.maxPause * timing.minuteMs);
+		this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.backoffMs));
+		this.lastRefusedAt = now;
+		if (turn.probe === 'flight') {
+			lesson.flightProbeAt = now + gap;
+		} else if (turn.test && turn.inFlight > 0) {
+			// Refused with some of its own in flight: tested once more with none.
+			Object.assign(lesson, { windowCap: turn.windowCap, test: { ...turn.test, shared: true } });
+		} else if (turn.probe === 'window') {
+			// The window is full. Others known (or met as in-flight in the test) started when the key
+			// did, so their share may have left once its own oldest start has; alone, the cap is the
+			// account's own rate.
+			const retestAt =
+				lesson.othersMet || turn.test?.shared
+					? Math.max(now + gap, (starts[0] ?? now) + this.windowMs)
+					: now + PACING.windowHold * this.windowMs;
+			const windowProbeAt = retryAfterMs === undefined ? retestAt : now + retryAfterMs;
+			Object.assign(lesson, { windowCap: turn.windowCap, windowProbeAt, spaced: false });
+		} else if (turn.inWindow === turn.inFlight) {
+			// None of its starts answered yet: others hold the account's slots.
+			Object.assign(lesson, { othersMet: true, flightCap: Math.max(1, turn.inFlight) });
+			lesson.flightProbeAt = now + gap;
+		} else if (lesson.othersMet && !inARow && turn.inFlight > 0) {
+			// Others known: most likely their requests in flight again; a second 429 in a row tests.
+			const flightProbeAt = Math.max(lesson.flightProbeAt, now + gap);
+			Object.assign(lesson, { flightCap: turn.inFlight, flightProbeAt });
+		} else {
+			// The window may be full, or others' requests in flight: the test tells.
+			lesson.test = { inFlight: turn.inFlight, shared: lesson.othersMet || lesson.spaced };
+			lesson.windowCap = turn.inWindow;
 		}
 		this.pump();
 	}
@@ -320,19 +300,17 @@ export class AccountLimiter {
 	private wakeAt(at: number): void {
 		if (Number.isFinite(at) && this.timer && this.timer.at <= at) return;
 		this.timer?.controller.abort();
-		this.timer = undefined;
-		if (!Number.isFinite(at)) return;
-		const controller = new AbortController();
-		this.timer = { at, controller };
+		const timer = Number.isFinite(at) ? { at, controller: new AbortController() } : undefined;
+		this.timer = timer;
+		if (!timer) return;
+		// n8n versions whose sleep ignores the signal still wake a cancelled sleep: skip it.
 		const wake = () => {
-			// n8n versions whose sleep ignores the signal still wake a cancelled sleep: skip it.
-			if (this.timer?.controller !== controller) return;
+			if (this.timer !== timer) return;
 			this.timer = undefined;
 			this.pump();
 		};
-		this.timing
-			.sleep(Math.max(1, Math.ceil(at - this.timing.now())), controller.signal)
-			.then(wake, () => {});
+		const ms = Math.max(1, Math.ceil(at - this.timing.now()));
+		this.timing.sleep(ms, timer.controller.signal).then(wake, () => {});
 	}
 }
 
@@ -345,9 +323,8 @@ export function accountLimiter(baseUrl: string, apiKey: string | undefined): Acc
 		.update(`${baseUrl}\n${apiKey ?? ''}`)
 		.digest('hex');
 	const now = timing.now();
-	for (const [other, limiter] of limiters) {
+	for (const [other, limiter] of limiters)
 		if (other !== key && limiter.idle(now)) limiters.delete(other);
-	}
 	const limiter = limiters.get(key) ?? new AccountLimiter(timing);
 	limiters.set(key, limiter);
 	return limiter;

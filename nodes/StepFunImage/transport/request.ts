@@ -14,7 +14,7 @@ import {
 	secondsText,
 	stepFunApiError,
 } from './errors';
-import type { AccountPace, Turn } from './limiter';
+import type { AccountPace } from './limiter';
 import { RateLimitWaitExpired } from './limiter';
 import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from './types';
 
@@ -156,60 +156,28 @@ export function isRunStopped(error: unknown): boolean {
 	return error instanceof NodeOperationError && error.context.notSent === 'runStopped';
 }
 
-/** The signals that end a request's waiting: the execution's cancel, and the run's stop. */
-function waitSignals(ctx: IExecuteFunctions, stop: AbortSignal | undefined) {
+/**
+ * Waits (for a turn, or before a resend) until `wait` settles, or the execution is cancelled, or
+ * the run stops at another item's failure: then the request is not sent, and says why.
+ */
+async function waitUnlessStopped<T>(
+	ctx: IExecuteFunctions,
+	context: { itemIndex: number; stop?: AbortSignal; refusals?: number; timeoutMs?: number },
+	wait: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+	const { itemIndex, stop, refusals = 0, timeoutMs = 0 } = context;
+	if (stop?.aborted) throw runStopped(ctx, itemIndex);
 	const cancel = ctx.getExecutionCancelSignal?.();
 	const signals = [cancel, stop].filter((signal): signal is AbortSignal => signal !== undefined);
-	return { cancel, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
-}
-
-/** Why a wait ended early: the run stopped at another item's failure, or the execution was cancelled. */
-function waitEnded(
-	ctx: IExecuteFunctions,
-	error: unknown,
-	context: { itemIndex: number; stop?: AbortSignal },
-	cancel: AbortSignal | undefined,
-): NodeOperationError {
-	if (context.stop?.aborted && !cancel?.aborted) return runStopped(ctx, context.itemIndex);
-	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), {
-		itemIndex: context.itemIndex,
-	});
-}
-
-/** A wait before a resend that is not the key's pause (a 503's Retry-After, a backoff). */
-async function waitBeforeResend(
-	ctx: IExecuteFunctions,
-	ms: number,
-	context: { itemIndex: number; stop?: AbortSignal },
-): Promise<void> {
-	const { cancel, signal } = waitSignals(ctx, context.stop);
 	try {
-		await sleep(ms, signal);
-	} catch (error) {
-		throw waitEnded(ctx, error, context, cancel);
-	}
-}
-
-async function waitForTurn(
-	ctx: IExecuteFunctions,
-	pace: AccountPace,
-	context: { settings: RequestSettings; itemIndex: number; stop?: AbortSignal },
-	wait: { leftMs: number; refusals: number },
-): Promise<Turn> {
-	const { settings, itemIndex, stop } = context;
-	if (stop?.aborted) throw runStopped(ctx, itemIndex);
-	const { cancel, signal } = waitSignals(ctx, stop);
-	try {
-		const turn = await pace.take({ timeoutMs: Math.max(0, wait.leftMs), signal });
-		wait.leftMs -= turn.waitedMs;
-		return turn;
+		return await wait(signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
 	} catch (error) {
 		if (error instanceof RateLimitWaitExpired) {
-			const { timeoutMs } = settings;
-			throw rateLimitWaitError(ctx, error, { timeoutMs, itemIndex, refusals: wait.refusals });
+			throw rateLimitWaitError(ctx, error, { timeoutMs, itemIndex, refusals });
 		}
-		// The run stopped, or the execution was cancelled, while this request waited.
-		throw waitEnded(ctx, error, context, cancel);
+		if (stop?.aborted && !cancel?.aborted) throw runStopped(ctx, itemIndex);
+		const cause = error instanceof Error ? error : String(error);
+		throw new NodeOperationError(ctx.getNode(), cause, { itemIndex });
 	}
 }
 
@@ -239,7 +207,12 @@ export async function sendRequest(
 	const wait = { leftMs: settings.timeoutMs, refusals: 0 };
 	for (let attempt = 0; ; ) {
 		const attemptsLeft = attempt < settings.maxRetries;
-		const turn = await waitForTurn(ctx, pace, context, wait);
+		const turn = await waitUnlessStopped(
+			ctx,
+			{ ...context, ...wait, timeoutMs: settings.timeoutMs },
+			async (signal) => await pace.take({ timeoutMs: Math.max(0, wait.leftMs), signal }),
+		);
+		wait.leftMs -= turn.waitedMs;
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: `${connection.baseUrl}${request.path}`,
@@ -273,7 +246,8 @@ export async function sendRequest(
 			turn.end('failed');
 			const { failure, code } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
-				await waitBeforeResend(ctx, backoffMs(attempt++), context);
+				const ms = backoffMs(attempt++);
+				await waitUnlessStopped(ctx, context, async (signal) => await sleep(ms, signal));
 				continue;
 			}
 			throw networkError(ctx, failure, code, {
@@ -322,7 +296,8 @@ export async function sendRequest(
 				status === UNAVAILABLE ||
 				(UNKNOWN_OUTCOME_STATUS.has(status) && settings.retryPossiblyBilled);
 			if (resendable && attemptsLeft && refusedWaitMs === undefined) {
-				await waitBeforeResend(ctx, requested ?? backoffMs(attempt), context);
+				const ms = requested ?? backoffMs(attempt);
+				await waitUnlessStopped(ctx, context, async (signal) => await sleep(ms, signal));
 				attempt++;
 				continue;
 			}
