@@ -17,7 +17,7 @@
 // Each workflow runs once (`n8n execute`, a fresh n8n process), one after another, with a fresh
 // window of the stand-in's limits. Prints the workflow's wall time (n8n's own start/stop), the
 // ratio to StepFun Image at Concurrency 5, images delivered, 429s the stand-in answered, peak in
-// flight, and the issue's targets. A benchmark report, not a test: it exits non-zero only when it
+// flight, and the targets. A benchmark report, not a test: it exits non-zero only when it
 // cannot run (no e2e install, n8n does not start).
 //
 // Uses the e2e install (`node e2e/prepare.mjs`, not run from here: another job may be using it)

@@ -318,7 +318,8 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 		expectDelivered(items, 'item', 20, standIn.requests);
 		const { admitted, rejected } = standIn.limitStats;
 		expect(admitted).toBe(20);
-		// The first burst meets the limit of 2 once; a probe upward after 10 answers, then 20.
+		// The first burst meets the limit of 2 once; then a probe for a third slot (at most one per
+		// 10 s of the pace's clock, PACING.probeGap) may be refused while the account allows 2.
 		expect(rejected).toBeGreaterThanOrEqual(1);
 		expect(rejected).toBeLessThanOrEqual(1 + 2);
 		expect(accountLimiter(`${standIn.baseUrl}/v1`, API_KEY).state()).toMatchObject({ windowCap: undefined });

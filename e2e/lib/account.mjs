@@ -10,7 +10,7 @@ import { secs } from './report.mjs';
 /** StepFun's lowest international tier: 5 in flight, 100 started in any 60 s, 429 beyond, no Retry-After. */
 export const TIER = Object.freeze({ maxInFlight: 5, requestsPerWindow: 100, windowMs: 60_000 });
 
-/** The targets: wall time at most 1.25× the account's bound, refusals at most 10 % of requests. */
+/** The scale test's targets (timing never fails it): wall time at most 1.25× the account's bound, refusals at most 10 % of requests. */
 export const TARGETS = Object.freeze({ boundRatio: 1.25, refusedShare: 0.1 });
 
 export const load = () =>
