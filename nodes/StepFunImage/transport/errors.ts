@@ -4,8 +4,7 @@
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
 import { nodeApiErrorWithMessage } from './n8n-dependencies';
-
-export type Headers = Record<string, string | string[] | undefined>;
+import type { Headers } from './types';
 
 export function header(headers: Headers, name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()];

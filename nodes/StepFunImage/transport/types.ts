@@ -29,6 +29,15 @@ export interface PlainRequest {
 	body?: { format: 'json' | 'multipart'; fields: IDataObject; files?: Record<string, FilePart> };
 }
 
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** An answer as n8n hands it over with `encoding: 'stream'`. */
+export interface StreamResponse {
+	body: AsyncIterable<Buffer> & { destroy?: () => void };
+	headers: Headers;
+	statusCode: number;
+}
+
 export interface ApiResponse {
 	body: unknown;
 	status: number;
