@@ -4,7 +4,7 @@
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
 import { nodeApiErrorWithMessage } from './n8n-dependencies';
-import type { Headers } from './types';
+import type { Headers, RequestSettings } from './types';
 
 export function header(headers: Headers, name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()];
@@ -79,23 +79,17 @@ export function classifyNetworkError(error: { code?: string; cause?: { code?: st
 
 /** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of other text. */
 function stepFunErrorMessage(text: string): { message?: string; type?: string; excerpt?: string } {
-	let parsed: unknown;
+	const string = (value: unknown) => (typeof value === 'string' ? value : undefined);
 	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// Not JSON: an excerpt of it below.
-	}
-	if (parsed && typeof parsed === 'object') {
-		const { error, message } = parsed as { error?: unknown; message?: unknown };
+		const { error, message } = (JSON.parse(text) ?? {}) as { error?: unknown; message?: unknown };
 		if (error && typeof error === 'object') {
 			const said = error as { message?: unknown; type?: unknown };
-			return {
-				message: typeof said.message === 'string' ? said.message : undefined,
-				type: typeof said.type === 'string' ? said.type : undefined,
-			};
+			return { message: string(said.message), type: string(said.type) };
 		}
 		if (typeof error === 'string') return { message: error };
 		if (typeof message === 'string') return { message };
+	} catch {
+		// Not JSON: an excerpt of it below.
 	}
 	const excerpt = text
 		.replace(/<[^>]*>/g, ' ')
@@ -197,27 +191,26 @@ export function httpError(
 /** A request that got no answer: whether it was sent decides what the user is told. */
 export function networkError(
 	ctx: IExecuteFunctions,
-	failure: NetworkFailure,
-	code: string,
+	error: unknown,
 	context: {
 		baseUrl: string;
 		/** Below the API root, e.g. `/images/generations`: says what StepFun may have done. */
 		path: string;
-		timeoutMs: number;
+		settings: RequestSettings;
 		itemIndex: number;
 		attempts: number;
-		/** What n8n said, for a failure before sending. */
-		message?: string;
-		/** Whether a request that may be billed was allowed to be resent. */
-		resent?: boolean;
 	},
 ): NodeApiError {
+	const { failure, code } = classifyNetworkError(error as { code?: string });
+	const { timeoutMs, retryPossiblyBilled } = context.settings;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description }, context.itemIndex);
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
 	if (failure === 'not-prepared') {
+		// What n8n said, for a failure before sending.
+		const said = error instanceof Error ? error.message : 'n8n failed before sending it';
 		return fail(
-			`Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
+			`Could not send the request to StepFun: ${said}`,
 			'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
 		);
 	}
@@ -229,10 +222,10 @@ export function networkError(
 	}
 	const timedOut = failure === 'timeout';
 	const message = timedOut
-		? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
+		? `StepFun did not answer within ${secondsText(timeoutMs)}`
 		: `The connection to StepFun broke before an answer arrived (${code})`;
 	const { done, what } = possiblyDone(context.path);
-	if (!context.resent) {
+	if (!retryPossiblyBilled) {
 		return fail(
 			message,
 			`The request was sent, so StepFun may still have ${done} ${what}; it was not resent automatically. ${timedOut ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,

@@ -217,20 +217,18 @@ export async function sendRequest(
 			}
 		} catch (error) {
 			turn.end('failed');
-			const { failure, code } = classifyNetworkError(error as { code?: string });
+			const { failure } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
 				const ms = backoffMs(attempt++);
 				await waitUnlessStopped(ctx, context, async (signal) => await sleep(ms, signal));
 				continue;
 			}
-			throw networkError(ctx, failure, code, {
+			throw networkError(ctx, error, {
 				baseUrl: connection.baseUrl,
 				path: request.path,
-				timeoutMs: settings.timeoutMs,
+				settings,
 				itemIndex,
 				attempts: attempt + 1,
-				message: error instanceof Error ? error.message : undefined,
-				resent: settings.retryPossiblyBilled,
 			});
 		}
 
