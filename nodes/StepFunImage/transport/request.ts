@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { FunctionsBase, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../shared/limits';
@@ -19,14 +19,14 @@ import type { ApiResponse, PlainRequest, RequestSettings, StreamResponse } from 
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
 
-/** Where a run's requests go, read from the credential once per run. */
+/** Where requests go, read from the credential once per run (or model list). */
 export interface Connection {
 	baseUrl: string;
 	/** The API key, only to cut it out of error texts that echo it. */
 	secret?: string;
 }
 
-export async function readConnection(ctx: IExecuteFunctions): Promise<Connection> {
+export async function readConnection(ctx: FunctionsBase): Promise<Connection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const result = apiBaseUrl(String(credentials.region ?? 'international'), credentials.baseUrl);
 	if ('error' in result) {
