@@ -10,7 +10,6 @@ import { formatName, inspectImage } from '../shared/image';
 import { resultLinkLifetimeMs } from '../shared/limits';
 import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
-/** One image entry of StepFun's answer. */
 interface ResultImage {
 	seed?: number;
 	finishReason: string;
@@ -80,24 +79,21 @@ function resultLinkError(out: ItemAnswer, problem: DownloadProblem): Error {
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
 async function fileOf(out: ItemAnswer, { data, url }: ResultImage): Promise<ImageFile> {
 	const { ctx, settings, fail } = out;
-	let bytes: Buffer;
-	if (Buffer.isBuffer(data)) {
-		bytes = data;
-	} else if (data !== undefined) {
+	if (typeof data === 'string') {
 		throw fail(
 			'StepFun returned image data that is not valid base64',
 			'The image could not be decoded. Run again.',
 		);
-	} else if (url !== undefined) {
-		const result = await download(ctx, url, settings.timeout);
-		if (!Buffer.isBuffer(result)) throw resultLinkError(out, result);
-		bytes = result;
-	} else {
+	}
+	const bytes =
+		data ?? (url === undefined ? undefined : await download(ctx, url, settings.timeout));
+	if (bytes === undefined) {
 		throw fail(
 			'StepFun returned an image entry with neither b64_json nor url',
 			'The answer held no image data. Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
+	if (!Buffer.isBuffer(bytes)) throw resultLinkError(out, bytes);
 	const inspection = inspectImage(bytes);
 	if (!inspection.ok || !('width' in inspection.info)) {
 		throw fail(
