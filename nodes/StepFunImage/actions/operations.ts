@@ -18,7 +18,6 @@ export const RESOURCES: ReadonlyArray<{ name: string; value: ResourceName }> = [
 	{ name: 'Account', value: 'account' },
 ];
 
-/** The operation with this value of the Operation parameter. */
 export function operationNamed(name: unknown): Operation | undefined {
 	return OPERATION_LIST.find((operation) => operation.name === name);
 }
@@ -26,7 +25,6 @@ export function operationNamed(name: unknown): Operation | undefined {
 /** The Operation list of one resource, from the operations' own entries. */
 function operationProperty(resource: ResourceName): INodeProperties {
 	const operations = OPERATION_LIST.filter((operation) => operation.resource === resource);
-	const first = operations[0].name;
 	return {
 		displayName: 'Operation',
 		name: 'operation',
@@ -34,7 +32,7 @@ function operationProperty(resource: ResourceName): INodeProperties {
 		noDataExpression: true,
 		displayOptions: { show: { resource: [resource] } },
 		options: operations.map((operation) => ({ value: operation.name, ...operation.choice })),
-		default: first,
+		default: operations[0].name,
 	};
 }
 
@@ -63,7 +61,6 @@ function operationFields(operation: Operation): INodeProperties[] {
 
 /** Every parameter of the node: Resource, each resource's Operation list, each operation's fields. */
 export function nodeProperties(): INodeProperties[] {
-	const firstResource = RESOURCES[0].value;
 	return [
 		{
 			displayName: 'Resource',
@@ -71,7 +68,7 @@ export function nodeProperties(): INodeProperties[] {
 			type: 'options',
 			noDataExpression: true,
 			options: [...RESOURCES],
-			default: firstResource,
+			default: RESOURCES[0].value,
 		},
 		...RESOURCES.map(({ value }) => operationProperty(value)),
 		...OPERATION_LIST.flatMap(operationFields),

@@ -4,7 +4,6 @@ import type { ILoadOptionsFunctions } from 'n8n-workflow';
 import { MODEL_LIST_TIMEOUT_MS } from '../shared/limits';
 import { CREDENTIAL_TYPE, readConnection } from './request';
 
-/** The IDs StepFun lists for the credential's account. */
 export async function listModelIds(ctx: ILoadOptionsFunctions): Promise<string[]> {
 	const { baseUrl } = await readConnection(ctx);
 	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {

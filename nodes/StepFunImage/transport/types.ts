@@ -13,14 +13,12 @@ export interface RequestSettings {
 	retryPossiblyBilled: boolean;
 }
 
-/** A file part of a multipart request. */
 export interface FilePart {
 	bytes: Buffer;
 	mimeType: string;
 	fileName: string;
 }
 
-/** A request as plain data: what an operation asks StepFun. */
 export interface PlainRequest {
 	method: 'GET' | 'POST';
 	/** Below the API root, e.g. `/images/generations`. */
