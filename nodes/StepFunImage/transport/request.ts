@@ -237,16 +237,9 @@ export async function sendRequest(
 			turn.end('ok');
 			const traceId = header(response.headers, 'x-trace-id');
 			if (!answer.ok) {
-				throw stepFunApiError(
-					ctx,
-					{
-						message: 'StepFun answered with something that is not JSON',
-						description: `The response to ${request.path} could not be read. This usually means a proxy or gateway answered instead of StepFun; check the credential's Base URL.`,
-						status,
-						traceId,
-					},
-					itemIndex,
-				);
+				const message = 'StepFun answered with something that is not JSON';
+				const description = `The response to ${request.path} could not be read. This usually means a proxy or gateway answered instead of StepFun; check the credential's Base URL.`;
+				throw stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 			}
 			return { body: answer.value, status, traceId };
 		}
