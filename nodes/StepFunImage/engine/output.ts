@@ -16,6 +16,8 @@ interface ResultImage {
 	url?: string;
 	/** `b64_json`, decoded while the answer arrived (transport/answer.ts); text if not base64. */
 	data?: Buffer | string;
+	/** When StepFun made it: the answer's `created`, in seconds. */
+	created?: number;
 }
 
 type ImageFile = { bytes: Buffer; info: ImageInfo };
@@ -34,7 +36,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** StepFun's answer as images; refuses an answer that holds no image entries. */
-function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: ResultImage[] } {
+function readEntries({ answer, fail }: ItemAnswer): ResultImage[] {
 	const { body } = answer.response;
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
@@ -42,7 +44,8 @@ function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: 
 			'The answer had no images in "data". Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
-	const images = body.data.map((entry): ResultImage => {
+	const created = typeof body.created === 'number' ? body.created : undefined;
+	return body.data.map((entry): ResultImage => {
 		if (!isObject(entry)) {
 			throw fail(
 				'StepFun returned an unreadable image entry',
@@ -55,9 +58,9 @@ function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: 
 			finishReason: typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown',
 			url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined,
 			data: Buffer.isBuffer(data) || (typeof data === 'string' && data !== '') ? data : undefined,
+			created,
 		};
 	});
-	return { created: typeof body.created === 'number' ? body.created : undefined, images };
 }
 
 /** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
@@ -129,15 +132,10 @@ function outputItem({ ctx, itemIndex, settings }: ItemAnswer, json: IDataObject)
  * One result image as an output item: the file in binary, what is known about it in JSON; `verb`
  * says what was done in an agent's summary ("Generated").
  */
-async function toOutputItem(
-	out: ItemAnswer,
-	verb: string,
-	image: ResultImage,
-	file: ImageFile | undefined,
-	created: number | undefined,
-): Promise<INodeExecutionData> {
+async function toOutputItem(out: ItemAnswer, verb: string, image: ResultImage, file?: ImageFile) {
 	const { ctx, itemIndex, settings, answer } = out;
 	const { facts } = answer;
+	const { created } = image;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
 	const json: IDataObject = {
@@ -160,7 +158,6 @@ async function toOutputItem(
 	if (!file) return outputItem(out, json);
 	const { bytes, info } = file;
 	const { width, height, mimeType } = info;
-	// The File Name option with its placeholders filled in.
 	const fileName = settings.fileName
 		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
 		.replace(/\{ext\}/g, info.extension)
@@ -197,9 +194,8 @@ export async function outputOf(
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 	const out: ItemAnswer = { ctx, itemIndex, settings, answer, fail };
 	if (output.kind === 'json') return [outputItem(out, output.read(answer, fail))];
-	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
-	for (const image of images) {
+	for (const image of readEntries(out)) {
 		// "On Content Filtered", decided before the image is decoded or downloaded: Skip drops it,
 		// Error fails, Output Item Without Image keeps its metadata, and its file if StepFun sent one.
 		const filtered = image.finishReason === 'content_filtered';
@@ -214,7 +210,7 @@ export async function outputOf(
 		const file = filtered
 			? await fileOf(out, image).catch(() => undefined)
 			: await fileOf(out, image);
-		items.push(await toOutputItem(out, output.verb, image, file, created));
+		items.push(await toOutputItem(out, output.verb, image, file));
 	}
 	return items;
 }
