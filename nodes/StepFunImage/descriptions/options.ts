@@ -273,8 +273,6 @@ export const OPTION = {
 	}),
 };
 
-export const OPTIONS = Object.values(OPTION);
-
 /** What every operation shows: how its requests are sent, and the input's fields kept. */
 export const COMMON_OPTIONS = [OPTION.includeInputFields, OPTION.maxRetries, OPTION.timeout];
 

@@ -207,7 +207,6 @@ export function networkError(
 		stepFunApiError(ctx, { message, description }, context.itemIndex);
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
 	if (failure === 'not-prepared') {
-		// What n8n said, for a failure before sending.
 		const said = error instanceof Error ? error.message : 'n8n failed before sending it';
 		return fail(
 			`Could not send the request to StepFun: ${said}`,
