@@ -98,35 +98,28 @@ function stepFunErrorMessage(text: string): { message?: string; type?: string; e
 	return { excerpt: excerpt === '' ? undefined : excerpt.slice(0, 200) };
 }
 
+/** What a status means and what to check, where it is the same for every endpoint. */
+const STATUS_HINTS: Record<number, string | undefined> = {
+	400: 'StepFun rejected a parameter. Check the fields named in the message.',
+	401: "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.",
+	402: 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.',
+	403: "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.",
+	429: "StepFun's rate limit for your account was reached (everything using the key counts toward it). A refused request is neither made nor billed.",
+	451: "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.",
+};
+
 /** What a status means and what to check, for the endpoint that answered. */
 function hintForStatus(status: number, path: string): string {
-	switch (status) {
-		case 400:
-			return 'StepFun rejected a parameter. Check the fields named in the message.';
-		case 401:
-			return "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.";
-		case 402:
-			return 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.';
-		case 403:
-			return "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.";
-		case 404:
-			return path.startsWith('/images')
-				? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
-				: "Not found. Check the credential's Region or Base URL.";
-		case 429:
-			return "StepFun's rate limit for your account was reached (everything using the key counts toward it). A refused request is neither made nor billed.";
-		case 451:
-			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
-		case 500:
-		case 502:
-		case 503:
-		case 504:
-			return path.startsWith('/images')
-				? "StepFun had a server problem. Try again later. A lasting 503 or 404 means StepFun's image service is unavailable."
-				: 'StepFun had a server problem. Try again later.';
-		default:
-			return 'See the message from StepFun.';
-	}
+	const images = path.startsWith('/images');
+	if (status === 404)
+		return images
+			? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
+			: "Not found. Check the credential's Region or Base URL.";
+	if ([500, 502, 503, 504].includes(status))
+		return images
+			? "StepFun had a server problem. Try again later. A lasting 503 or 404 means StepFun's image service is unavailable."
+			: 'StepFun had a server problem. Try again later.';
+	return STATUS_HINTS[status] ?? 'See the message from StepFun.';
 }
 
 /** Endpoints that cost nothing (the balance, the model list): resending them never bills. */
