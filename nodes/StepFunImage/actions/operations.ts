@@ -25,6 +25,7 @@ export function operationNamed(name: unknown): Operation | undefined {
 /** The Operation list of one resource, from the operations' own entries. */
 function operationProperty(resource: ResourceName): INodeProperties {
 	const operations = OPERATION_LIST.filter((operation) => operation.resource === resource);
+	const first = operations[0].name;
 	return {
 		displayName: 'Operation',
 		name: 'operation',
@@ -32,7 +33,7 @@ function operationProperty(resource: ResourceName): INodeProperties {
 		noDataExpression: true,
 		displayOptions: { show: { resource: [resource] } },
 		options: operations.map((operation) => ({ value: operation.name, ...operation.choice })),
-		default: operations[0].name,
+		default: first,
 	};
 }
 
@@ -61,6 +62,7 @@ function operationFields(operation: Operation): INodeProperties[] {
 
 /** Every parameter of the node: Resource, each resource's Operation list, each operation's fields. */
 export function nodeProperties(): INodeProperties[] {
+	const firstResource = RESOURCES[0].value;
 	return [
 		{
 			displayName: 'Resource',
@@ -68,7 +70,7 @@ export function nodeProperties(): INodeProperties[] {
 			type: 'options',
 			noDataExpression: true,
 			options: [...RESOURCES],
-			default: RESOURCES[0].value,
+			default: firstResource,
 		},
 		...RESOURCES.map(({ value }) => operationProperty(value)),
 		...OPERATION_LIST.flatMap(operationFields),
