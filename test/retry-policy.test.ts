@@ -7,7 +7,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { StepFunApi } from '../credentials/StepFunApi.credentials';
-import { OPTIONS } from '../nodes/StepFunImage/descriptions/options';
+import { OPTION } from '../nodes/StepFunImage/descriptions/options';
 import { StepFunImage } from '../nodes/StepFunImage/StepFunImage.node';
 import { runNode } from './helpers/run-node';
 import { readFixture } from './fixtures/index.mjs';
@@ -117,7 +117,7 @@ describe('retry and billing: one rule per failure', () => {
 	});
 
 	it('the options say the same as this table', () => {
-		const option = (name: string) => OPTIONS.find((declared) => declared.property.name === name)?.property as INodeProperties;
+		const option = (name: string) => Object.values(OPTION).find((declared) => declared.property.name === name)?.property as INodeProperties;
 		expect(option('maxRetries').description).toMatch(/503 \(unavailable\), or a connection that failed before the request was sent/);
 		expect(option('maxRetries').description).toMatch(/A 429 \(rate limit\) is not counted: the request waits for the account, up to its Timeout/);
 		expect(option('retryAfterTimeout').displayName).toBe('Retry Possibly Billed Requests');

@@ -18,7 +18,6 @@ export const RESOURCES: ReadonlyArray<{ name: string; value: ResourceName }> = [
 	{ name: 'Account', value: 'account' },
 ];
 
-/** The operation with this value of the Operation parameter. */
 export function operationNamed(name: unknown): Operation | undefined {
 	return OPERATION_LIST.find((operation) => operation.name === name);
 }

@@ -9,7 +9,6 @@ import {
 	PROMPT_MAX_CHARACTERS,
 	sizeLabel,
 } from '../shared/limits';
-import type { Parameter } from '../engine/parameters';
 import { declare, limitedText } from '../engine/parameters';
 
 export const IMAGE_MODELS: ModelKind = {
@@ -29,17 +28,14 @@ export const VISION_MODELS: ModelKind = {
 export function modelField(
 	kind: ModelKind,
 	description = `The StepFun ${kind.label} model. Any model ID is accepted, so new models work without an update.`,
-): Parameter<'model', string, false> {
+) {
 	const fix = `Pick a model from the list or enter an ID such as ${kind.always}.`;
-	return {
-		name: 'model',
-		property: {
-			displayName: 'Model',
-			name: 'model',
+	return declare(
+		{ name: 'model', displayName: 'Model', description },
+		{
 			type: 'resourceLocator',
 			default: { mode: 'id', value: kind.always },
 			required: true,
-			description,
 			modes: [
 				{
 					displayName: 'From List',
@@ -50,8 +46,8 @@ export function modelField(
 				{ displayName: 'By ID', name: 'id', type: 'string', placeholder: kind.always },
 			],
 		},
-		check: (value, field) => field.name(value, 'a model ID', fix),
-	};
+		(value, field) => field.name(value, 'a model ID', fix),
+	);
 }
 
 /** Prompt: exactly as given (not trimmed), never blank. */

@@ -36,7 +36,6 @@ export const OPTION = {
 		displayName: 'Concurrency',
 		range: CONCURRENCY,
 		description: `How many requests to StepFun run at the same time, across all items and images, and across every StepFun Image node and execution of this n8n process using the same credential (the lowest setting among those running applies). StepFun's lowest tier allows about ${CONCURRENCY.max} per account; the default leaves room for other uses of the key. When StepFun answers 429 because others use the account too, fewer run at once until it accepts more.`,
-		fix: `Use a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.`,
 	}),
 	detail: choice({
 		name: 'detail',
@@ -98,7 +97,6 @@ export const OPTION = {
 		range: MAX_RETRIES,
 		description:
 			'How often to resend a request StepFun refused without making anything: 503 (unavailable), or a connection that failed before the request was sent. Waits grow between tries. A 429 (rate limit) is not counted: the request waits for the account, up to its Timeout.',
-		fix: `Use a whole number from ${MAX_RETRIES.min} to ${MAX_RETRIES.max}.`,
 	}),
 	maxTokens: numeric({
 		name: 'maxTokens',
@@ -274,8 +272,6 @@ export const OPTION = {
 		fix: `Use a value above 0, up to ${TOP_P.max.toFixed(2)}.`,
 	}),
 };
-
-export const OPTIONS = Object.values(OPTION);
 
 /** What every operation shows: how its requests are sent, and the input's fields kept. */
 export const COMMON_OPTIONS = [OPTION.includeInputFields, OPTION.maxRetries, OPTION.timeout];

@@ -10,38 +10,6 @@ import type { ImageInfo, NamedImage } from '../shared/image';
 import { fileNameForType, formatName, formatNameWithArticle, inspectImage } from '../shared/image';
 import { describeValue, FieldCheck } from './parameters';
 
-type RawImage = { bytes: Buffer; fileName?: string };
-
-async function fromBinaryField(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	{ field, fieldLabel }: Extract<InputSource, { kind: 'binary' }>,
-): Promise<RawImage> {
-	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
-	// JSON in combined mode, or the file object itself.
-	let file: IBinaryData;
-	try {
-		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
-	} catch {
-		const check = new FieldCheck(ctx, itemIndex, fieldLabel);
-		if (typeof field !== 'string') {
-			throw check.invalid(
-				`expected a field name or a file, got ${describeValue(field)}`,
-				'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
-			);
-		}
-		const present = filesOfItem(ctx, itemIndex).map(({ path }) => path);
-		throw check.invalid(
-			`the item has no binary field "${field}"`,
-			present.length > 0
-				? `This item's binary fields are: ${present.slice(0, 10).join(', ')}. Enter one of them.`
-				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
-		);
-	}
-	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, file);
-	return { bytes, fileName: file.fileName };
-}
-
 /** The last part of a URL's path, readable (a bad percent-escape such as `100%_off` kept as is). */
 function fileNameOfUrl(url: string): string | undefined {
 	const last = new URL(url).pathname.split('/').pop() ?? '';
@@ -66,21 +34,46 @@ function downloadHint(problem: DownloadProblem, host: string): string {
 	return `Check that ${host} serves the file to the n8n server and try again${timeout}.`;
 }
 
-async function fromUrl(
+/** The bytes of one source, and the name of its file when it has one. */
+async function readBytes(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ url, fieldLabel }: Extract<InputSource, { kind: 'url' }>,
+	source: InputSource,
 	timeoutMs: number,
-): Promise<RawImage> {
-	const result = await download(ctx, url, timeoutMs);
-	if (!Buffer.isBuffer(result)) {
+): Promise<{ bytes: Buffer; fileName?: string }> {
+	if (source.kind === 'base64') return { bytes: Buffer.from(source.data, 'base64') };
+	const check = new FieldCheck(ctx, itemIndex, source.fieldLabel);
+	if (source.kind === 'url') {
+		const result = await download(ctx, source.url, timeoutMs);
+		if (Buffer.isBuffer(result)) return { bytes: result, fileName: fileNameOfUrl(source.url) };
 		// The user's own link: their input, named by its host (the whole URL may hold a signature).
-		const { host } = new URL(url);
+		const { host } = new URL(source.url);
 		const reason = `could not download the image from ${host}: ${downloadFailure(result, timeoutMs)}`;
-		const hint = downloadHint(result, host) + errorCodeText(result);
-		throw new FieldCheck(ctx, itemIndex, fieldLabel).invalid(reason, hint);
+		throw check.invalid(reason, downloadHint(result, host) + errorCodeText(result));
 	}
-	return { bytes: result, fileName: fileNameOfUrl(url) };
+	// n8n resolves the value as its own nodes do: a name in the item's binary, a path into its
+	// JSON in combined mode, or the file object itself.
+	const { field } = source;
+	let file: IBinaryData;
+	try {
+		file = ctx.helpers.assertBinaryData(itemIndex, field as string | IBinaryData);
+	} catch {
+		if (typeof field !== 'string') {
+			throw check.invalid(
+				`expected a field name or a file, got ${describeValue(field)}`,
+				'Enter the name of the binary field that holds the image (e.g. data), or an expression that gives the file itself, e.g. {{ $binary.data }} or {{ $json._files.photo }}.',
+			);
+		}
+		const present = filesOfItem(ctx, itemIndex).map(({ path }) => path);
+		throw check.invalid(
+			`the item has no binary field "${field}"`,
+			present.length > 0
+				? `This item's binary fields are: ${present.slice(0, 10).join(', ')}. Enter one of them.`
+				: 'This item has no binary data at all. Put a node that outputs a file (Form Trigger, HTTP Request, Google Drive download, Read Files) before this one, or change Image Source.',
+		);
+	}
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, file);
+	return { bytes, fileName: file.fileName };
 }
 
 /** How to turn a refused image into one StepFun takes. */
@@ -112,12 +105,7 @@ async function readInputImage(
 	accept: ImageAcceptance,
 	timeoutMs: number,
 ): Promise<InputImage> {
-	const raw =
-		source.kind === 'url'
-			? await fromUrl(ctx, itemIndex, source, timeoutMs)
-			: source.kind === 'binary'
-				? await fromBinaryField(ctx, itemIndex, source)
-				: { bytes: Buffer.from(source.data, 'base64') };
+	const raw = await readBytes(ctx, itemIndex, source, timeoutMs);
 	const inspection = inspectImage(raw.bytes);
 	const fileText =
 		(raw.fileName ? `"${raw.fileName}"` : 'the file') +

@@ -10,13 +10,14 @@ import { formatName, inspectImage } from '../shared/image';
 import { resultLinkLifetimeMs } from '../shared/limits';
 import { FILES_IN_JSON, isAgentToolRun } from '../transport/n8n-dependencies';
 
-/** One image entry of StepFun's answer. */
 interface ResultImage {
 	seed?: number;
 	finishReason: string;
 	url?: string;
 	/** `b64_json`, decoded while the answer arrived (transport/answer.ts); text if not base64. */
 	data?: Buffer | string;
+	/** When StepFun made it: the answer's `created`, in seconds. */
+	created?: number;
 }
 
 type ImageFile = { bytes: Buffer; info: ImageInfo };
@@ -35,7 +36,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** StepFun's answer as images; refuses an answer that holds no image entries. */
-function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: ResultImage[] } {
+function readEntries({ answer, fail }: ItemAnswer): ResultImage[] {
 	const { body } = answer.response;
 	if (!isObject(body) || !Array.isArray(body.data) || body.data.length === 0) {
 		throw fail(
@@ -43,7 +44,8 @@ function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: 
 			'The answer had no images in "data". Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
-	const images = body.data.map((entry): ResultImage => {
+	const created = typeof body.created === 'number' ? body.created : undefined;
+	return body.data.map((entry): ResultImage => {
 		if (!isObject(entry)) {
 			throw fail(
 				'StepFun returned an unreadable image entry',
@@ -56,9 +58,9 @@ function readEntries({ answer, fail }: ItemAnswer): { created?: number; images: 
 			finishReason: typeof entry.finish_reason === 'string' ? entry.finish_reason : 'unknown',
 			url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : undefined,
 			data: Buffer.isBuffer(data) || (typeof data === 'string' && data !== '') ? data : undefined,
+			created,
 		};
 	});
-	return { created: typeof body.created === 'number' ? body.created : undefined, images };
 }
 
 /** A failed download of StepFun's own result link: StepFun's failure, with its trace ID. */
@@ -80,24 +82,21 @@ function resultLinkError(out: ItemAnswer, problem: DownloadProblem): Error {
 /** The image file of an entry: its decoded bytes, or its URL downloaded (without the key). */
 async function fileOf(out: ItemAnswer, { data, url }: ResultImage): Promise<ImageFile> {
 	const { ctx, settings, fail } = out;
-	let bytes: Buffer;
-	if (Buffer.isBuffer(data)) {
-		bytes = data;
-	} else if (data !== undefined) {
+	if (typeof data === 'string') {
 		throw fail(
 			'StepFun returned image data that is not valid base64',
 			'The image could not be decoded. Run again.',
 		);
-	} else if (url !== undefined) {
-		const result = await download(ctx, url, settings.timeout);
-		if (!Buffer.isBuffer(result)) throw resultLinkError(out, result);
-		bytes = result;
-	} else {
+	}
+	const bytes =
+		data ?? (url === undefined ? undefined : await download(ctx, url, settings.timeout));
+	if (bytes === undefined) {
 		throw fail(
 			'StepFun returned an image entry with neither b64_json nor url',
 			'The answer held no image data. Run again; if it keeps happening, quote the trace ID to StepFun support.',
 		);
 	}
+	if (!Buffer.isBuffer(bytes)) throw resultLinkError(out, bytes);
 	const inspection = inspectImage(bytes);
 	if (!inspection.ok || !('width' in inspection.info)) {
 		throw fail(
@@ -133,15 +132,10 @@ function outputItem({ ctx, itemIndex, settings }: ItemAnswer, json: IDataObject)
  * One result image as an output item: the file in binary, what is known about it in JSON; `verb`
  * says what was done in an agent's summary ("Generated").
  */
-async function toOutputItem(
-	out: ItemAnswer,
-	verb: string,
-	image: ResultImage,
-	file: ImageFile | undefined,
-	created: number | undefined,
-): Promise<INodeExecutionData> {
+async function toOutputItem(out: ItemAnswer, verb: string, image: ResultImage, file?: ImageFile) {
 	const { ctx, itemIndex, settings, answer } = out;
 	const { facts } = answer;
+	const { created } = image;
 	// StepFun may leave the seed out of its answer; the seed sent is the one used.
 	const seed = image.seed ?? facts.seed;
 	const json: IDataObject = {
@@ -164,7 +158,6 @@ async function toOutputItem(
 	if (!file) return outputItem(out, json);
 	const { bytes, info } = file;
 	const { width, height, mimeType } = info;
-	// The File Name option with its placeholders filled in.
 	const fileName = settings.fileName
 		.replace(/\{seed\}/g, String(seed ?? 'unknown'))
 		.replace(/\{ext\}/g, info.extension)
@@ -201,9 +194,8 @@ export async function outputOf(
 		stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 	const out: ItemAnswer = { ctx, itemIndex, settings, answer, fail };
 	if (output.kind === 'json') return [outputItem(out, output.read(answer, fail))];
-	const { created, images } = readEntries(out);
 	const items: INodeExecutionData[] = [];
-	for (const image of images) {
+	for (const image of readEntries(out)) {
 		// "On Content Filtered", decided before the image is decoded or downloaded: Skip drops it,
 		// Error fails, Output Item Without Image keeps its metadata, and its file if StepFun sent one.
 		const filtered = image.finishReason === 'content_filtered';
@@ -218,7 +210,7 @@ export async function outputOf(
 		const file = filtered
 			? await fileOf(out, image).catch(() => undefined)
 			: await fileOf(out, image);
-		items.push(await toOutputItem(out, output.verb, image, file, created));
+		items.push(await toOutputItem(out, output.verb, image, file));
 	}
 	return items;
 }

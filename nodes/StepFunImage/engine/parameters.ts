@@ -145,9 +145,7 @@ export function numeric<const N extends string, const W extends boolean = false>
 }
 
 /** A switch; off unless the user turns it on. */
-export function flag<const N extends string, const W extends boolean = false>(
-	spec: Spec<N, W>,
-): Parameter<N, boolean, W> {
+export function flag<const N extends string, const W extends boolean = false>(spec: Spec<N, W>) {
 	return declare(spec, { type: 'boolean', default: false }, (value, field) => {
 		if (typeof value === 'boolean') return value;
 		throw field.invalid(

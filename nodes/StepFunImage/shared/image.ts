@@ -209,8 +209,7 @@ const readPng: Reader = (bytes) => {
 	const [bitDepth, colourType, compression, filter, interlace] = bytes.subarray(24, 29);
 	if (
 		u32be(bytes, 8) !== 13 ||
-		size.width > 0x7fffffff ||
-		size.height > 0x7fffffff ||
+		Math.max(size.width, size.height) > 0x7fffffff ||
 		!PNG_BIT_DEPTHS[colourType]?.includes(bitDepth) ||
 		compression !== 0 ||
 		filter !== 0 ||

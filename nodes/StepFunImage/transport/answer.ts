@@ -154,16 +154,15 @@ export async function readJsonAnswer(
 		}
 	}
 	if (decoder) return { ok: false };
-	let value: unknown;
 	try {
 		// Puts the decoded bytes back where their strings were.
-		value = JSON.parse(Buffer.concat(text).toString('utf8'), (key, entry) =>
+		const value: unknown = JSON.parse(Buffer.concat(text).toString('utf8'), (key, entry) =>
 			key === FIELD && typeof entry === 'string' && /^\d+$/.test(entry)
 				? (decoded[Number(entry)] ?? NOT_BASE64)
 				: entry,
 		);
+		return { ok: true, value };
 	} catch {
 		return { ok: false };
 	}
-	return { ok: true, value };
 }

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { DOWNLOAD_MAX_BYTES } from '../shared/limits';
-import type { Headers } from './errors';
 import { classifyNetworkError, header, secondsText } from './errors';
+import type { StreamResponse } from './types';
 
 /** Why a download failed: no connection (`code`), a broken one, an HTTP status, a huge file. */
 export type DownloadProblem =
@@ -20,11 +20,7 @@ export async function download(
 	url: string,
 	timeoutMs: number,
 ): Promise<Buffer | DownloadProblem> {
-	let response: {
-		body: AsyncIterable<Buffer> & { destroy?: () => void };
-		headers: Headers;
-		statusCode: number;
-	};
+	let response: StreamResponse;
 	try {
 		response = await ctx.helpers.httpRequest({
 			method: 'GET',

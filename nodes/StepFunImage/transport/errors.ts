@@ -4,8 +4,7 @@
 import type { IExecuteFunctions, JsonObject, NodeApiError } from 'n8n-workflow';
 
 import { nodeApiErrorWithMessage } from './n8n-dependencies';
-
-export type Headers = Record<string, string | string[] | undefined>;
+import type { Headers, RequestSettings } from './types';
 
 export function header(headers: Headers, name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()];
@@ -80,23 +79,17 @@ export function classifyNetworkError(error: { code?: string; cause?: { code?: st
 
 /** StepFun's `{"error":{"message","type"}}` (or a bare message), or an excerpt of other text. */
 function stepFunErrorMessage(text: string): { message?: string; type?: string; excerpt?: string } {
-	let parsed: unknown;
+	const string = (value: unknown) => (typeof value === 'string' ? value : undefined);
 	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// Not JSON: an excerpt of it below.
-	}
-	if (parsed && typeof parsed === 'object') {
-		const { error, message } = parsed as { error?: unknown; message?: unknown };
+		const { error, message } = (JSON.parse(text) ?? {}) as { error?: unknown; message?: unknown };
 		if (error && typeof error === 'object') {
 			const said = error as { message?: unknown; type?: unknown };
-			return {
-				message: typeof said.message === 'string' ? said.message : undefined,
-				type: typeof said.type === 'string' ? said.type : undefined,
-			};
+			return { message: string(said.message), type: string(said.type) };
 		}
 		if (typeof error === 'string') return { message: error };
 		if (typeof message === 'string') return { message };
+	} catch {
+		// Not JSON: an excerpt of it below.
 	}
 	const excerpt = text
 		.replace(/<[^>]*>/g, ' ')
@@ -105,35 +98,28 @@ function stepFunErrorMessage(text: string): { message?: string; type?: string; e
 	return { excerpt: excerpt === '' ? undefined : excerpt.slice(0, 200) };
 }
 
+/** What a status means and what to check, where it is the same for every endpoint. */
+const STATUS_HINTS: Record<number, string | undefined> = {
+	400: 'StepFun rejected a parameter. Check the fields named in the message.',
+	401: "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.",
+	402: 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.',
+	403: "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.",
+	429: "StepFun's rate limit for your account was reached (everything using the key counts toward it). A refused request is neither made nor billed.",
+	451: "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.",
+};
+
 /** What a status means and what to check, for the endpoint that answered. */
 function hintForStatus(status: number, path: string): string {
-	switch (status) {
-		case 400:
-			return 'StepFun rejected a parameter. Check the fields named in the message.';
-		case 401:
-			return "Check the API key, and that the credential's Region matches where the key was created: a key from platform.stepfun.ai only works with International, one from platform.stepfun.com only with China.";
-		case 402:
-			return 'Your StepFun account balance is too low. Top up on the StepFun platform, then run again.';
-		case 403:
-			return "This key is not allowed to use this model or endpoint. Check the model ID and your account's permissions.";
-		case 404:
-			return path.startsWith('/images')
-				? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
-				: "Not found. Check the credential's Region or Base URL.";
-		case 429:
-			return "StepFun's rate limit for your account was reached (everything using the key counts toward it). A refused request is neither made nor billed.";
-		case 451:
-			return "The prompt, the input image or the result failed StepFun's content moderation. Change the prompt or image.";
-		case 500:
-		case 502:
-		case 503:
-		case 504:
-			return path.startsWith('/images')
-				? "StepFun had a server problem. Try again later. A lasting 503 or 404 means StepFun's image service is unavailable."
-				: 'StepFun had a server problem. Try again later.';
-		default:
-			return 'See the message from StepFun.';
-	}
+	const images = path.startsWith('/images');
+	if (status === 404)
+		return images
+			? "The image endpoint was not found. StepFun's image service may be unavailable; also check the credential's Region or Base URL."
+			: "Not found. Check the credential's Region or Base URL.";
+	if ([500, 502, 503, 504].includes(status))
+		return images
+			? "StepFun had a server problem. Try again later. A lasting 503 or 404 means StepFun's image service is unavailable."
+			: 'StepFun had a server problem. Try again later.';
+	return STATUS_HINTS[status] ?? 'See the message from StepFun.';
 }
 
 /** Endpoints that cost nothing (the balance, the model list): resending them never bills. */
@@ -198,27 +184,25 @@ export function httpError(
 /** A request that got no answer: whether it was sent decides what the user is told. */
 export function networkError(
 	ctx: IExecuteFunctions,
-	failure: NetworkFailure,
-	code: string,
+	error: unknown,
 	context: {
 		baseUrl: string;
 		/** Below the API root, e.g. `/images/generations`: says what StepFun may have done. */
 		path: string;
-		timeoutMs: number;
+		settings: RequestSettings;
 		itemIndex: number;
 		attempts: number;
-		/** What n8n said, for a failure before sending. */
-		message?: string;
-		/** Whether a request that may be billed was allowed to be resent. */
-		resent?: boolean;
 	},
 ): NodeApiError {
+	const { failure, code } = classifyNetworkError(error as { code?: string });
+	const { timeoutMs, retryPossiblyBilled } = context.settings;
 	const fail = (message: string, description: string) =>
 		stepFunApiError(ctx, { message, description }, context.itemIndex);
 	const tries = context.attempts > 1 ? ` Gave up after ${context.attempts} attempts.` : '';
 	if (failure === 'not-prepared') {
+		const said = error instanceof Error ? error.message : 'n8n failed before sending it';
 		return fail(
-			`Could not send the request to StepFun: ${context.message ?? 'n8n failed before sending it'}`,
+			`Could not send the request to StepFun: ${said}`,
 			'Nothing was sent. n8n failed while preparing the request (for example while applying the StepFun API credential); the message says why.',
 		);
 	}
@@ -230,10 +214,10 @@ export function networkError(
 	}
 	const timedOut = failure === 'timeout';
 	const message = timedOut
-		? `StepFun did not answer within ${secondsText(context.timeoutMs)}`
+		? `StepFun did not answer within ${secondsText(timeoutMs)}`
 		: `The connection to StepFun broke before an answer arrived (${code})`;
 	const { done, what } = possiblyDone(context.path);
-	if (!context.resent) {
+	if (!retryPossiblyBilled) {
 		return fail(
 			message,
 			`The request was sent, so StepFun may still have ${done} ${what}; it was not resent automatically. ${timedOut ? 'Raise the Timeout option' : 'Run again'}, or turn on "Retry Possibly Billed Requests" if a possible double charge is acceptable.${tries}`,

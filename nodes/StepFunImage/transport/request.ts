@@ -1,10 +1,9 @@
 import { randomBytes } from 'crypto';
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { FunctionsBase, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { apiBaseUrl, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../shared/limits';
 import { readJsonAnswer } from './answer';
-import type { Headers } from './errors';
 import {
 	classifyNetworkError,
 	header,
@@ -16,18 +15,18 @@ import {
 } from './errors';
 import type { AccountPace } from './limiter';
 import { RateLimitWaitExpired } from './limiter';
-import type { ApiResponse, FilePart, PlainRequest, RequestSettings } from './types';
+import type { ApiResponse, PlainRequest, RequestSettings, StreamResponse } from './types';
 
 export const CREDENTIAL_TYPE = 'stepFunApi';
 
-/** Where a run's requests go, read from the credential once per run. */
+/** Where requests go, read from the credential once per run (or model list). */
 export interface Connection {
 	baseUrl: string;
 	/** The API key, only to cut it out of error texts that echo it. */
 	secret?: string;
 }
 
-export async function readConnection(ctx: IExecuteFunctions): Promise<Connection> {
+export async function readConnection(ctx: FunctionsBase): Promise<Connection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const result = apiBaseUrl(String(credentials.region ?? 'international'), credentials.baseUrl);
 	if ('error' in result) {
@@ -61,56 +60,30 @@ const quoted = (text: string) =>
 	`"${text.replace(/[\r\n"]/g, (c) => ({ '\r': '%0D', '\n': '%0A', '"': '%22' })[c] ?? c)}"`;
 
 /**
- * A multipart/form-data body as one buffer: text parts, then file parts, as FormData writes
- * them. Built once per request and reused by its retries. (A FormData with a Blob would copy
- * the image into the Blob and again, chunk by chunk, while sending.)
+ * The HTTP body and its Content-Type header. Multipart/form-data is one buffer: text parts, then
+ * file parts, as FormData writes them, built once per request and reused by its retries. (A
+ * FormData with a Blob would copy the image into the Blob and again, chunk by chunk, while sending.)
  */
-function multipartBody(
-	fields: IDataObject,
-	files: Record<string, FilePart>,
-): { bytes: Buffer; contentType: string } {
+function httpBody(body: PlainRequest['body']) {
+	if (body?.format !== 'multipart') return { body: body?.fields, headers: {} };
 	const boundary = `----StepFunImageBoundary${randomBytes(12).toString('hex')}`;
+	const part = (name: string, more = '') =>
+		`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}${more}\r\n`;
 	const parts: Buffer[] = [];
-	for (const [name, value] of Object.entries(fields)) {
+	for (const [name, value] of Object.entries(body.fields)) {
 		if (value === undefined) continue;
 		// Line breaks in a text part are CRLF on the wire, as FormData sends them.
 		const text = String(value).replace(/\r\n|\r|\n/g, '\r\n');
-		parts.push(
-			Buffer.from(
-				`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}\r\n\r\n${text}\r\n`,
-			),
-		);
+		parts.push(Buffer.from(`${part(name)}\r\n${text}\r\n`));
 	}
-	for (const [name, file] of Object.entries(files)) {
+	for (const [name, file] of Object.entries(body.files ?? {})) {
 		const type = file.mimeType.replace(/[\r\n]/g, '');
-		parts.push(
-			Buffer.from(
-				`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}; filename=${quoted(file.fileName)}\r\nContent-Type: ${type}\r\n\r\n`,
-			),
-			file.bytes,
-			Buffer.from('\r\n'),
-		);
+		const head = `${part(name, `; filename=${quoted(file.fileName)}`)}Content-Type: ${type}\r\n\r\n`;
+		parts.push(Buffer.from(head), file.bytes, Buffer.from('\r\n'));
 	}
 	parts.push(Buffer.from(`--${boundary}--\r\n`));
-	return { bytes: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-/** The HTTP body and its Content-Type header. */
-function httpBody(body: PlainRequest['body']): {
-	body?: IDataObject | Buffer;
-	headers: IDataObject;
-} {
-	if (body === undefined) return { headers: {} };
-	if (body.format === 'json') return { body: body.fields, headers: {} };
-	const { bytes, contentType } = multipartBody(body.fields, body.files ?? {});
-	return { body: bytes, headers: { 'Content-Type': contentType } };
-}
-
-/** The answer as n8n hands it over with `encoding: 'stream'`. */
-interface HttpResponse {
-	body: AsyncIterable<Buffer> & { destroy?: () => void };
-	headers: Headers;
-	statusCode: number;
+	const contentType = `multipart/form-data; boundary=${boundary}`;
+	return { body: Buffer.concat(parts), headers: { 'Content-Type': contentType } };
 }
 
 /** A whole (error) answer, for its message. */
@@ -227,7 +200,7 @@ export async function sendRequest(
 			// n8n forwards the Authorization header on a cross-origin redirect unless told not to.
 			sendCredentialsOnCrossOriginRedirect: false,
 		};
-		let response: HttpResponse;
+		let response: StreamResponse;
 		let answer: Awaited<ReturnType<typeof readJsonAnswer>> | undefined;
 		let errorBody: Buffer | undefined;
 		try {
@@ -235,7 +208,7 @@ export async function sendRequest(
 				ctx,
 				CREDENTIAL_TYPE,
 				options,
-			)) as HttpResponse;
+			)) as StreamResponse;
 			if (response.statusCode >= 200 && response.statusCode < 300) {
 				const length = Number(header(response.headers, 'content-length'));
 				answer = await readJsonAnswer(response.body, Number.isFinite(length) ? length : undefined);
@@ -244,20 +217,18 @@ export async function sendRequest(
 			}
 		} catch (error) {
 			turn.end('failed');
-			const { failure, code } = classifyNetworkError(error as { code?: string });
+			const { failure } = classifyNetworkError(error as { code?: string });
 			if (attemptsLeft && (failure === 'not-sent' || settings.retryPossiblyBilled)) {
 				const ms = backoffMs(attempt++);
 				await waitUnlessStopped(ctx, context, async (signal) => await sleep(ms, signal));
 				continue;
 			}
-			throw networkError(ctx, failure, code, {
+			throw networkError(ctx, error, {
 				baseUrl: connection.baseUrl,
 				path: request.path,
-				timeoutMs: settings.timeoutMs,
+				settings,
 				itemIndex,
 				attempts: attempt + 1,
-				message: error instanceof Error ? error.message : undefined,
-				resent: settings.retryPossiblyBilled,
 			});
 		}
 
@@ -266,16 +237,9 @@ export async function sendRequest(
 			turn.end('ok');
 			const traceId = header(response.headers, 'x-trace-id');
 			if (!answer.ok) {
-				throw stepFunApiError(
-					ctx,
-					{
-						message: 'StepFun answered with something that is not JSON',
-						description: `The response to ${request.path} could not be read. This usually means a proxy or gateway answered instead of StepFun; check the credential's Base URL.`,
-						status,
-						traceId,
-					},
-					itemIndex,
-				);
+				const message = 'StepFun answered with something that is not JSON';
+				const description = `The response to ${request.path} could not be read. This usually means a proxy or gateway answered instead of StepFun; check the credential's Base URL.`;
+				throw stepFunApiError(ctx, { message, description, status, traceId }, itemIndex);
 			}
 			return { body: answer.value, status, traceId };
 		}

@@ -13,20 +13,27 @@ export interface RequestSettings {
 	retryPossiblyBilled: boolean;
 }
 
-/** A file part of a multipart request. */
 export interface FilePart {
 	bytes: Buffer;
 	mimeType: string;
 	fileName: string;
 }
 
-/** A request as plain data: what an operation asks StepFun. */
 export interface PlainRequest {
 	method: 'GET' | 'POST';
 	/** Below the API root, e.g. `/images/generations`. */
 	path: string;
 	/** JSON, or multipart/form-data: each field as a text part, each file as a file part. */
 	body?: { format: 'json' | 'multipart'; fields: IDataObject; files?: Record<string, FilePart> };
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** An answer as n8n hands it over with `encoding: 'stream'`. */
+export interface StreamResponse {
+	body: AsyncIterable<Buffer> & { destroy?: () => void };
+	headers: Headers;
+	statusCode: number;
 }
 
 export interface ApiResponse {
