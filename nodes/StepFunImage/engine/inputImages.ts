@@ -193,20 +193,19 @@ export async function readInputImages(
 	checkImageCount(field, sources.length, accept);
 	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	const sentSize = (image: InputImage) => Math.ceil(image.bytes.length / 3) * 4;
-	const overTotal = (total: number) => accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes;
+	const max = accept.maxTotalBytes ?? Infinity;
 	// Each outcome in the place of its source, whatever order they finish in. Reads start in the
-	// order given, so those started are the first ones, and the first bad one is among them.
+	// order given, so when they stop early the first bad one is among those started.
 	const reads: Array<PromiseSettledResult<InputImage>> = [];
 	let next = 0;
 	let readTotal = 0;
-	let stop = false;
 	const reader = async () => {
-		for (let index = next++; index < sources.length && !stop; index = next++) {
-			const read = readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs);
-			const [outcome] = await Promise.allSettled([read]);
-			reads[index] = outcome;
-			if (outcome.status === 'fulfilled') readTotal += sentSize(outcome.value);
-			stop ||= outcome.status === 'rejected' || overTotal(readTotal);
+		for (let index = next++; index < sources.length && readTotal <= max; index = next++) {
+			const [read] = await Promise.allSettled([
+				readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs),
+			]);
+			reads[index] = read;
+			readTotal += read.status === 'fulfilled' ? sentSize(read.value) : Infinity;
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, sources.length) }, reader));
@@ -216,9 +215,8 @@ export async function readInputImages(
 		if (read.status === 'rejected') throw read.reason;
 		const image = read.value;
 		total += sentSize(image);
-		if (overTotal(total)) {
+		if (total > max) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-			const max = accept.maxTotalBytes ?? 0;
 			throw field.invalid(
 				`the images add up to more than ${mb(max)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
 				`StepFun reads at most ${mb(max)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((max / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
