@@ -14,6 +14,7 @@ import type { BigBodyServer } from './helpers/big-body-server.mjs';
 import { startLoopbackServer } from './helpers/loopback-server.mjs';
 import type { LoopbackAnswer, LoopbackServer } from './helpers/loopback-server.mjs';
 import { analyze, edit, generate, useStandIn } from './helpers/stepfun';
+import { readFixture } from './fixtures/index.mjs';
 import { makePng } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
@@ -102,21 +103,27 @@ it("StepFun's own result link that fails stays StepFun's failure (kind api)", as
 describe('Analyze downloads the links of an item at once, in the order given', () => {
 	/**
 	 * A host that holds every request open until the test releases it, each link answering its own
-	 * image (40 + n pixels wide); `arrived(n)` resolves once n requests are held.
+	 * image (40 + n pixels wide) unless told otherwise; `arrived(n)` resolves once n requests are held.
 	 */
-	async function latchedHost() {
+	async function latchedHost(answer = (url: string): LoopbackAnswer => ({ headers: { 'content-type': 'image/png' }, body: makePng(40 + Number(/\d+/.exec(url)?.[0]), 30, url) })) {
 		const held: Array<{ url: string; release: () => void }> = [];
 		const waits: Array<{ count: number; resolve: () => void }> = [];
 		const server = await startLoopbackServer(
 			({ url }) =>
 				new Promise<LoopbackAnswer>((resolve) => {
-					const width = 40 + Number(/\d+/.exec(url)?.[0]);
-					held.push({ url, release: () => resolve({ headers: { 'content-type': 'image/png' }, body: makePng(width, 30, url) }) });
+					if (opened) return resolve(answer(url));
+					held.push({ url, release: () => resolve(answer(url)) });
 					for (const wait of waits) if (held.length >= wait.count) wait.resolve();
 				}),
 		);
+		// From now on every request, held or still to come, is answered.
+		let opened = false;
+		const open = () => {
+			opened = true;
+			for (const request of held) request.release();
+		};
 		const arrived = (count: number) => new Promise<void>((resolve) => (held.length >= count ? resolve() : waits.push({ count, resolve })));
-		return { server, held, arrived };
+		return { server, held, arrived, open };
 	}
 
 	it('10 slow links are all in flight before any is answered; answered last to first, sent first to last', async () => {
@@ -131,6 +138,29 @@ describe('Analyze downloads the links of an item at once, in the order given', (
 			const { error, standIn } = await run;
 			expect(error).toBeUndefined();
 			expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(links.map((_, n) => 40 + n));
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('once the images read pass 20 MB as sent, no more links are downloaded: memory holds what was read, not all 15', async () => {
+		// A complete JPEG padded to 8 MiB (data after its end, as decoders ignore): 10.7 MB as sent.
+		const big = Buffer.concat([readFixture('jpeg-baseline.jpg'), Buffer.alloc(8 * 1024 * 1024)]).subarray(0, 8 * 1024 * 1024);
+		const { server, held, arrived, open } = await latchedHost(() => ({ headers: { 'content-type': 'image/jpeg' }, body: big }));
+		try {
+			const links = Array.from({ length: 15 }, (_, n) => `${server.url}/photo-${n}.jpg`);
+			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
+			await arrived(10);
+			// The first answered: 10.7 MB read, so the 11th link is asked for.
+			held[0].release();
+			await arrived(11);
+			// The second answered: 21.3 MB, past the total; the links after the 11th are never asked for.
+			held[1].release();
+			open();
+			const { error, standIn } = await run;
+			expect(error?.message).toBe('Image URLs: the images add up to more than 20.0 MB as sent, base64-encoded (21.3 MB after 2 of 15) (item 0)');
+			expect(server.requests.map(({ url }) => url)).toEqual(links.slice(0, 11).map((link) => new URL(link).pathname));
+			expect(standIn.requests).toHaveLength(0);
 		} finally {
 			await server.close();
 		}

@@ -178,7 +178,9 @@ const READS_AT_ONCE = 10;
 
 /**
  * Reads an item's input images just before its requests, and checks each and all together. Links
- * download several at once; the first bad image in the order given is the one named.
+ * download several at once; the first bad image in the order given is the one named. Once a read
+ * failed or the images read pass the total, no more are read: the item fails either way, and
+ * memory holds no more than the images already read.
  */
 export async function readInputImages(
 	ctx: IExecuteFunctions,
@@ -189,28 +191,35 @@ export async function readInputImages(
 	// Where the item's images come from, as its errors name them.
 	const field = new FieldCheck(ctx, itemIndex, sources[0]?.fieldLabel ?? 'Image Data');
 	checkImageCount(field, sources.length, accept);
-	// Each outcome in the place of its source, whatever order they finish in.
+	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
+	const sentSize = (image: InputImage) => Math.ceil(image.bytes.length / 3) * 4;
+	const max = accept.maxTotalBytes ?? Infinity;
+	// Each outcome in the place of its source, whatever order they finish in. Reads start in the
+	// order given, so when they stop early the first bad one is among those started.
 	const reads: Array<PromiseSettledResult<InputImage>> = [];
 	let next = 0;
+	let readTotal = 0;
 	const reader = async () => {
-		for (let index = next++; index < sources.length; index = next++) {
-			const read = readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs);
-			[reads[index]] = await Promise.allSettled([read]);
+		for (let index = next++; index < sources.length && readTotal <= max; index = next++) {
+			const [read] = await Promise.allSettled([
+				readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs),
+			]);
+			reads[index] = read;
+			readTotal += read.status === 'fulfilled' ? sentSize(read.value) : Infinity;
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, sources.length) }, reader));
 	const images: InputImage[] = [];
-	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	let total = 0;
 	for (const read of reads) {
 		if (read.status === 'rejected') throw read.reason;
 		const image = read.value;
-		total += Math.ceil(image.bytes.length / 3) * 4;
-		if (accept.maxTotalBytes !== undefined && total > accept.maxTotalBytes) {
+		total += sentSize(image);
+		if (total > max) {
 			const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 			throw field.invalid(
-				`the images add up to more than ${mb(accept.maxTotalBytes)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
-				`StepFun reads at most ${mb(accept.maxTotalBytes)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((accept.maxTotalBytes / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
+				`the images add up to more than ${mb(max)} as sent, base64-encoded (${mb(total)} after ${images.length + 1} of ${sources.length})`,
+				`StepFun reads at most ${mb(max)} of images per request and does not say whether it counts the files or the base64 text they are sent as, which is a third larger; the node counts the larger, so the files may add up to about ${mb((max / 4) * 3)}. Send fewer or smaller images per item, e.g. resized with the Edit Image node.`,
 			);
 		}
 		images.push(image);
