@@ -70,6 +70,15 @@ const cases: FaultCase[] = [
 		trace: true,
 	},
 	{
+		name: '400 whose StepFun error message is empty: the status, never an empty message',
+		faults: [stepFunError(400, '', 'request_params_invalid', NOW)],
+		statuses: [400],
+		message: 'StepFun answered HTTP 400',
+		description: ['StepFun rejected a parameter. Check the fields named in the message.'],
+		httpCode: '400',
+		trace: true,
+	},
+	{
 		name: '401 (key of the other region): says to check the key and the Region',
 		credentials: () => ({ apiKey: 'sk-key-from-the-china-platform' }),
 		statuses: [401],

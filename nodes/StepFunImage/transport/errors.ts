@@ -165,7 +165,7 @@ export function httpError(
 	const { message, type, excerpt } = stepFunErrorMessage(text);
 	// StepFun's own message with the status, or else what came back.
 	const answered = `StepFun answered HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
-	const said = message ? `StepFun error ${status}: ${message}` : (message ?? answered);
+	const said = message ? `StepFun error ${status}: ${message}` : answered;
 	const { done, what } = possiblyDone(path);
 	const billed = context.possiblyBilled
 		? ` It was not resent automatically: StepFun may already have ${done} ${what}. Turn on "Retry Possibly Billed Requests" to resend it anyway.`
