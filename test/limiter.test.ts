@@ -29,6 +29,12 @@ const GAP = MINUTE * PACING.startGap;
 /** A probe past a learned cap goes at most once per this long. */
 const PROBE_GAP = PACING.probeGap * MINUTE;
 
+/** A limiter alone on a held virtual clock. */
+function limiterOnClock(): { time: VirtualClock; limiter: AccountLimiter } {
+	const time = new VirtualClock({ held: true });
+	return { time, limiter: new AccountLimiter(time.timing) };
+}
+
 /** How an account counts its requests per window (StepFun does not say). */
 interface AccountLimits {
 	maxInFlight: number;
@@ -181,8 +187,7 @@ async function runJob(
 	limits: AccountLimits,
 	options: { items: number; concurrency: number; requestsPerMinute?: number; answerMs: number | ((index: number) => number) },
 ) {
-	const time = new VirtualClock({ held: true });
-	const limiter = new AccountLimiter(time.timing);
+	const { time, limiter } = limiterOnClock();
 	const stepfun = account(time, limits);
 	const pace = limiter.join({ concurrency: options.concurrency, requestsPerMinute: options.requestsPerMinute ?? 100 });
 	const results = await time.run(job(time, pace, stepfun, options));
@@ -283,8 +288,7 @@ describe('caps: at most Concurrency in flight and Requests per Minute started', 
 	});
 
 	it('what is left of the minute: a second job starts at once with the budget the first left, then waits for the oldest start to leave the window', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const first = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
 		await time.run(job(time, first, stepfun, { items: 6, concurrency: 5, answerMs: 1000, label: 'a' }));
@@ -307,8 +311,7 @@ describe('caps: at most Concurrency in flight and Requests per Minute started', 
 	});
 
 	it('two runs on one key: the strictest caps are in force while both run, then the other run gets its own back', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const relaxed = limiter.join({ concurrency: 4, requestsPerMinute: 200 });
 		const strict = limiter.join({ concurrency: 2, requestsPerMinute: 20 });
@@ -396,8 +399,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		expect(large.stepfun.refused).toBeLessThanOrEqual(0.05 * large.stepfun.started.length);
 		expect(large.end).toBeLessThanOrEqual(1.1 * 2 * MINUTE);
 
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
 		const runs = await time.run(
 			Promise.all(
@@ -415,8 +417,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('an account that allows 2 at once (others hold the rest): the pace drops to 2 in flight, not to a tiny per-minute budget; it probes past that cap at most once per probe gap, and once the account allows 4 it is back at 4 within a gap and two answers', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 2, perMinute: 1000 });
 		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		const first = await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'a' }));
@@ -552,8 +553,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it("StepFun's Retry-After: every request of the key waits that long, also those of other runs, and no longer", async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const first = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		const second = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		(await first.take({ timeoutMs: 1000 })).end('rateLimited', 5000);
@@ -571,8 +571,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('back to full speed: a quarter of a window without a 429 ends the even spacing, and a key left alone for a window forgets every lesson', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
 		await time.run(job(time, pace, stepfun, { items: 30, concurrency: 5, answerMs: 1500, label: 'a' }));
@@ -599,8 +598,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 
 describe('nothing waits forever', () => {
 	it('a request that gets no turn within its timeout fails with RateLimitWaitExpired, at its deadline; the queue moves on', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
 		const holder = await pace.take({ timeoutMs: 1000 });
 		const failure = pace.take({ timeoutMs: 3000 }).then(
@@ -621,8 +619,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('at the end of the minute budget, a request whose Timeout ends before the oldest start leaves the window fails at its deadline; nothing was started for it', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 3 });
 		for (let i = 0; i < 3; i++) (await time.run(pace.take({ timeoutMs: 1000 }))).end('ok');
 		const failure = pace.take({ timeoutMs: 30_000 }).then(
@@ -641,8 +638,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('an account that keeps refusing: the request waits through its 429s up to its Timeout, then fails, having sent a few probes, not a burst', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const never = account(time, { maxInFlight: 0, perMinute: 10 });
 		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 100 });
 		const [result] = await time.run(job(time, pace, never, { items: 1, concurrency: 1, answerMs: 400, timeoutMs: 30_000 }));
@@ -655,8 +651,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('a cancelled execution stops waiting, and the requests behind it still get their turn', async () => {
-		const time = new VirtualClock({ held: true });
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
 		const holder = await pace.take({ timeoutMs: 1000 });
 		const cancel = new AbortController();
