@@ -9,13 +9,12 @@
  * compares real times: what is asserted is what reached the stand-in, in what order, what came
  * out, and where the virtual clock stood.
  */
-import type { IDataObject } from 'n8n-workflow';
 import { describe, expect, it, vi } from 'vitest';
 
 import { PACING } from '../nodes/StepFunImage/shared/limits';
 import { accountLimiter } from '../nodes/StepFunImage/transport/limiter';
 import type { OutputItem } from './helpers/run-node';
-import { API_KEY, generate, getBalance, heldRequests, useStandIn } from './helpers/stepfun';
+import { API_KEY, generate, getBalance, heldRequests, sentJson, summary, useStandIn } from './helpers/stepfun';
 import type { VirtualClock } from './helpers/virtual-clock';
 import { useVirtualClock } from './helpers/virtual-clock';
 import type { RateLimits, RecordedRequest, StandIn } from './stand-in/server.mjs';
@@ -34,7 +33,7 @@ interface RunShape {
 	path?: string;
 }
 
-const prompt = (request: RecordedRequest): string => (request.path === GENERATIONS ? JSON.parse(request.rawBody.toString('utf8')).prompt : '');
+const prompt = (request: RecordedRequest): string => (request.path === GENERATIONS ? sentJson(request).prompt : '');
 
 /** The key's pace in this process. */
 const pace = (standIn: StandIn) => accountLimiter(`${standIn.baseUrl}/v1`, API_KEY);
@@ -95,12 +94,6 @@ async function drive<T>(clock: VirtualClock, work: Promise<T>, runs: RunShape[])
 }
 
 const prompts = (label: string, count: number) => Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
-
-/** Each output: its pairing, prompt and seed, or its error. */
-function summary(item: OutputItem): IDataObject {
-	const paired = item.pairedItem as IDataObject;
-	return item.json.error !== undefined ? { paired, error: item.json.error } : { paired, prompt: item.json.prompt, seed: item.json.seed };
-}
 
 /** The index of the last element that `matches`, or -1. */
 function lastIndex<T>(list: T[], matches: (element: T) => boolean): number {

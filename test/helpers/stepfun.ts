@@ -10,7 +10,7 @@ import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
 import { accountLimiter, resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { RecordedRequest, StandIn } from '../stand-in/server.mjs';
-import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, RunResult } from './run-node';
+import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, OutputItem, RunResult } from './run-node';
 import { runAsAgentTool, runNode } from './run-node';
 import { useVirtualClock } from './virtual-clock';
 
@@ -126,6 +126,17 @@ export function analyze(prompt: string, options: IDataObject = {}, extra: INodeP
 /** Parameters of an Account → Get Balance node. */
 export function getBalance(options: IDataObject = {}): INodeParameters {
 	return { resource: 'account', operation: 'getBalance', options } as INodeParameters;
+}
+
+/** What a Generate request sent, from its raw body (scripted answers match before the stand-in parses it). */
+export function sentJson(request: RecordedRequest): { prompt: string; seed?: number } {
+	return JSON.parse(request.rawBody.toString('utf8'));
+}
+
+/** An output item as its pairing and its prompt and seed, or its error: whole outputs compare at once. */
+export function summary(item: OutputItem): IDataObject {
+	const paired = item.pairedItem as IDataObject;
+	return item.json.error !== undefined ? { paired, error: item.json.error } : { paired, prompt: item.json.prompt, seed: item.json.seed };
 }
 
 /** The requests a script's `hold` keeps open at the stand-in right now, in the order they came. */
