@@ -172,13 +172,19 @@ afterAll(async () => {
 	await server.close();
 });
 
+/** Runs TinyNode with the test credential against the shared loopback server. */
+const runTiny = async (options: Omit<RunOptions, 'nodeType' | 'credentialType' | 'credentials'>) =>
+	await runNode({
+		nodeType: new TinyNode(),
+		credentialType: new SomeApi(),
+		credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
+		...options,
+	});
+
 describe.each(['filesystem', 'default'] as const)('runNode, binary mode %s', (binaryMode) => {
 	it('resolves expressions, reads/writes binaries and authenticates the request', async () => {
 		const before = server.requests.length;
-		const result = await runNode({
-			nodeType: new TinyNode(),
-			credentialType: new SomeApi(),
-			credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
+		const result = await runTiny({
 			parameters: {
 				greeting: '={{ "hello " + $json.name }}',
 				url: `${server.url}/ping?mode=${binaryMode}`,
@@ -230,10 +236,7 @@ describe.each(['filesystem', 'default'] as const)('runNode, binary mode %s', (bi
 	});
 
 	it('returns the NodeOperationError when the node fails', async () => {
-		const result = await runNode({
-			nodeType: new TinyNode(),
-			credentialType: new SomeApi(),
-			credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
+		const result = await runTiny({
 			parameters: { fail: true },
 			binaryMode,
 		});
@@ -246,10 +249,7 @@ describe.each(['filesystem', 'default'] as const)('runNode, binary mode %s', (bi
 	});
 
 	it('keeps going with continueOnFail', async () => {
-		const result = await runNode({
-			nodeType: new TinyNode(),
-			credentialType: new SomeApi(),
-			credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
+		const result = await runTiny({
 			parameters: { fail: true },
 			items: [{ json: { n: 1 } }, { json: { n: 2 } }],
 			continueOnFail: true,
@@ -264,10 +264,7 @@ describe.each(['filesystem', 'default'] as const)('runNode, binary mode %s', (bi
 	});
 
 	it('lets the engine continue when the node throws despite continueOnFail', async () => {
-		const result = await runNode({
-			nodeType: new TinyNode(),
-			credentialType: new SomeApi(),
-			credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
+		const result = await runTiny({
 			parameters: { fail: true, handleErrors: false },
 			items: [{ json: { n: 1 } }],
 			continueOnFail: true,
@@ -279,15 +276,6 @@ describe.each(['filesystem', 'default'] as const)('runNode, binary mode %s', (bi
 		expect(result.error).toBeInstanceOf(NodeOperationError);
 	});
 });
-
-/** Runs TinyNode with the test credential against the shared loopback server. */
-const runTiny = async (options: Omit<RunOptions, 'nodeType' | 'credentialType' | 'credentials'>) =>
-	await runNode({
-		nodeType: new TinyNode(),
-		credentialType: new SomeApi(),
-		credentials: { apiKey: TEST_TOKEN, baseUrl: server.url },
-		...options,
-	});
 
 const numbered = (...ns: number[]) => ns.map((n) => ({ json: { n } }));
 const textFile = (text: string, fileName = 'in.txt') => ({

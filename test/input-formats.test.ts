@@ -384,32 +384,37 @@ function browserMimeType(name: string): string {
 	return types[extension] ?? 'application/octet-stream';
 }
 
+/**
+ * Uploads `bytes` as `fileName` to Edit: sent as is (every byte, the data after the image
+ * included), the output reporting the returned image's real size (StepFun edits at the stored
+ * size); or refused as the row says, nothing sent.
+ */
+async function expectThroughEdit(bytes: Buffer, fileName: string, row: Row, size: { width?: number; height?: number }, hint = 'hint' in row ? row.hint : undefined): Promise<void> {
+	const { items, error, standIn } = await stepfun.run(edit('Add a red umbrella'), {
+		items: [{ binary: { data: { bytes, fileName, mimeType: browserMimeType(fileName) } } }],
+	});
+	if ('sent' in row) {
+		expect(error).toBeUndefined();
+		const image = standIn.requests[0].image!;
+		expect(image.bytes.equals(bytes)).toBe(true);
+		expect(image.mimeType).toBe(row.sent.mimeType);
+		expect(image.fileName).toBe(fileName);
+		expect(items[0].json).toMatchObject({ width: size.width, height: size.height, inputFileName: fileName });
+	} else {
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toBe(`Input Binary Field "data": ${row.refused} (item 0)`);
+		expect((error as NodeOperationError).description).toMatch(hint!);
+		expect(standIn.requests).toEqual([]);
+	}
+}
+
 describe('input files from real encoders, through Edit', () => {
 	it('the table has one row per file of the corpus', () => {
 		expect(Object.keys(rows).sort()).toEqual(FIXTURES.map((file) => file.name).sort());
 	});
 
 	it.each(FIXTURES.map((file) => [file.name, file] as const))('%s', async (name, file) => {
-		const bytes = readFixture(name);
-		const row = rows[name];
-		const { items, error, standIn } = await stepfun.run(edit('Add a red umbrella'), {
-			items: [{ binary: { data: { bytes, fileName: name, mimeType: browserMimeType(name) } } }],
-		});
-		if ('sent' in row) {
-			expect(error).toBeUndefined();
-			const image = standIn.requests[0].image!;
-			// Sent as is: every byte, the data after the image included.
-			expect(image.bytes.equals(bytes)).toBe(true);
-			expect(image.mimeType).toBe(row.sent.mimeType);
-			expect(image.fileName).toBe(name);
-			// The output reports the returned image's real size (StepFun edits at the stored size).
-			expect(items[0].json).toMatchObject({ width: file.width, height: file.height, inputFileName: name });
-		} else {
-			expect(error).toBeInstanceOf(NodeOperationError);
-			expect(error?.message).toBe(`Input Binary Field "data": ${row.refused} (item 0)`);
-			expect((error as NodeOperationError).description).toMatch(row.hint);
-			expect(standIn.requests).toEqual([]);
-		}
+		await expectThroughEdit(readFixture(name), name, rows[name], file);
 	});
 });
 
@@ -418,18 +423,13 @@ describe('files in a format the node refuses, cut short, through Edit', () => {
 	// either way, and "damaged" would send them to fetch the same refused file again.
 	const named = FIXTURES.filter((file) => file.complete && !['png', 'jpeg', 'webp', 'gif'].includes(file.format!));
 
-	it.each(named.map((file) => [file.name] as const))('%s cut in half', async (name) => {
+	it.each(named.map((file) => [file.name, file] as const))('%s cut in half', async (name, file) => {
 		const whole = readFixture(name);
-		const bytes = whole.subarray(0, Math.floor(whole.length / 2));
-		const row = rows[name] as Extract<Row, { refused: string }>;
-		const { error, standIn } = await stepfun.run(edit('Add a red umbrella'), {
-			items: [{ binary: { data: { bytes, fileName: name, mimeType: browserMimeType(name) } } }],
-		});
-		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error?.message).toBe(`Input Binary Field "data": ${row.refused} (item 0)`);
+		const row = rows[name];
+		expect(row).toHaveProperty('refused');
 		// The iPhone's EXIF is at the end of this file: cut away, the advice is the general one.
-		expect((error as NodeOperationError).description).toMatch(name === 'heic-iphone.heic' ? HEIF_GENERAL : row.hint);
-		expect(standIn.requests).toEqual([]);
+		const hint = name === 'heic-iphone.heic' ? HEIF_GENERAL : undefined;
+		await expectThroughEdit(whole.subarray(0, Math.floor(whole.length / 2)), name, row, file, hint);
 	});
 });
 
@@ -439,24 +439,7 @@ describe('input files from public test suites, through Edit', () => {
 	});
 
 	it.each(SUITE_FILES.map((file) => [file.name, file] as const))('%s', async (name, file) => {
-		const bytes = readSuiteFile(name);
-		const fileName = name.split('/').pop()!;
-		const row = suiteRows[name];
-		const { items, error, standIn } = await stepfun.run(edit('Add a red umbrella'), {
-			items: [{ binary: { data: { bytes, fileName, mimeType: browserMimeType(fileName) } } }],
-		});
-		if ('sent' in row) {
-			expect(error).toBeUndefined();
-			const image = standIn.requests[0].image!;
-			expect(image.bytes.equals(bytes)).toBe(true);
-			expect(image.mimeType).toBe(row.sent.mimeType);
-			expect(image.fileName).toBe(fileName);
-			expect(items[0].json).toMatchObject({ width: file.width, height: file.height, inputFileName: fileName });
-		} else {
-			expect(error).toBeInstanceOf(NodeOperationError);
-			expect(error?.message).toBe(`Input Binary Field "data": ${row.refused} (item 0)`);
-			expect((error as NodeOperationError).description).toMatch(row.hint);
-			expect(standIn.requests).toEqual([]);
-		}
+		await expectThroughEdit(readSuiteFile(name), name.split('/').pop()!, suiteRows[name], file);
 	});
 });
+

@@ -11,7 +11,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { PACING } from '../nodes/StepFunImage/shared/limits';
-import type { AccountPace, LimiterTiming } from '../nodes/StepFunImage/transport/limiter';
+import type { AccountPace } from '../nodes/StepFunImage/transport/limiter';
+import { useVirtualClock, VirtualClock } from './helpers/virtual-clock';
 import {
 	AccountLimiter,
 	accountLimiter,
@@ -28,67 +29,10 @@ const GAP = MINUTE * PACING.startGap;
 /** A probe past a learned cap goes at most once per this long. */
 const PROBE_GAP = PACING.probeGap * MINUTE;
 
-/** A clock that only moves when told to, waking sleepers in time order. */
-class VirtualTime {
-	now = 0;
-
-	private sleepers: Array<{ at: number; wake: () => void }> = [];
-
-	readonly timing: LimiterTiming = {
-		now: () => this.now,
-		sleep: async (ms, signal) => await this.sleep(ms, signal),
-		minuteMs: MINUTE,
-	};
-
-	async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-		await new Promise<void>((resolve, reject) => {
-			const sleeper = { at: this.now + ms, wake: resolve };
-			this.sleepers.push(sleeper);
-			signal?.addEventListener('abort', () => {
-				this.sleepers = this.sleepers.filter((other) => other !== sleeper);
-				reject(signal.reason);
-			});
-		});
-	}
-
-	/** Lets every promise that can settle now settle. */
-	async settle(): Promise<void> {
-		for (let i = 0; i < 50; i++) await Promise.resolve();
-	}
-
-	/** Moves time on, sleeper by sleeper, until `work` is done. */
-	async run<T>(work: Promise<T>): Promise<T> {
-		let done = false;
-		const result = work.finally(() => {
-			done = true;
-		});
-		result.catch(() => {});
-		await this.settle();
-		while (!done) {
-			const next = this.sleepers.sort((a, b) => a.at - b.at).shift();
-			if (!next) throw new Error('nothing left to wake, but the work is not done');
-			this.now = Math.max(this.now, next.at);
-			next.wake();
-			await this.settle();
-		}
-		return await result;
-	}
-
-	/** Moves time on by `ms`, waking what is due. */
-	async advance(ms: number): Promise<void> {
-		const until = this.now + ms;
-		await this.settle();
-		for (;;) {
-			const next = this.sleepers.sort((a, b) => a.at - b.at)[0];
-			if (!next || next.at > until) break;
-			this.sleepers.shift();
-			this.now = next.at;
-			next.wake();
-			await this.settle();
-		}
-		this.now = until;
-		await this.settle();
-	}
+/** A limiter alone on a held virtual clock. */
+function limiterOnClock(): { time: VirtualClock; limiter: AccountLimiter } {
+	const time = new VirtualClock({ held: true });
+	return { time, limiter: new AccountLimiter(time.timing) };
 }
 
 /** How an account counts its requests per window (StepFun does not say). */
@@ -114,7 +58,7 @@ interface Started {
  * A StepFun account: admits a request as it arrives, or answers 429 at once (a 429 holds no place
  * and counts toward nothing). `limits` may be changed while it runs.
  */
-function account(time: VirtualTime, limits: AccountLimits) {
+function account(time: VirtualClock, limits: AccountLimits) {
 	const started: Started[] = [];
 	const admittedAt: number[] = [];
 	let tokens: number | undefined;
@@ -196,7 +140,7 @@ interface Result {
  * waiting for its turn, sent, and on a 429 waiting again, all within its Timeout.
  */
 async function job(
-	time: VirtualTime,
+	time: VirtualClock,
 	pace: AccountPace,
 	stepfun: Account,
 	options: { items: number; concurrency: number; answerMs: number | ((index: number) => number); timeoutMs?: number; label?: string; transitMs?: (index: number) => number },
@@ -243,8 +187,7 @@ async function runJob(
 	limits: AccountLimits,
 	options: { items: number; concurrency: number; requestsPerMinute?: number; answerMs: number | ((index: number) => number) },
 ) {
-	const time = new VirtualTime();
-	const limiter = new AccountLimiter(time.timing);
+	const { time, limiter } = limiterOnClock();
 	const stepfun = account(time, limits);
 	const pace = limiter.join({ concurrency: options.concurrency, requestsPerMinute: options.requestsPerMinute ?? 100 });
 	const results = await time.run(job(time, pace, stepfun, options));
@@ -297,7 +240,7 @@ function accountBound(count: number, answerMs: number): number {
  * a minute): each process runs its runs (`at`: when it starts) on its own limiter, against one
  * account. A request reaches StepFun 1 to 4 ms after its turn, as it would through n8n.
  */
-async function processes(time: VirtualTime, stepfun: Account, workers: Array<Array<{ items: number; at?: number }>>, answerMs: number) {
+async function processes(time: VirtualClock, stepfun: Account, workers: Array<Array<{ items: number; at?: number }>>, answerMs: number) {
 	const ended: number[] = [];
 	const limiters = workers.map(() => new AccountLimiter(time.timing));
 	const results = await Promise.all(
@@ -345,8 +288,7 @@ describe('caps: at most Concurrency in flight and Requests per Minute started', 
 	});
 
 	it('what is left of the minute: a second job starts at once with the budget the first left, then waits for the oldest start to leave the window', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const first = limiter.join({ concurrency: 5, requestsPerMinute: 10 });
 		await time.run(job(time, first, stepfun, { items: 6, concurrency: 5, answerMs: 1000, label: 'a' }));
@@ -369,8 +311,7 @@ describe('caps: at most Concurrency in flight and Requests per Minute started', 
 	});
 
 	it('two runs on one key: the strictest caps are in force while both run, then the other run gets its own back', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 1000 });
 		const relaxed = limiter.join({ concurrency: 4, requestsPerMinute: 200 });
 		const strict = limiter.join({ concurrency: 2, requestsPerMinute: 20 });
@@ -458,8 +399,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 		expect(large.stepfun.refused).toBeLessThanOrEqual(0.05 * large.stepfun.started.length);
 		expect(large.end).toBeLessThanOrEqual(1.1 * 2 * MINUTE);
 
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
 		const runs = await time.run(
 			Promise.all(
@@ -477,8 +417,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('an account that allows 2 at once (others hold the rest): the pace drops to 2 in flight, not to a tiny per-minute budget; it probes past that cap at most once per probe gap, and once the account allows 4 it is back at 4 within a gap and two answers', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 2, perMinute: 1000 });
 		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		const first = await time.run(job(time, pace, stepfun, { items: 60, concurrency: 4, answerMs: 500, label: 'a' }));
@@ -503,7 +442,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 
 	it('queue mode: two processes on the defaults (4 at once, 100 a minute) share an account of 5 at once and 100 a minute: each learns its share of both, nothing lost, within 1.25× of the account\'s bound, at most 10 % refused', async () => {
 		for (const answerMs of [400, 1500]) {
-			const time = new VirtualTime();
+			const time = new VirtualClock({ held: true });
 			const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
 			const limiters = [new AccountLimiter(time.timing), new AccountLimiter(time.timing)];
 			const firstLessons: Array<ReturnType<AccountLimiter['state']>> = [];
@@ -540,7 +479,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 			[2, 1500],
 			[3, 1000],
 		] as const) {
-			const time = new VirtualTime();
+			const time = new VirtualClock({ held: true });
 			const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
 			const uploads = Math.floor(50 / workers);
 			const { results } = await time.run(processes(time, stepfun, Array.from({ length: workers }, () => scaleWorker(uploads)), answerMs));
@@ -556,7 +495,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('a share learned from another process comes back once that process is done: the other takes the whole account, its learned caps gone within a window', async () => {
-		const time = new VirtualTime();
+		const time = new VirtualClock({ held: true });
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
 		const { results, ended, limiters } = await time.run(processes(time, stepfun, [[{ items: 60 }], [{ items: 200 }]], 1000));
 		expect(results.filter((r) => !r.ok)).toEqual([]);
@@ -570,7 +509,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('a window cap learned by mistake fails no request untested: others hold every slot for a few seconds while the key, alone, has nothing in flight; it reads a full window of 3, held two windows, and a request that has waited two thirds of its Timeout goes as a probe', async () => {
-		const time = new VirtualTime();
+		const time = new VirtualClock({ held: true });
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100 });
 		const limiter = new AccountLimiter(time.timing);
 		const others = (async () => {
@@ -614,8 +553,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it("StepFun's Retry-After: every request of the key waits that long, also those of other runs, and no longer", async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const first = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		const second = limiter.join({ concurrency: 4, requestsPerMinute: 1000 });
 		(await first.take({ timeoutMs: 1000 })).end('rateLimited', 5000);
@@ -633,8 +571,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 	});
 
 	it('back to full speed: a quarter of a window without a 429 ends the even spacing, and a key left alone for a window forgets every lesson', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const stepfun = account(time, { maxInFlight: 5, perMinute: 100, counting: 'bucket', burst: 10 });
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 100 });
 		await time.run(job(time, pace, stepfun, { items: 30, concurrency: 5, answerMs: 1500, label: 'a' }));
@@ -661,8 +598,7 @@ describe('a 429 waits for the account; the pace learns what the account grants',
 
 describe('nothing waits forever', () => {
 	it('a request that gets no turn within its timeout fails with RateLimitWaitExpired, at its deadline; the queue moves on', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
 		const holder = await pace.take({ timeoutMs: 1000 });
 		const failure = pace.take({ timeoutMs: 3000 }).then(
@@ -683,8 +619,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('at the end of the minute budget, a request whose Timeout ends before the oldest start leaves the window fails at its deadline; nothing was started for it', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 5, requestsPerMinute: 3 });
 		for (let i = 0; i < 3; i++) (await time.run(pace.take({ timeoutMs: 1000 }))).end('ok');
 		const failure = pace.take({ timeoutMs: 30_000 }).then(
@@ -703,8 +638,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('an account that keeps refusing: the request waits through its 429s up to its Timeout, then fails, having sent a few probes, not a burst', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const never = account(time, { maxInFlight: 0, perMinute: 10 });
 		const pace = limiter.join({ concurrency: 4, requestsPerMinute: 100 });
 		const [result] = await time.run(job(time, pace, never, { items: 1, concurrency: 1, answerMs: 400, timeoutMs: 30_000 }));
@@ -717,8 +651,7 @@ describe('nothing waits forever', () => {
 	});
 
 	it('a cancelled execution stops waiting, and the requests behind it still get their turn', async () => {
-		const time = new VirtualTime();
-		const limiter = new AccountLimiter(time.timing);
+		const { time, limiter } = limiterOnClock();
 		const pace = limiter.join({ concurrency: 1, requestsPerMinute: 80 });
 		const holder = await pace.take({ timeoutMs: 1000 });
 		const cancel = new AbortController();
@@ -745,13 +678,12 @@ describe('one limiter per credential in the process', () => {
 		expect(accountLimiter('https://api.stepfun.ai/v1', 'sk-one')).not.toBe(one);
 	});
 
-	it('an idle limiter is forgotten after a window, one in use never', () => {
-		const time = new VirtualTime();
-		resetAccountLimiters(time.timing);
+	it('an idle limiter is forgotten after a window, one in use never', async () => {
+		const time = useVirtualClock({ held: true });
 		const idle = accountLimiter('https://a.example/v1', 'k');
 		const busy = accountLimiter('https://b.example/v1', 'k');
 		const pace = busy.join({ concurrency: 1, requestsPerMinute: 1 });
-		time.now = 2 * MINUTE;
+		await time.advance(2 * MINUTE);
 		accountLimiter('https://c.example/v1', 'k');
 		expect(accountLimiter('https://b.example/v1', 'k')).toBe(busy);
 		expect(accountLimiter('https://a.example/v1', 'k')).not.toBe(idle);

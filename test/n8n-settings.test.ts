@@ -7,12 +7,13 @@
 import type { IDataObject } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { generate, useStandIn } from './helpers/stepfun';
+import { generate, sentJson, useStandIn } from './helpers/stepfun';
+import type { RecordedRequest } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
 const GENERATIONS = '/v1/images/generations';
 const prompts = (...texts: string[]) => texts.map((prompt) => ({ json: { prompt } }));
-const promptOf = (request: { rawBody: Buffer }) => JSON.parse(request.rawBody.toString('utf8')).prompt;
+const promptOf = (request: RecordedRequest) => sentJson(request).prompt;
 
 describe('n8n node settings', () => {
 	it('Always Output Data: one empty item when every image was skipped', async () => {

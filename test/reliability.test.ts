@@ -4,14 +4,12 @@
  * running at once. No time is compared or waited for: the test holds requests at the stand-in
  * and releases them in the order it chooses, and the pace runs on a virtual clock.
  */
-import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { apiBaseUrl } from '../nodes/StepFunImage/shared/limits';
 import { accountLimiter } from '../nodes/StepFunImage/transport/limiter';
-import { API_KEY, answerInTurn, generate, heldRequests, TEST_MINUTE_MS, useStandIn } from './helpers/stepfun';
-import type { OutputItem } from './helpers/run-node';
+import { API_KEY, answerInTurn, generate, heldRequests, sentJson, summary, TEST_MINUTE_MS, useStandIn } from './helpers/stepfun';
 import { useVirtualClock } from './helpers/virtual-clock';
 import type { RecordedRequest, ScriptedResponse, StandIn } from './stand-in/server.mjs';
 
@@ -19,20 +17,15 @@ const stepfun = useStandIn();
 
 const GENERATIONS = '/v1/images/generations';
 
-/** What a Generate request asked for (the stand-in matches scripted answers before parsing). */
-function sent(request: RecordedRequest): { prompt: string; seed?: number } {
-	return JSON.parse(request.rawBody.toString('utf8'));
-}
-
 /** The requests for one prompt, in the order they came. */
-const requestsFor = (standIn: StandIn, prompt: string) => standIn.requests.filter((request) => sent(request).prompt === prompt);
+const requestsFor = (standIn: StandIn, prompt: string) => standIn.requests.filter((request) => sentJson(request).prompt === prompt);
 
 /** The item number in a request's prompt (`item 7` → 7). */
-const itemNumber = (request: RecordedRequest) => Number(sent(request).prompt.replace('item ', ''));
+const itemNumber = (request: RecordedRequest) => Number(sentJson(request).prompt.replace('item ', ''));
 
 const forPrompt = (prompt: string, answer: ScriptedResponse = {}): ScriptedResponse => ({
 	...answer,
-	match: (request) => sent(request).prompt === prompt,
+	match: (request) => sentJson(request).prompt === prompt,
 });
 
 const filtered = (keepBytes: boolean): ScriptedResponse => ({
@@ -41,14 +34,6 @@ const filtered = (keepBytes: boolean): ScriptedResponse => ({
 		if (!keepBytes) delete json.data[0].b64_json;
 	},
 });
-
-/** item → image summary, for comparing whole outputs at once. */
-function summary(item: OutputItem): IDataObject {
-	const paired = item.pairedItem as IDataObject;
-	return item.json.error !== undefined
-		? { paired, error: item.json.error }
-		: { paired, prompt: item.json.prompt, seed: item.json.seed };
-}
 
 const prompts = (count: number) => Array.from({ length: count }, (_, index) => ({ json: { prompt: `item ${index}` } }));
 
@@ -119,7 +104,7 @@ describe('On Content Filtered', () => {
 	});
 
 	it('Skip: only the filtered image of several is left out; the others keep their order and pairing', async () => {
-		stepfun.standIn.fault(GENERATIONS, { ...filtered(false), match: (request) => sent(request).seed === 21 });
+		stepfun.standIn.fault(GENERATIONS, { ...filtered(false), match: (request) => sentJson(request).seed === 21 });
 		const { items, error } = await stepfun.run(generate('A beach', { onContentFiltered: 'skip', seed: 20, numberOfImages: 3 }));
 		expect(error).toBeUndefined();
 		expect(items.map(summary)).toEqual([
@@ -146,12 +131,12 @@ describe('Nothing lost: Continue On Fail', () => {
 			forPrompt('reset', { reset: true }),
 			forPrompt('flaky', { status: 503, headers: { 'retry-after': '0' }, body: '' }),
 			{
-				match: (request) => sent(request).prompt === 'half' && sent(request).seed === 101,
+				match: (request) => sentJson(request).prompt === 'half' && sentJson(request).seed === 101,
 				status: 400,
 				body: { error: { message: 'steps must be in range [1, 50]', type: 'request_params_invalid' } },
 			},
 			// Answers finish out of input order: cat's first image is answered last.
-			{ match: (request) => sent(request).prompt === 'cat' && sent(request).seed === 100, hold: true },
+			{ match: (request) => sentJson(request).prompt === 'cat' && sentJson(request).seed === 100, hold: true },
 		);
 		const input = [
 			{ json: { prompt: 'cat', n: 2 } },
@@ -190,12 +175,12 @@ describe('Nothing lost: Continue On Fail', () => {
 		expect(items.filter((item) => item.json.error === undefined).every((item) => item.binary?.data.mimeType === 'image/png')).toBe(true);
 		const moderated = items[3].json;
 		expect(moderated).toMatchObject({ httpCode: '451', itemIndex: 2 });
-		const moderatedRequest = standIn.requests.find((request) => sent(request).prompt === 'moderated')!;
+		const moderatedRequest = standIn.requests.find((request) => sentJson(request).prompt === 'moderated')!;
 		expect(moderated.traceId).toBe(moderatedRequest.traceId);
 		expect(moderated.description).toContain(moderatedRequest.traceId);
 		expect(items[2].json).toMatchObject({ itemIndex: 1 });
 		// Bad inputs send nothing; the reset is not resent; the 503 is.
-		const byPrompt = standIn.requests.map((request) => sent(request).prompt).sort();
+		const byPrompt = standIn.requests.map((request) => sentJson(request).prompt).sort();
 		expect(byPrompt).toEqual(['cat', 'cat', 'dog', 'filtered', 'flaky', 'flaky', 'half', 'half', 'moderated', 'reset']);
 	});
 });
@@ -218,7 +203,7 @@ describe('Nothing lost: Continue On Fail off', () => {
 		expect(error?.message).toBe('StepFun error 451: Image failed moderation');
 		expect((error as NodeApiError).context.itemIndex).toBe(0);
 		// Item 1 failed while item 0 was still running: items 2-5 were never sent.
-		expect(standIn.requests.map((request) => sent(request).prompt).sort()).toEqual(['item 0', 'item 1']);
+		expect(standIn.requests.map((request) => sentJson(request).prompt).sort()).toEqual(['item 0', 'item 1']);
 	});
 
 	it('sequentially: stops at the failing item with its error, no partial success', async () => {
@@ -228,7 +213,7 @@ describe('Nothing lost: Continue On Fail off', () => {
 		expect(items).toEqual([]);
 		expect(error?.message).toBe('StepFun error 402: Insufficient balance');
 		expect((error as NodeApiError).context.itemIndex).toBe(1);
-		expect(standIn.requests.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1']);
+		expect(standIn.requests.map((request) => sentJson(request).prompt)).toEqual(['item 0', 'item 1']);
 	});
 
 	it('a bad input stops the node with its validation error before any item is sent (nothing billed)', async () => {
@@ -245,8 +230,8 @@ describe('Number of Images', () => {
 	it('3 images with seed 10: seeds 10, 11, 12 on the wire and in the output, in order, all paired to the item', async () => {
 		const { standIn } = stepfun;
 		// The first image answers last: seed 12, then 11, then 10.
-		const bySeed = (seed: number) => standIn.requests.find((request) => sent(request).seed === seed);
-		standIn.fault(GENERATIONS, { match: (request) => sent(request).seed === 10, hold: true }, { match: (request) => sent(request).seed === 11, hold: true });
+		const bySeed = (seed: number) => standIn.requests.find((request) => sentJson(request).seed === seed);
+		standIn.fault(GENERATIONS, { match: (request) => sentJson(request).seed === 10, hold: true }, { match: (request) => sentJson(request).seed === 11, hold: true });
 		const running = stepfun.run(generate('Three foxes', { seed: 10, numberOfImages: 3 }));
 		await standIn.when(() => bySeed(12)?.status === 200 && heldRequests(standIn).length === 2);
 		bySeed(11)?.release();
@@ -254,7 +239,7 @@ describe('Number of Images', () => {
 		bySeed(10)?.release();
 		const { items, error } = await running;
 		expect(error).toBeUndefined();
-		expect(standIn.requests.map((request) => sent(request).seed).sort()).toEqual([10, 11, 12]);
+		expect(standIn.requests.map((request) => sentJson(request).seed).sort()).toEqual([10, 11, 12]);
 		expect(items.map((item) => [item.json.seed, item.pairedItem, item.json.fileName])).toEqual([
 			[10, { item: 0 }, 'stepfun-10.png'],
 			[11, { item: 0 }, 'stepfun-11.png'],
@@ -262,7 +247,7 @@ describe('Number of Images', () => {
 		]);
 		// Each output holds the image of its own request.
 		for (const item of items) {
-			const request = standIn.requests.find((candidate) => sent(candidate).seed === item.json.seed)!;
+			const request = standIn.requests.find((candidate) => sentJson(candidate).seed === item.json.seed)!;
 			expect(item.binary?.data.bytes.equals(Buffer.from(request.responseJson.data[0].b64_json, 'base64'))).toBe(true);
 		}
 	});
@@ -288,7 +273,7 @@ describe('Concurrency', () => {
 			prompts(10).map((item, index) => [item.json.prompt, { item: index }]),
 		);
 		for (const item of items) {
-			const request = standIn.requests.find((candidate) => sent(candidate).prompt === item.json.prompt)!;
+			const request = standIn.requests.find((candidate) => sentJson(candidate).prompt === item.json.prompt)!;
 			expect(item.json.seed).toBe(request.responseJson.data[0].seed);
 		}
 	});
@@ -303,7 +288,7 @@ describe('Concurrency', () => {
 		);
 		expect(error).toBeUndefined();
 		expect(standIn.maxInFlight).toBe(1);
-		expect(answered.map((request) => sent(request).prompt)).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
+		expect(answered.map((request) => sentJson(request).prompt)).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
 	});
 
@@ -345,7 +330,7 @@ describe('Concurrency', () => {
 		const pace = accountLimiter('url' in connection ? connection.url : '', API_KEY);
 		const running = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2 }), { items: prompts(4) });
 
-		const sentSoFar = () => standIn.requests.map((request) => [sent(request).prompt, request.status]);
+		const sentSoFar = () => standIn.requests.map((request) => [sentJson(request).prompt, request.status]);
 		// Item 0 got its 429: its resend and item 1 both wait out the pause; nothing else is sent.
 		await clock.until(() => pace.state().waiting === 2 && standIn.requests[0]?.status === 429);
 		expect(sentSoFar()).toEqual([['item 0', 429]]);
@@ -387,7 +372,7 @@ describe('a Retry-After longer than a minute', () => {
 			{ paired: { item: 0 }, prompt: 'item 0', seed: items[0].json.seed },
 			{ paired: { item: 1 }, prompt: 'item 1', seed: items[1].json.seed },
 		]);
-		expect(standIn.requests.map((request) => [sent(request).prompt, request.status])).toEqual([
+		expect(standIn.requests.map((request) => [sentJson(request).prompt, request.status])).toEqual([
 			['item 0', 429],
 			['item 0', 200],
 			['item 1', 200],
@@ -410,7 +395,7 @@ describe('a Retry-After longer than a minute', () => {
 			"StepFun asked to wait 150 seconds before trying again, longer than this request's Timeout (100 seconds), so it was not retried",
 		);
 		expect(summary(items[1])).toEqual({ paired: { item: 1 }, prompt: 'item 1', seed: items[1].json.seed });
-		expect(standIn.requests.map((request) => [sent(request).prompt, request.status])).toEqual([
+		expect(standIn.requests.map((request) => [sentJson(request).prompt, request.status])).toEqual([
 			['item 0', 429],
 			['item 1', 200],
 		]);

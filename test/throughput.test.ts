@@ -9,14 +9,14 @@
  * compares real times: what is asserted is what reached the stand-in, in what order, what came
  * out, and where the virtual clock stood.
  */
-import type { IDataObject } from 'n8n-workflow';
 import { describe, expect, it, vi } from 'vitest';
 
 import { PACING } from '../nodes/StepFunImage/shared/limits';
-import type { LimiterTiming } from '../nodes/StepFunImage/transport/limiter';
-import { accountLimiter, resetAccountLimiters } from '../nodes/StepFunImage/transport/limiter';
+import { accountLimiter } from '../nodes/StepFunImage/transport/limiter';
 import type { OutputItem } from './helpers/run-node';
-import { API_KEY, generate, getBalance, useStandIn } from './helpers/stepfun';
+import { API_KEY, generate, getBalance, heldRequests, sentJson, summary, useStandIn } from './helpers/stepfun';
+import type { VirtualClock } from './helpers/virtual-clock';
+import { useVirtualClock } from './helpers/virtual-clock';
 import type { RateLimits, RecordedRequest, StandIn } from './stand-in/server.mjs';
 
 const stepfun = useStandIn();
@@ -33,88 +33,67 @@ interface RunShape {
 	path?: string;
 }
 
-const prompt = (request: RecordedRequest): string => (request.path === GENERATIONS ? JSON.parse(request.rawBody.toString('utf8')).prompt : '');
+const prompt = (request: RecordedRequest): string => (request.path === GENERATIONS ? sentJson(request).prompt : '');
 
-/** The clock of the node's pace and of the stand-in's account. */
-class VirtualClock {
-	now = 0;
+/** The key's pace in this process. */
+const pace = (standIn: StandIn) => accountLimiter(`${standIn.baseUrl}/v1`, API_KEY);
 
-	private sleepers: Array<{ at: number; wake: () => void }> = [];
+/** Puts the pace and the stand-in's account on one held virtual clock, the account with `limits`. */
+function virtualAccount(standIn: StandIn, limits?: RateLimits): VirtualClock {
+	const clock = useVirtualClock({ held: true });
+	if (limits) standIn.limits = { windowMs: MINUTE, ...limits, clock: () => clock.now };
+	return clock;
+}
 
-	readonly timing: LimiterTiming = {
-		now: () => this.now,
-		sleep: async (ms, signal) =>
-			await new Promise<void>((resolve, reject) => {
-				const sleeper = { at: this.now + ms, wake: resolve };
-				this.sleepers.push(sleeper);
-				signal.addEventListener('abort', () => {
-					this.sleepers = this.sleepers.filter((other) => other !== sleeper);
-					reject(signal.reason);
-				});
-			}),
-		minuteMs: MINUTE,
+/** Holds the next `count` requests to `path` at the stand-in, for `drive` to answer one at a time. */
+function holdAll(standIn: StandIn, count: number, path = GENERATIONS): void {
+	standIn.fault(path, ...Array.from({ length: count }, () => ({ hold: true })));
+}
+
+/**
+ * Whether every request of `runs` is waiting for its turn or being answered: then the node can
+ * start nothing more until the clock moves or an answer comes. (A run holds min(its Concurrency,
+ * requests left) of them.)
+ */
+function settled(standIn: StandIn, runs: RunShape[]): boolean {
+	const state = pace(standIn).state();
+	const answered = (run: RunShape) =>
+		standIn.requests.filter((r) => r.path === (run.path ?? GENERATIONS) && prompt(r).startsWith(run.label) && r.status !== undefined && r.status !== 429).length;
+	const expected = runs.reduce((sum, run) => sum + Math.min(run.concurrency, run.requests - answered(run)), 0);
+	const beingAnswered = standIn.requests.filter((r) => r.status === undefined).length;
+	return state.waiting + state.inFlight >= expected && state.inFlight === beingAnswered;
+}
+
+/**
+ * Until `work` is done, whenever the runs have settled: ends the pace's earliest sleep, or else
+ * answers the oldest held request. While requests are being answered, a sleep ends only if it is
+ * no longer than the gap between two starts: an answer takes longer than that, but no longer than
+ * a wait the pace is counting down.
+ */
+async function drive<T>(clock: VirtualClock, work: Promise<T>, runs: RunShape[]): Promise<T> {
+	const { standIn } = stepfun;
+	let done = false;
+	const result = work.finally(() => {
+		done = true;
+	});
+	const move = (): (() => unknown) | undefined => {
+		if (!settled(standIn, runs)) return undefined;
+		const wake = clock.nextWake;
+		if (wake !== undefined && (pace(standIn).state().inFlight === 0 || wake <= clock.now + MINUTE * PACING.startGap)) return () => clock.wakeNext();
+		const held = heldRequests(standIn)[0];
+		return held && (() => held.release());
 	};
-
-	constructor(private readonly standIn: StandIn) {
-		resetAccountLimiters(this.timing);
+	while (!done) {
+		// Real requests run meanwhile: this polls until the runs have settled.
+		await vi.waitFor(() => expect(done || move() !== undefined).toBe(true), { timeout: 20_000, interval: 1 });
+		if (!done) move()?.();
+		// What the move lets start, starts before the next look.
+		await clock.settle();
 	}
-
-	/** The account's limits, counted on this clock. */
-	limits(limits: RateLimits): void {
-		this.standIn.limits = { windowMs: MINUTE, ...limits, clock: () => this.now };
-	}
-
-	/**
-	 * Whether every request of `runs` is waiting for its turn or being answered: then the next
-	 * moment the pace waits for may come. (A run holds min(its Concurrency, requests left) of them.)
-	 */
-	private settled(runs: RunShape[]): boolean {
-		const pace = accountLimiter(`${this.standIn.baseUrl}/v1`, API_KEY).state();
-		const answered = (run: RunShape) =>
-			this.standIn.requests.filter((r) => r.path === (run.path ?? GENERATIONS) && prompt(r).startsWith(run.label) && r.status !== undefined && r.status !== 429).length;
-		const expected = runs.reduce((sum, run) => sum + Math.min(run.concurrency, run.requests - answered(run)), 0);
-		const beingAnswered = this.standIn.requests.filter((r) => r.status === undefined).length;
-		return pace.waiting + pace.inFlight >= expected && pace.inFlight === beingAnswered;
-	}
-
-	/**
-	 * Moves the clock on, one wake-up at a time whenever the runs have settled, until `work` is
-	 * done. While requests are being answered, only as far as the gap between two starts: an
-	 * answer takes longer than that, but no longer than a wait the pace is counting down.
-	 */
-	async drive<T>(work: Promise<T>, runs: RunShape[]): Promise<T> {
-		let done = false;
-		const result = work.finally(() => {
-			done = true;
-		});
-		const next = () => {
-			const first = this.sleepers.sort((a, b) => a.at - b.at)[0];
-			if (first === undefined || !this.settled(runs)) return undefined;
-			const answering = accountLimiter(`${this.standIn.baseUrl}/v1`, API_KEY).state().inFlight > 0;
-			return answering && first.at > this.now + MINUTE * PACING.startGap ? undefined : first;
-		};
-		while (!done) {
-			// Real requests run meanwhile: this polls until the runs have settled.
-			await vi.waitFor(() => expect(done || next() !== undefined).toBe(true), { timeout: 20_000, interval: 1 });
-			const wake = next();
-			if (done || !wake) continue;
-			this.sleepers.splice(this.sleepers.indexOf(wake), 1);
-			this.now = Math.max(this.now, wake.at);
-			wake.wake();
-			// What the wake-up lets start, starts before the next look.
-			for (let i = 0; i < 50; i++) await Promise.resolve();
-		}
-		return await result;
-	}
+	return await result;
 }
 
 const prompts = (label: string, count: number) => Array.from({ length: count }, (_, index) => ({ json: { prompt: `${label} ${index}` } }));
-
-/** Each output: its pairing, prompt and seed, or its error. */
-function summary(item: OutputItem): IDataObject {
-	const paired = item.pairedItem as IDataObject;
-	return item.json.error !== undefined ? { paired, error: item.json.error } : { paired, prompt: item.json.prompt, seed: item.json.seed };
-}
 
 /** The index of the last element that `matches`, or -1. */
 function lastIndex<T>(list: T[], matches: (element: T) => boolean): number {
@@ -144,8 +123,8 @@ function expectDelivered(items: OutputItem[], label: string, count: number, requ
 function noteArrivals(standIn: StandIn, path = GENERATIONS): Array<{ label: string; path: string; inFlight: number; concurrency: number }> {
 	const notes: Array<{ label: string; path: string; inFlight: number; concurrency: number }> = [];
 	const note = (request: RecordedRequest) => {
-		const pace = accountLimiter(`${standIn.baseUrl}/v1`, API_KEY).state();
-		notes.push({ label: prompt(request), path: request.path, inFlight: pace.inFlight, concurrency: pace.concurrency });
+		const { inFlight, concurrency } = pace(standIn).state();
+		notes.push({ label: prompt(request), path: request.path, inFlight, concurrency });
 		return false;
 	};
 	standIn.fault(path, { match: note });
@@ -156,12 +135,11 @@ function noteArrivals(standIn: StandIn, path = GENERATIONS): Array<{ label: stri
 describe('pacing to the account', () => {
 	it('one execution under both caps: nothing lost, order and pairing kept, not a single 429, the minute counted as the account counts it', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		standIn.setDelay(40);
-		clock.limits({ maxInFlight: 3, requestsPerWindow: 8 });
+		const clock = virtualAccount(standIn, { maxInFlight: 3, requestsPerWindow: 8 });
+		holdAll(standIn, 18);
 		// Items ask for 1 or 2 images; several requests per item share the same pace.
 		const input = prompts('item', 12).map((item, index) => ({ json: { ...item.json, n: 1 + (index % 2) } }));
-		const { items, error } = await clock.drive(
+		const { items, error } = await drive(clock, 
 			stepfun.run(generate('={{ $json.prompt }}', { concurrency: 3, requestsPerMinute: 8, seed: 10, numberOfImages: '={{ $json.n }}' }), { items: input }),
 			[{ label: 'item', requests: 18, concurrency: 3 }],
 		);
@@ -178,12 +156,11 @@ describe('pacing to the account', () => {
 
 	it('two executions at once with the same credential share the caps: together never above them, taking turns', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		standIn.setDelay(40);
-		clock.limits({ maxInFlight: 3, requestsPerWindow: 8 });
+		const clock = virtualAccount(standIn, { maxInFlight: 3, requestsPerWindow: 8 });
+		holdAll(standIn, 20);
 		// Three windows for the 20: the last requests wait two of them.
 		const options = { concurrency: 3, requestsPerMinute: 8, timeout: 300 };
-		const [first, second] = await clock.drive(
+		const [first, second] = await drive(clock, 
 			Promise.all([
 				stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('first', 10) }),
 				stepfun.run(generate('={{ $json.prompt }}', options), { items: prompts('second', 10) }),
@@ -206,15 +183,14 @@ describe('pacing to the account', () => {
 
 	it('different Concurrency on two nodes with one key: the strictest is in force while both run, then the other gets its own back', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		// Answers slower than starting the next few requests, so that they overlap.
-		standIn.setDelay(250);
+		const clock = virtualAccount(standIn);
 		const arrivals = noteArrivals(standIn);
-		// The relaxed run starts once the strict one has joined the pace (its first request is in).
+		holdAll(standIn, 18);
+		// The relaxed run starts once the strict one has joined the pace (its first request is held).
 		const strict = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 1, requestsPerMinute: 1000 }), { items: prompts('strict', 2) });
-		await clock.drive(new Promise<void>((resolve) => standIn.fault(GENERATIONS, { match: () => (resolve(), false) })), [{ label: 'strict', requests: 2, concurrency: 1 }]);
+		await standIn.when(() => heldRequests(standIn).length === 1);
 		const relaxed = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 4, requestsPerMinute: 1000 }), { items: prompts('relaxed', 16) });
-		const [strictRun, relaxedRun] = await clock.drive(Promise.all([strict, relaxed]), [
+		const [strictRun, relaxedRun] = await drive(clock, Promise.all([strict, relaxed]), [
 			{ label: 'strict', requests: 2, concurrency: 1 },
 			{ label: 'relaxed', requests: 16, concurrency: 4 },
 		]);
@@ -232,14 +208,15 @@ describe('pacing to the account', () => {
 
 	it('Get Balance at the same time never tightens the pace: a Generate at Concurrency 5 keeps 5 in flight while balances are asked', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		// Answers slower than starting the next few requests, so that they overlap.
-		standIn.setDelay(250);
+		const clock = virtualAccount(standIn);
 		const arrivals = noteArrivals(standIn, '/v1/accounts');
+		holdAll(standIn, 40);
+		holdAll(standIn, 10, '/v1/accounts');
+		// The balances start once the images have joined the pace (their first request is held).
 		const images = stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5, requestsPerMinute: 1000 }), { items: prompts('image', 40) });
-		await clock.drive(new Promise<void>((resolve) => standIn.fault(GENERATIONS, { match: () => (resolve(), false) })), [{ label: 'image', requests: 40, concurrency: 5 }]);
+		await standIn.when(() => heldRequests(standIn).length === 1);
 		const balances = stepfun.run(getBalance(), { items: prompts('balance', 10) });
-		const [imageRun, balanceRun] = await clock.drive(Promise.all([images, balances]), [
+		const [imageRun, balanceRun] = await drive(clock, Promise.all([images, balances]), [
 			{ label: 'image', requests: 40, concurrency: 5 },
 			{ label: '', requests: 10, concurrency: 5, path: '/v1/accounts' },
 		]);
@@ -261,9 +238,8 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 		for (const concurrency of [4, 5]) {
 			const { standIn } = stepfun;
 			standIn.reset();
-			const clock = new VirtualClock(standIn);
-			clock.limits({ maxInFlight: 5, requestsPerWindow: 100, othersUsed: 80 });
-			const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency }), { items: prompts(`c${concurrency}`, 24) }), [
+			const clock = virtualAccount(standIn, { maxInFlight: 5, requestsPerWindow: 100, othersUsed: 80 });
+			const { items, error } = await drive(clock, stepfun.run(generate('={{ $json.prompt }}', { concurrency }), { items: prompts(`c${concurrency}`, 24) }), [
 				{ label: `c${concurrency}`, requests: 24, concurrency },
 			]);
 			expect(error).toBeUndefined();
@@ -279,9 +255,8 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 		for (const counting of ['sliding', 'fixed'] as const) {
 			const { standIn } = stepfun;
 			standIn.reset();
-			const clock = new VirtualClock(standIn);
-			clock.limits({ maxInFlight: 5, requestsPerWindow: 10, counting });
-			const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(counting, 24) }), [{ label: counting, requests: 24, concurrency: 4 }]);
+			const clock = virtualAccount(standIn, { maxInFlight: 5, requestsPerWindow: 10, counting });
+			const { items, error } = await drive(clock, stepfun.run(generate('={{ $json.prompt }}'), { items: prompts(counting, 24) }), [{ label: counting, requests: 24, concurrency: 4 }]);
 			expect(error).toBeUndefined();
 			expectDelivered(items, counting, 24, standIn.requests);
 			const { admitted, rejected, windows } = standIn.limitStats;
@@ -295,9 +270,8 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 
 	it('a token bucket (burst 10, refilled at 100 a minute): at most one 429, then starts go evenly at the refill rate', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		clock.limits({ maxInFlight: 5, requestsPerWindow: 100, counting: 'bucket', burst: 10 });
-		const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts('bucket', 24) }), [
+		const clock = virtualAccount(standIn, { maxInFlight: 5, requestsPerWindow: 100, counting: 'bucket', burst: 10 });
+		const { items, error } = await drive(clock, stepfun.run(generate('={{ $json.prompt }}', { concurrency: 5 }), { items: prompts('bucket', 24) }), [
 			{ label: 'bucket', requests: 24, concurrency: 5 },
 		]);
 		expect(error).toBeUndefined();
@@ -310,10 +284,9 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 
 	it('an account busier than the node knows (2 at once): the pace drops to 2 in flight, every item succeeds, and 429s stay few', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		standIn.setDelay(40);
-		clock.limits({ maxInFlight: 2 });
-		const { items, error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}'), { items: prompts('item', 20) }), [{ label: 'item', requests: 20, concurrency: 4 }]);
+		const clock = virtualAccount(standIn, { maxInFlight: 2 });
+		holdAll(standIn, 20);
+		const { items, error } = await drive(clock, stepfun.run(generate('={{ $json.prompt }}'), { items: prompts('item', 20) }), [{ label: 'item', requests: 20, concurrency: 4 }]);
 		expect(error).toBeUndefined();
 		expectDelivered(items, 'item', 20, standIn.requests);
 		const { admitted, rejected } = standIn.limitStats;
@@ -322,15 +295,15 @@ describe('a 429 waits for the account: every image delivered, whatever the accou
 		// 10 s of the pace's clock, PACING.probeGap) may be refused while the account allows 2.
 		expect(rejected).toBeGreaterThanOrEqual(1);
 		expect(rejected).toBeLessThanOrEqual(1 + 2);
-		expect(accountLimiter(`${standIn.baseUrl}/v1`, API_KEY).state()).toMatchObject({ windowCap: undefined });
+		expect(pace(standIn).state()).toMatchObject({ windowCap: undefined });
 	});
 });
 
 describe('nothing waits forever', () => {
 	it('an image that cannot start within its Timeout under the pace becomes an error item saying it waited for the rate limit; nothing is sent for it', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		const { items, error } = await clock.drive(
+		const clock = virtualAccount(standIn);
+		const { items, error } = await drive(clock, 
 			stepfun.run(generate('={{ $json.prompt }}', { requestsPerMinute: 1, timeout: 1 }), { items: prompts('item', 3), continueOnFail: true }),
 			[{ label: 'item', requests: 3, concurrency: 4 }],
 		);
@@ -350,9 +323,8 @@ describe('nothing waits forever', () => {
 
 	it("images StepFun keeps refusing wait up to their Timeout, not Max Retries, then fail saying they waited for StepFun's rate limit and what to change", async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
-		clock.limits({ maxInFlight: 5, requestsPerWindow: 10 });
-		const { items, error } = await clock.drive(
+		const clock = virtualAccount(standIn, { maxInFlight: 5, requestsPerWindow: 10 });
+		const { items, error } = await drive(clock, 
 			stepfun.run(generate('={{ $json.prompt }}', { timeout: 30, maxRetries: 0 }), { items: prompts('item', 11), continueOnFail: true }),
 			[{ label: 'item', requests: 11, concurrency: 4 }],
 		);
@@ -374,10 +346,10 @@ describe('nothing waits forever', () => {
 describe('Stop Workflow while requests wait for their turn', () => {
 	it('a request still waiting in the pace is not sent once an earlier item failed', async () => {
 		const { standIn } = stepfun;
-		const clock = new VirtualClock(standIn);
+		const clock = virtualAccount(standIn);
 		standIn.fault(GENERATIONS, { status: 400, body: { error: { message: 'bad prompt', type: 'request_params_invalid' } } });
 		// One request per minute: the second item waits a minute, unless the run gives it up.
-		const { error } = await clock.drive(stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, requestsPerMinute: 1 }), { items: prompts('item', 2) }), [
+		const { error } = await drive(clock, stepfun.run(generate('={{ $json.prompt }}', { concurrency: 2, requestsPerMinute: 1 }), { items: prompts('item', 2) }), [
 			{ label: 'item', requests: 2, concurrency: 2 },
 		]);
 		expect(error?.message).toBe('StepFun error 400: bad prompt');

@@ -120,46 +120,19 @@ export function assertAnalyzeItem(json, request, { imageCount }) {
 export async function finishedExecution(n8n, workflowId, { afterId, timeoutMs = 45_000 } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const list = await n8n.rest(
-			'GET',
-			`/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
-		);
-		const rows = (list.data?.results ?? list.data ?? []).filter(
+		const rows = (await n8n.executionRows(workflowId)).filter(
 			(row) => afterId === undefined || Number(row.id) > Number(afterId),
 		);
 		const done = rows
 			.filter((row) => ['success', 'error', 'crashed', 'canceled'].includes(row.status))
 			.sort((a, b) => Number(a.id) - Number(b.id))[0];
-		if (done) return executionById(n8n, done.id);
+		if (done) return await n8n.execution(done.id);
 		if (Date.now() > deadline)
 			throw new Error(
 				`no finished execution of workflow ${workflowId}${afterId ? ` after ${afterId}` : ''} within ${timeoutMs / 1000} s (${rows.map((r) => `${r.id} ${r.status}`).join(', ') || 'none'})`,
 			);
 		await new Promise((resolve) => setTimeout(resolve, 300));
 	}
-}
-
-/** One stored execution: { id, status, mode, text (the REST answer), run: { data } }. */
-export async function executionById(n8n, id) {
-	const one = await n8n.rest('GET', `/rest/executions/${id}`, undefined, { raw: true });
-	const e = one.json?.data ?? one.json;
-	return {
-		id,
-		status: e?.status,
-		mode: e?.mode,
-		text: one.text,
-		run: { data: n8n.parseFlatted(e?.data) },
-	};
-}
-
-/** The newest execution id of a workflow, or undefined. */
-export async function latestExecutionId(n8n, workflowId) {
-	const list = await n8n.rest(
-		'GET',
-		`/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
-	);
-	const ids = (list.data?.results ?? list.data ?? []).map((row) => Number(row.id));
-	return ids.length ? String(Math.max(...ids)) : undefined;
 }
 
 /**

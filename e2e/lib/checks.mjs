@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
+import { nodeOutput } from './n8n.mjs';
+
 /** Why an `n8n execute` failed, in one line: the run's error, else n8n's error lines. */
 export function whyFailed(r) {
 	const err = r.run?.data?.resultData?.error;
@@ -77,4 +79,29 @@ export function assertBinaryStorage(n8n, binary, expectedBytes) {
 		return `binary stored on disk (${binary.id.split(':')[0]}), file equals the stand-in bytes`;
 	}
 	return `binary stored as ${binary.id.split(':')[0]}`;
+}
+
+/** Why a stored execution failed, for an assertion message. */
+export function executionFailure(exec) {
+	const error = exec?.run?.data?.resultData?.error;
+	if (!error) return `execution ${exec?.id ?? 'not stored'}: ${exec?.status ?? 'unknown'}`;
+	return `execution ${exec.id} failed in ${error.node?.name ?? '?'}: ${error.message}${error.description ? ` (${error.description})` : ''}`;
+}
+
+/**
+ * The StepFun node's output item in a successful stored execution in n8n's combined binary
+ * mode: the PNG under json._files.data, no separate binary left on the item.
+ */
+export function combinedImageItem(exec) {
+	assert.equal(exec?.status, 'success', executionFailure(exec));
+	const [item] = nodeOutput(exec.run, 'StepFun Image') ?? [];
+	assert.ok(item, 'the StepFun node has no output item in the stored execution');
+	const file = item.json?._files?.data;
+	assert.ok(
+		file?.id,
+		`the image is not under json._files.data: ${JSON.stringify(item).slice(0, 400)}`,
+	);
+	assert.equal(item.binary, undefined, 'combined mode: no separate binary left on the item');
+	assert.equal(file.mimeType, 'image/png');
+	return { item, file };
 }

@@ -347,11 +347,17 @@ export class N8n {
 		return list.data?.results ?? list.data ?? [];
 	}
 
-	/** One stored execution: { id, status, text (the REST answer), run: { data } }. */
+	/** One stored execution: { id, status, mode, text (the REST answer), run: { data } }. */
 	async execution(id) {
 		const one = await this.rest('GET', `/rest/executions/${id}`, undefined, { raw: true });
 		const e = one.json?.data ?? one.json;
-		return { id, status: e?.status, text: one.text, run: { data: this.parseFlatted(e?.data) } };
+		return {
+			id,
+			status: e?.status,
+			mode: e?.mode,
+			text: one.text,
+			run: { data: this.parseFlatted(e?.data) },
+		};
 	}
 
 	/**
@@ -375,7 +381,8 @@ export class N8n {
 
 	/** The ID of the workflow's newest execution, or undefined. */
 	async latestExecutionId(workflowId) {
-		return (await this.executionRows(workflowId))[0]?.id;
+		const ids = (await this.executionRows(workflowId)).map((row) => Number(row.id));
+		return ids.length ? String(Math.max(...ids)) : undefined;
 	}
 
 	/** Execution data comes from the REST API serialised with `flatted` (n8n's own copy). */

@@ -18,7 +18,6 @@ import {
 	filesOfTrigger,
 	finishedExecution,
 	imagesInItemOrder,
-	latestExecutionId,
 	slackMessages,
 	withSlackPostingTo,
 } from '../lib/analyze-checks.mjs';
@@ -51,7 +50,7 @@ function webhookUpload(ctx) {
 		when: () => !!n8n.cookie,
 		async run() {
 			standIn.reset();
-			const before = await latestExecutionId(n8n, workflow.id);
+			const before = await n8n.latestExecutionId(workflow.id);
 			const front = photo('jpeg-progressive.jpg', 'front.jpg');
 			const back = photo('png-rgba.png', 'back.png');
 			const clip = { ...photo('video.mp4', 'clip.mp4'), mimeType: 'video/mp4' };
@@ -124,7 +123,7 @@ function formExample(ctx) {
 		async run() {
 			standIn.reset();
 			hosts.echo.requests.length = 0;
-			const before = await latestExecutionId(n8n, workflow.id);
+			const before = await n8n.latestExecutionId(workflow.id);
 			const photos = [
 				photo('jpeg-baseline.jpg', 'mug-front.jpg'),
 				photo('webp-lossy.webp', 'mug-side.webp'),

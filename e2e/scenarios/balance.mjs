@@ -10,12 +10,7 @@ import assert from 'node:assert/strict';
 
 import { DEFAULT_ACCOUNT } from '../../test/stand-in/server.mjs';
 import { onlyRequests, whyFailed } from '../lib/checks.mjs';
-import {
-	executionById,
-	latestExecutionId,
-	slackMessages,
-	withSlackPostingTo,
-} from '../lib/analyze-checks.mjs';
+import { slackMessages, withSlackPostingTo } from '../lib/analyze-checks.mjs';
 import { exampleForExecution, loadExamples } from '../lib/examples.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
@@ -104,7 +99,7 @@ function scheduleExample(ctx) {
 			standIn.reset();
 			standIn.account = { ...LOW };
 			hosts.echo.requests.length = 0;
-			const before = await latestExecutionId(n8n, workflow.id);
+			const before = await n8n.latestExecutionId(workflow.id);
 			// Published now and unpublished at the end, not at the setup: its schedule would
 			// otherwise ask the stand-in for the balance every 5 s through every other
 			// scenario of the server stage.
@@ -142,15 +137,11 @@ function scheduleExample(ctx) {
 async function executionThatWarned(n8n, workflowId, afterId) {
 	const deadline = Date.now() + 20_000;
 	for (;;) {
-		const list = await n8n.rest(
-			'GET',
-			`/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
-		);
-		const rows = (list.data?.results ?? list.data ?? []).filter(
+		const rows = (await n8n.executionRows(workflowId)).filter(
 			(row) => afterId === undefined || Number(row.id) > Number(afterId),
 		);
 		for (const row of rows.filter((r) => r.status !== 'running' && r.status !== 'new')) {
-			const exec = await executionById(n8n, row.id);
+			const exec = await n8n.execution(row.id);
 			if (exec.run.data?.resultData?.runData?.['Warn in Slack']) return exec;
 		}
 		if (Date.now() > deadline)

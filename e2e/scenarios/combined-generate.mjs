@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 
 import { imageSize } from '../../test/stand-in/server.mjs';
-import { answerBytes, captureAnswer, onlyRequests } from '../lib/checks.mjs';
-import { nodeOutput } from '../lib/n8n.mjs';
+import { answerBytes, captureAnswer, combinedImageItem, onlyRequests } from '../lib/checks.mjs';
 import * as wf from '../lib/workflows.mjs';
 
 const TITLE =
@@ -58,16 +57,7 @@ export default function combinedGenerate(ctx) {
 				'the image Extract From File read is not the one the stand-in sent',
 			);
 			const [exec] = await n8n.executions(workflow.id);
-			assert.equal(exec?.status, 'success', `execution: ${exec?.status}`);
-			const [item] = nodeOutput(exec.run, 'StepFun Image') ?? [];
-			assert.ok(item, 'the StepFun node has no output item in the stored execution');
-			const file = item.json?._files?.data;
-			assert.ok(
-				file?.id,
-				`the image is not under json._files.data: ${JSON.stringify(item).slice(0, 400)}`,
-			);
-			assert.equal(item.binary, undefined, 'combined mode: no separate binary left on the item');
-			assert.equal(file.mimeType, 'image/png');
+			const { file } = combinedImageItem(exec);
 			const size = imageSize(received);
 			return `stand-in got the Bearer key; the StepFun item holds the image under json._files.data (${file.id.split(':')[0]}); the next node read the stand-in's ${sent.length} B PNG (${size?.width}×${size?.height}) byte for byte`;
 		},

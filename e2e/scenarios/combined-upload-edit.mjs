@@ -20,7 +20,13 @@ import assert from 'node:assert/strict';
 
 import { readFixture } from '../../test/fixtures/index.mjs';
 import { imageSize } from '../../test/stand-in/server.mjs';
-import { answerBytes, captureAnswer, onlyRequests } from '../lib/checks.mjs';
+import {
+	answerBytes,
+	captureAnswer,
+	combinedImageItem,
+	executionFailure,
+	onlyRequests,
+} from '../lib/checks.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { postMultipart } from '../lib/upload.mjs';
 import * as wf from '../lib/workflows.mjs';
@@ -154,7 +160,7 @@ async function uploadEditRespond(n8n, standIn, v) {
 	const text = res.body.toString('utf8');
 	if (res.status !== 200) {
 		const exec = await n8n.nextExecution(v.workflow.id, previous).catch(() => undefined);
-		assert.fail(`webhook answered ${res.status}: ${text.slice(0, 300)}; ${failure(exec)}`);
+		assert.fail(`webhook answered ${res.status}: ${text.slice(0, 300)}; ${executionFailure(exec)}`);
 	}
 	const reqs = onlyRequests(standIn, EDITS);
 	assert.equal(reqs.length, 1, 'exactly one edit request');
@@ -192,9 +198,9 @@ async function formUploadEdit(n8n, standIn, form) {
 	assert.equal(
 		res.status,
 		200,
-		`form answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}; ${failure(exec)}`,
+		`form answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}; ${executionFailure(exec)}`,
 	);
-	assert.equal(exec.status, 'success', failure(exec));
+	assert.equal(exec.status, 'success', executionFailure(exec));
 	const reqs = onlyRequests(standIn, EDITS);
 	assert.equal(reqs.length, 1, 'exactly one edit request');
 	assert.ok(
@@ -216,24 +222,8 @@ async function formUploadEdit(n8n, standIn, form) {
 
 /** The StepFun node's output item in a stored execution: the image under json._files.data. */
 function editedItem(exec, inputFileName) {
-	assert.equal(exec.status, 'success', failure(exec));
-	const [item] = nodeOutput(exec.run, 'StepFun Image') ?? [];
-	assert.ok(item, 'the StepFun node has no output item in the stored execution');
-	const file = item.json?._files?.data;
-	assert.ok(
-		file?.id,
-		`the image is not under json._files.data: ${JSON.stringify(item).slice(0, 400)}`,
-	);
-	assert.equal(item.binary, undefined, 'combined mode: no separate binary left on the item');
-	assert.equal(file.mimeType, 'image/png');
+	const { item } = combinedImageItem(exec);
 	assert.equal(item.json.operation, 'edit');
 	assert.equal(item.json.inputFileName, inputFileName);
 	return item;
-}
-
-/** Why a stored execution failed, for an assertion message. */
-function failure(exec) {
-	const error = exec?.run?.data?.resultData?.error;
-	if (!error) return `execution ${exec?.id ?? 'not stored'}: ${exec?.status ?? 'unknown'}`;
-	return `execution ${exec.id} failed in ${error.node?.name ?? '?'}: ${error.message}${error.description ? ` (${error.description})` : ''}`;
 }

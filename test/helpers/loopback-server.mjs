@@ -4,6 +4,8 @@
 // runs it in plain Node); its JSDoc types are checked by `npm run typecheck`.
 import { createServer } from 'node:http';
 
+import { quiet } from '../stand-in/conditions.mjs';
+
 /**
  * @typedef {object} RecordedRequest
  * @property {string} method
@@ -23,6 +25,7 @@ import { createServer } from 'node:http';
  * @typedef {object} LoopbackServer
  * @property {string} url `http://127.0.0.1:<port>`
  * @property {RecordedRequest[]} requests
+ * @property {(turns?: number) => Promise<void>} quiet resolves once no connection and no request has come for `turns` event-loop turns (default 20)
  * @property {() => Promise<void>} close
  */
 
@@ -33,7 +36,10 @@ import { createServer } from 'node:http';
 export async function startLoopbackServer(respond) {
 	/** @type {RecordedRequest[]} */
 	const requests = [];
+	/** Connections and requests so far, for `quiet()`. */
+	let arrivals = 0;
 	const server = createServer((req, res) => {
+		arrivals++;
 		/** @type {Buffer[]} */
 		const chunks = [];
 		req.on('data', (chunk) => chunks.push(chunk));
@@ -63,10 +69,12 @@ export async function startLoopbackServer(respond) {
 			}
 		});
 	});
+	server.on('connection', () => arrivals++);
 	const url = await listenOnLoopback(server);
 	return {
 		url,
 		requests,
+		quiet: (turns = 20) => quiet(() => arrivals, turns),
 		async close() {
 			server.closeAllConnections();
 			await new Promise((resolve) => server.close(() => resolve(undefined)));

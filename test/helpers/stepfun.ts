@@ -7,11 +7,12 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 import { StepFunApi } from '../../credentials/StepFunApi.credentials';
 import { StepFunImage } from '../../nodes/StepFunImage/StepFunImage.node';
-import { resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
+import { accountLimiter, resetAccountLimiters } from '../../nodes/StepFunImage/transport/limiter';
 import { startStandIn } from '../stand-in/server.mjs';
 import type { RecordedRequest, StandIn } from '../stand-in/server.mjs';
-import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, RunResult } from './run-node';
+import type { AgentToolRunOptions, AgentToolRunResult, NodeSettings, OutputItem, RunResult } from './run-node';
 import { runAsAgentTool, runNode } from './run-node';
+import { useVirtualClock } from './virtual-clock';
 
 /** How long the node's pace counts a minute in tests (see useStandIn). */
 export const TEST_MINUTE_MS = 1000;
@@ -127,6 +128,17 @@ export function getBalance(options: IDataObject = {}): INodeParameters {
 	return { resource: 'account', operation: 'getBalance', options } as INodeParameters;
 }
 
+/** What a Generate request sent, from its raw body (scripted answers match before the stand-in parses it). */
+export function sentJson(request: RecordedRequest): { prompt: string; seed?: number } {
+	return JSON.parse(request.rawBody.toString('utf8'));
+}
+
+/** An output item as its pairing and its prompt and seed, or its error: whole outputs compare at once. */
+export function summary(item: OutputItem): IDataObject {
+	const paired = item.pairedItem as IDataObject;
+	return item.json.error !== undefined ? { paired, error: item.json.error } : { paired, prompt: item.json.prompt, seed: item.json.seed };
+}
+
 /** The requests a script's `hold` keeps open at the stand-in right now, in the order they came. */
 export function heldRequests(standIn: StandIn): RecordedRequest[] {
 	return standIn.requests.filter((request) => request.held);
@@ -134,10 +146,13 @@ export function heldRequests(standIn: StandIn): RecordedRequest[] {
 
 /**
  * Starts a run with the next `count` requests to `path` held at the stand-in, and answers them
- * one at a time: whenever `atOnce` are held (or all that are left) and nothing more arrives
- * (`standIn.quiet()`), it releases the one `pick` chooses (by default the last to come). The
- * stand-in's `maxInFlight` is then what the node let run at once, with no timing involved. Gives
- * the run's result and the requests in the order they were released.
+ * one at a time: whenever `atOnce` are held (or all that are left) and the node can start no
+ * more, it releases the one `pick` chooses (by default the last to come). "Can start no more":
+ * the pace is on a virtual clock (useVirtualClock), so no turn waits for real time; every turn it
+ * gave is held at the stand-in (none on its way, no answer unread); and nothing more arrived for
+ * a while (`standIn.quiet()`). The stand-in's `maxInFlight` is then what the node let run at
+ * once, with no timing involved. Gives the run's result and the requests in the order they were
+ * released.
  */
 export async function answerInTurn<Run>(
 	standIn: StandIn,
@@ -149,6 +164,8 @@ export async function answerInTurn<Run>(
 	}: { path: string; count: number; atOnce: number; pick?: (held: RecordedRequest[]) => RecordedRequest },
 	start: () => Promise<Run>,
 ): Promise<{ run: Run; answered: RecordedRequest[] }> {
+	useVirtualClock();
+	const pace = accountLimiter(`${standIn.baseUrl}/v1`, API_KEY);
 	standIn.fault(path, ...Array.from({ length: count }, () => ({ hold: true })));
 	let ended = false;
 	const running = start().finally(() => {
@@ -164,7 +181,9 @@ export async function answerInTurn<Run>(
 		const expected = Math.min(atOnce, count - answered.length);
 		await Promise.race([standIn.when(() => heldRequests(standIn).length >= expected), runEnds]);
 		if (ended) break;
-		await standIn.quiet();
+		do await standIn.quiet();
+		while (!ended && pace.state().inFlight > heldRequests(standIn).length);
+		if (ended) break;
 		const next = pick(heldRequests(standIn));
 		answered.push(next);
 		next.release();

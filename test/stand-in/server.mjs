@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 
 import { DEFAULT_ACCOUNT, accounts } from './accounts.mjs';
 import { DEFAULT_CHAT_SETTINGS, chatCompletions } from './chat.mjs';
+import { conditionWaiters, quiet } from './conditions.mjs';
 import { MAX_BODY, ParamError, errorBody, playScripted, readBody, send } from './http.mjs';
 import { edits, generations } from './image-endpoints.mjs';
 import { createImageStore, imageHostHandler, imageUrl } from './image-host.mjs';
@@ -122,17 +123,13 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	const inFlight = new Set();
 	const closing = new AbortController();
 	const originalKey = apiKey;
-	/**
-	 * The conditions `when()` waits for.
-	 * @type {Set<{ condition: () => boolean, resolve: () => void, reject: (error: unknown) => void }>}
-	 */
-	const waiters = new Set();
+	/** The conditions `when()` waits for. */
+	const conditions = conditionWaiters();
 	/** Requests a script's `hold` keeps open. @type {Set<RecordedRequest>} */
 	const held = new Set();
 
 	/** Counts the changes, for `quiet()`. */
 	let changes = 0;
-	let checkQueued = false;
 
 	/**
 	 * Something about an API request changed: settles the `when()`s whose condition now holds,
@@ -140,25 +137,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 	 */
 	function changed() {
 		changes++;
-		checkWaiters();
-	}
-
-	function checkWaiters() {
-		if (checkQueued) return;
-		checkQueued = true;
-		queueMicrotask(() => {
-			checkQueued = false;
-			for (const waiter of waiters) {
-				try {
-					if (!waiter.condition()) continue;
-					waiters.delete(waiter);
-					waiter.resolve();
-				} catch (error) {
-					waiters.delete(waiter);
-					waiter.reject(error);
-				}
-			}
-		});
+		conditions.check();
 	}
 
 	/**
@@ -422,24 +401,9 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		imageFault(...responses) {
 			imageScripts.push(...responses);
 		},
-		when(condition) {
-			return new Promise((resolve, reject) => {
-				waiters.add({ condition, resolve, reject });
-				checkWaiters();
-			});
-		},
+		when: conditions.when,
 		quiet(turns = 20) {
-			return new Promise((resolve) => {
-				let seen = changes;
-				let calm = 0;
-				const turn = () => {
-					calm = changes === seen ? calm + 1 : 0;
-					seen = changes;
-					if (calm >= turns || closing.signal.aborted) resolve(undefined);
-					else setImmediate(turn);
-				};
-				setImmediate(turn);
-			});
+			return quiet(() => changes, turns, () => closing.signal.aborted);
 		},
 		setDelay(ms) {
 			standIn.delayMs = ms;
@@ -468,8 +432,7 @@ export async function startStandIn({ apiKey = 'sk-test-key', port = 0, imagePort
 		},
 		async close() {
 			closing.abort();
-			for (const waiter of waiters) waiter.reject(new Error('the stand-in closed'));
-			waiters.clear();
+			conditions.rejectAll(new Error('the stand-in closed'));
 			for (const record of [...held]) record.release();
 			for (const t of timers) clearTimeout(t);
 			timers.clear();
