@@ -37,12 +37,18 @@ function resolveImport(file: string, specifier: string): string {
 	return `${parts.join('/')}.ts`;
 }
 
-/** Every import statement of a file (type imports included): its specifier. */
-function specifiersOf(file: string): string[] {
-	return [...readPackageFile(file).matchAll(/^import\s+(?:type\s+)?[^;]*?from\s+'([^']+)'/gms)].map(
-		(match) => match[1],
-	);
+/** Every module a text imports or re-exports (type imports, `import('…')` and `require` included). */
+function specifiersIn(text: string): string[] {
+	const forms = [
+		/^import\s+(?:type\s+)?[^;]*?from\s+'([^']+)'/gms,
+		/^import\s+'([^']+)'/gm,
+		/^export\s+(?:type\s+)?(?:\*|\{[^}]*\})(?:\s+as\s+\w+)?\s+from\s+'([^']+)'/gm,
+		/\b(?:import|require)\(\s*'([^']+)'\s*\)/g,
+	];
+	return forms.flatMap((form) => [...text.matchAll(form)].map((match) => match[1]));
 }
+
+const specifiersOf = (file: string) => specifiersIn(readPackageFile(file));
 
 /** The node's own files a file imports, type imports included. */
 function importsOf(file: string): string[] {
@@ -89,6 +95,21 @@ describe('the layout of the node folder', () => {
 				[file('engine/runner.ts'), file('engine/output.ts')],
 			]),
 		).toEqual(['engine/runner.ts → actions/operations.ts', 'methods/listSearch.ts → descriptions/fields.ts']);
+	});
+
+	it('reads every way a file can reach another: imports, re-exports, import types and require', () => {
+		const text = [
+			"import { a } from './a';",
+			"import type {\n\tB,\n} from '../b';",
+			"import './c';",
+			"export { d } from './d';",
+			"export type { E } from './e';",
+			"export * from './f';",
+			"type G = import('./g').G;",
+			"const h = require('./h');",
+			"export const notAnImport = { from: 'x' };",
+		].join('\n');
+		expect(specifiersIn(text).sort()).toEqual(['../b', './a', './c', './d', './e', './f', './g', './h']);
 	});
 
 	it('has no import cycle', () => {
