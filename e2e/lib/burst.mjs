@@ -10,6 +10,7 @@ import { Agent, fetch, FormData } from 'undici';
 
 import { imageSize, makePng } from '../../test/stand-in/server.mjs';
 import { accountFigures, describeAccount, freshAccount } from './account.mjs';
+import { parseJson } from './n8n.mjs';
 import { secs } from './report.mjs';
 
 export const EDITS = '/v1/images/edits';
@@ -247,13 +248,7 @@ export async function postJson(url, body, timeoutMs = 300_000) {
 			signal: AbortSignal.timeout(timeoutMs),
 		});
 		const text = await res.text();
-		let json;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			json = undefined;
-		}
-		return { status: res.status, json, text, endedAt: performance.now() };
+		return { status: res.status, json: parseJson(text), text, endedAt: performance.now() };
 	} catch (error) {
 		return { status: 0, error, text: '', endedAt: performance.now() };
 	} finally {
