@@ -14,6 +14,14 @@ export function credential({
 	return { id, name, type: CREDENTIAL_TYPE, data: { apiKey, region: 'custom', baseUrl } };
 }
 
+/** A server scenario's setup: `credentials` imported, `workflow` imported and live before it runs. */
+export const liveSetup = (workflow, ...credentials) => ({
+	stage: 'server',
+	credentials,
+	workflows: [workflow],
+	activate: [workflow],
+});
+
 export const credRef = (cred) => ({ [CREDENTIAL_TYPE]: { id: cred.id, name: cred.name } });
 
 export function node(name, type, typeVersion, position, parameters, extra = {}) {

@@ -95,10 +95,7 @@ export default function combinedUploadEdit(ctx) {
 	return [
 		...webhooks.map((v) => ({
 			title: v.title,
-			stage: 'server',
-			credentials: [creds.good],
-			workflows: [v.workflow],
-			activate: [v.workflow],
+			...wf.liveSetup(v.workflow, creds.good),
 			run: () => uploadEditRespond(n8n, standIn, v),
 		})),
 		{

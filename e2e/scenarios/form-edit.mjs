@@ -14,10 +14,7 @@ export default function formEdit(ctx) {
 	const workflow = wf.formEdit({ cred: creds.good, path: 'e2e-scenario-form' });
 	return {
 		title: '2b Form Trigger (POST like the browser) → StepFun Edit',
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...wf.liveSetup(workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const upload = {

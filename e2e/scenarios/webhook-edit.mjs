@@ -13,10 +13,7 @@ export default function webhookEdit(ctx) {
 	const workflow = wf.webhookEdit({ cred: creds.good, path: 'e2e-scenario-edit' });
 	return {
 		title: `2 Webhook (multipart form upload via ${CLIENT_NAME}) → StepFun Edit → Respond to Webhook`,
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...wf.liveSetup(workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const answer = captureAnswer(standIn, '/v1/images/edits');
