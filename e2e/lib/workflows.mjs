@@ -14,11 +14,16 @@ export function credential({
 	return { id, name, type: CREDENTIAL_TYPE, data: { apiKey, region: 'custom', baseUrl } };
 }
 
-/** A server scenario's setup: `credentials` imported, `workflow` imported and live before it runs. */
-export const liveSetup = (workflow, ...credentials) => ({
-	stage: 'server',
+/** A scenario's setup: `workflow` and `credentials` imported before its stage ('cli' or 'server'). */
+export const importSetup = (stage, workflow, ...credentials) => ({
+	stage,
 	credentials,
 	workflows: [workflow],
+});
+
+/** A server scenario's setup: `workflow` and `credentials` imported, `workflow` live before it runs. */
+export const liveSetup = (workflow, ...credentials) => ({
+	...importSetup('server', workflow, ...credentials),
 	activate: [workflow],
 });
 

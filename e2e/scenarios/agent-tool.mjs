@@ -19,7 +19,7 @@ import { assertDataUrlImages, chatAnswer } from '../lib/analyze-checks.mjs';
 import { photo } from '../lib/gallery.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { chatRequests } from '../lib/openai-stand-in.mjs';
-import { liveSetup, MODEL } from '../lib/workflows.mjs';
+import { importSetup, liveSetup, MODEL } from '../lib/workflows.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
 
 const GENERATIONS = '/v1/images/generations';
@@ -86,16 +86,12 @@ export default function agentTool(ctx) {
 	return [
 		{
 			title: `19a ${agent} with the StepFun Image tool (Generate): the model's argument is the prompt, the tool's result reaches the model`,
-			stage: 'cli',
-			credentials: [creds.good, openAiCred],
-			workflows: [generate],
+			...importSetup('cli', generate, creds.good, openAiCred),
 			run: () => agentGenerates(ctx, generate),
 		},
 		{
 			title: `19b ${agent} with the StepFun Image tool (Analyze, image link from the model): the answer text reaches the model`,
-			stage: 'cli',
-			credentials: [creds.good, openAiCred],
-			workflows: [analyze],
+			...importSetup('cli', analyze, creds.good, openAiCred),
 			run: () => agentAnalyzes(ctx, analyze),
 		},
 		{

@@ -26,7 +26,7 @@ import { photo } from '../lib/gallery.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { postMultipart } from '../lib/upload.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
-import { liveSetup } from '../lib/workflows.mjs';
+import { importSetup, liveSetup } from '../lib/workflows.mjs';
 
 const CHAT = '/v1/chat/completions';
 const FORM_EXAMPLE = 'form-photos-analyze-to-slack.json';
@@ -178,9 +178,7 @@ function fromUrls(ctx) {
 	return {
 		title:
 			'16 Manual → Set (two links) → StepFun Analyze from URLs: downloaded by the node, then sent as links',
-		stage: 'cli',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...importSetup('cli', workflow, creds.good),
 		async run() {
 			standIn.reset();
 			hosts.gallery.requests.length = 0;
