@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { Agent, fetch, FormData } from 'undici';
 
 import { imageSize, makePng } from '../../test/stand-in/server.mjs';
+import { accountFigures, describeAccount, freshAccount } from './account.mjs';
+import { parseJson } from './n8n.mjs';
 import { secs } from './report.mjs';
 
 export const EDITS = '/v1/images/edits';
@@ -205,6 +207,35 @@ export function describeBurst(b) {
 	return `${b.responses.length} uploads, ${b.clientMaxInFlight} at a time: wall ${secs(b.wallMs)}, ${b.throughput.toFixed(2)} uploads/s, latency p50 ${Math.round(b.p50)} ms, p95 ${Math.round(b.p95)} ms, max ${Math.round(b.max)} ms`;
 }
 
+/**
+ * One burst case: a fresh account (`n8n` holds its new key; `faults`, if any, scripted for the
+ * edit requests), `uploads` posted to `url` `opt.parallel` at a time, checked (checkBurst) and
+ * measured as the account's figures under `label`. Returns { before, b, v, f }: `before` is
+ * the newest execution id in `db` beforehand, `b` the burst, `v` its check, `f` the figures.
+ */
+export async function burstCase(
+	{ opt, standIn, pg, cred },
+	{ db, n8n, url, uploads, label, faulted, faults = [] },
+) {
+	const before = await maxExecutionId(pg, db);
+	await freshAccount({ standIn, n8n, cred, delayMs: opt.delayMs });
+	standIn.fault(EDITS, ...faults);
+	const b = await burst(url, uploads, opt.parallel);
+	const v = checkBurst(standIn, uploads, b, faulted);
+	const f = accountFigures(standIn, {
+		label,
+		startedAt: b.startedAt,
+		wallMs: b.wallMs,
+		images: uploads.length,
+		delivered: v.delivered,
+	});
+	return { before, b, v, f };
+}
+
+/** What a case prints: the burst's timing, the account's figures, then `lines` (empty ones left out). */
+export const describeCase = (b, f, ...lines) =>
+	[describeBurst(b), describeAccount(f), ...lines].filter(Boolean).join('\n');
+
 /** POST `body` as JSON; resolves { status, json, text, endedAt } (status 0 and `error` when no answer came). */
 export async function postJson(url, body, timeoutMs = 300_000) {
 	const dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
@@ -217,13 +248,7 @@ export async function postJson(url, body, timeoutMs = 300_000) {
 			signal: AbortSignal.timeout(timeoutMs),
 		});
 		const text = await res.text();
-		let json;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			json = undefined;
-		}
-		return { status: res.status, json, text, endedAt: performance.now() };
+		return { status: res.status, json: parseJson(text), text, endedAt: performance.now() };
 	} catch (error) {
 		return { status: 0, error, text: '', endedAt: performance.now() };
 	} finally {

@@ -21,6 +21,21 @@ export function onlyRequests(standIn, path) {
 	return standIn.requests.filter((r) => r.path === path);
 }
 
+/** The one edit request the stand-in got, asserting it carries `upload` (bytes, file name) and `prompt`. */
+export function theEditOf(standIn, upload, prompt) {
+	const reqs = onlyRequests(standIn, '/v1/images/edits');
+	assert.equal(reqs.length, 1, 'exactly one edit request');
+	const [q] = reqs;
+	assert.ok(q.image, 'the edit request has no image part');
+	assert.ok(
+		q.image.bytes.equals(upload.bytes),
+		'the stand-in did not receive exactly the uploaded bytes',
+	);
+	assert.equal(q.image.fileName, upload.fileName);
+	assert.equal(q.fields.prompt, prompt);
+	return q;
+}
+
 /** Capture the JSON the stand-in answers for the next request to `path`. */
 export function captureAnswer(standIn, path) {
 	const box = {};

@@ -305,12 +305,7 @@ export class N8n {
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
-		let json;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			json = undefined;
-		}
+		const json = parseJson(text);
 		if (raw) return { status: res.status, json, text, headers: res.headers };
 		if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 500)}`);
 		return json;
@@ -418,6 +413,15 @@ export class N8n {
 			const buf = readFileSync(f);
 			return forms.some((n) => buf.includes(n));
 		});
+	}
+}
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(text) {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
 	}
 }
 

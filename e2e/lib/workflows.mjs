@@ -14,6 +14,19 @@ export function credential({
 	return { id, name, type: CREDENTIAL_TYPE, data: { apiKey, region: 'custom', baseUrl } };
 }
 
+/** A scenario's setup: `workflow` and `credentials` imported before its stage ('cli' or 'server'). */
+export const importSetup = (stage, workflow, ...credentials) => ({
+	stage,
+	credentials,
+	workflows: [workflow],
+});
+
+/** A server scenario's setup: `workflow` and `credentials` imported, `workflow` live before it runs. */
+export const liveSetup = (workflow, ...credentials) => ({
+	...importSetup('server', workflow, ...credentials),
+	activate: [workflow],
+});
+
 export const credRef = (cred) => ({ [CREDENTIAL_TYPE]: { id: cred.id, name: cred.name } });
 
 export function node(name, type, typeVersion, position, parameters, extra = {}) {

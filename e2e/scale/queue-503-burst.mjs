@@ -2,22 +2,18 @@
 // tenth of the uploads answered once with 503 (Retry-After 0). Every upload still succeeds,
 // and nothing is answered twice beyond the retried 503s (429s aside: a refused request is
 // neither made nor billed).
-import { accountFigures, describeAccount, freshAccount } from '../lib/account.mjs';
 import {
 	assertExecutions,
 	assertNoProblems,
-	burst,
-	checkBurst,
-	describeBurst,
-	EDITS,
+	burstCase,
+	describeCase,
 	makeUploads,
-	maxExecutionId,
 	settledExecutions,
 } from '../lib/burst.mjs';
 import { refusalsByWorker } from '../lib/queue.mjs';
 
 export default function queue503Burst(ctx) {
-	const { opt, standIn, pg, cluster, cred, workflow, figures } = ctx;
+	const { opt, pg, cluster, workflow, figures } = ctx;
 	const uploads = makeUploads('queue-503', opt.uploads);
 	const faulted = new Set(
 		uploads.filter((u) => u.i % Math.round(1 / opt.faultShare) === 3).map((u) => u.i),
@@ -25,12 +21,15 @@ export default function queue503Burst(ctx) {
 	return {
 		title: `queue mode: burst again with ${faulted.size} of ${opt.uploads} uploads answered once with 503 (Retry-After 0), a fresh account — all succeed, nothing answered twice beyond the retries`,
 		async run() {
-			const before = await maxExecutionId(pg, 'n8n_queue');
 			const logStarts = cluster.workers.map((w) => w.output().length);
-			await freshAccount({ standIn, n8n: cluster.main, cred, delayMs: opt.delayMs });
-			standIn.fault(
-				EDITS,
-				...[...faulted].map((i) => ({
+			const { before, b, v, f } = await burstCase(ctx, {
+				db: 'n8n_queue',
+				n8n: cluster.main,
+				url: cluster.url,
+				uploads,
+				label: `queue mode: ${opt.uploads} uploads, ${faulted.size} answered 503 once`,
+				faulted,
+				faults: [...faulted].map((i) => ({
 					status: 503,
 					headers: { 'retry-after': '0' },
 					body: {
@@ -38,15 +37,6 @@ export default function queue503Burst(ctx) {
 					},
 					match: (req) => req.rawBody.includes(uploads[i].bytes),
 				})),
-			);
-			const b = await burst(cluster.url, uploads, opt.parallel);
-			const v = checkBurst(standIn, uploads, b, faulted);
-			const f = accountFigures(standIn, {
-				label: `queue mode: ${opt.uploads} uploads, ${faulted.size} answered 503 once`,
-				startedAt: b.startedAt,
-				wallMs: b.wallMs,
-				images: uploads.length,
-				delivered: v.delivered,
 			});
 			const rows = await settledExecutions(pg, 'n8n_queue', workflow.id, before, opt.uploads);
 			f.pattern = await refusalsByWorker(ctx, {
@@ -58,14 +48,12 @@ export default function queue503Burst(ctx) {
 			figures.cases.push(f);
 			assertNoProblems(v.problems, 'problem(s) with the uploads');
 			const byStatus = assertExecutions(rows, opt.uploads);
-			return [
-				describeBurst(b),
-				describeAccount(f),
+			return describeCase(
+				b,
+				f,
 				`${v.edits} edit requests answered = ${opt.uploads} uploads + ${faulted.size} retried 503s; executions ${JSON.stringify(byStatus)}`,
 				f.pattern,
-			]
-				.filter(Boolean)
-				.join('\n');
+			);
 		},
 	};
 }

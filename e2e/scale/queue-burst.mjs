@@ -4,47 +4,36 @@
 // the executions overlap. Leaves the uploads and answers for the next queue scenarios.
 import assert from 'node:assert/strict';
 
-import { accountFigures, describeAccount, freshAccount } from '../lib/account.mjs';
 import {
 	assertNoProblems,
-	burst,
-	checkBurst,
-	describeBurst,
+	burstCase,
+	describeCase,
 	makeUploads,
-	maxExecutionId,
 	settledExecutions,
 } from '../lib/burst.mjs';
 import { refusalsByWorker } from '../lib/queue.mjs';
 
 export default function queueBurst(ctx) {
-	const { opt, standIn, pg, cluster, cred, workflow, figures, state } = ctx;
+	const { opt, standIn, pg, cluster, workflow, figures, state } = ctx;
 	return {
 		title: `queue mode: burst of ${opt.uploads} uploads, ${opt.parallel} at a time, the account at the lowest tier, workers on defaults — each gets its own edited image, one answered StepFun request per upload`,
 		async run() {
-			const round = {
-				uploads: makeUploads('queue', opt.uploads),
-				before: await maxExecutionId(pg, 'n8n_queue'),
-				workerLogStart: cluster.workers.map((w) => w.output().length),
-				answers: [],
-			};
-			state.round1 = round;
-			await freshAccount({ standIn, n8n: cluster.main, cred, delayMs: opt.delayMs });
-			const b = await burst(cluster.url, round.uploads, opt.parallel);
-			const v = checkBurst(standIn, round.uploads, b);
-			round.answers = v.answers;
-			const f = accountFigures(standIn, {
+			const uploads = makeUploads('queue', opt.uploads);
+			const workerLogStart = cluster.workers.map((w) => w.output().length);
+			const { before, b, v, f } = await burstCase(ctx, {
+				db: 'n8n_queue',
+				n8n: cluster.main,
+				url: cluster.url,
+				uploads,
 				label: `queue mode, ${opt.workers} workers: ${opt.uploads} uploads`,
-				startedAt: b.startedAt,
-				wallMs: b.wallMs,
-				images: round.uploads.length,
-				delivered: v.delivered,
 			});
-			await settledExecutions(pg, 'n8n_queue', workflow.id, round.before, opt.uploads);
+			state.round1 = { uploads, before, workerLogStart, answers: v.answers };
+			await settledExecutions(pg, 'n8n_queue', workflow.id, before, opt.uploads);
 			f.pattern = await refusalsByWorker(ctx, {
 				startedAt: b.startedAt,
-				afterId: round.before,
-				logStarts: round.workerLogStart,
-				prompts: round.uploads.map((u) => u.prompt),
+				afterId: before,
+				logStarts: workerLogStart,
+				prompts: uploads.map((u) => u.prompt),
 			});
 			figures.cases.push(f);
 			assertNoProblems(v.problems, 'problem(s) with the uploads');
@@ -56,14 +45,12 @@ export default function queueBurst(ctx) {
 				standIn.limitStats.peakInFlight >= 2,
 				`executions did not overlap: at most ${standIn.limitStats.peakInFlight} StepFun request in flight`,
 			);
-			return [
-				describeBurst(b),
-				describeAccount(f),
-				`${v.edits} edit requests answered for ${round.uploads.length} uploads; every response = the stand-in's answer for that upload's bytes`,
+			return describeCase(
+				b,
+				f,
+				`${v.edits} edit requests answered for ${uploads.length} uploads; every response = the stand-in's answer for that upload's bytes`,
 				f.pattern,
-			]
-				.filter(Boolean)
-				.join('\n');
+			);
 		},
 	};
 }

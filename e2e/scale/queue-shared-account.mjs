@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-import { accountFigures, describeAccount, freshAccount } from '../lib/account.mjs';
+import { accountFigures, freshAccount } from '../lib/account.mjs';
 import {
 	assertExecutions,
 	assertNoProblems,
 	burst,
 	checkBurst,
-	describeBurst,
+	describeCase,
 	makeUploads,
 	maxExecutionId,
 	postJson,
@@ -190,15 +190,13 @@ export default function queueSharedAccount(ctx) {
 				cluster.workers.map((_, i) => i + 1),
 				`the Generate executions did not run one on each worker (workers ${genWorkers.join(', ')})`,
 			);
-			return [
-				describeBurst(b),
-				describeAccount(f),
+			return describeCase(
+				b,
+				f,
 				f.notes,
 				`the stand-in answered ${v.edits} edits and ${standIn.requests.filter((r) => r.path === GENERATIONS && !r.rateLimited).length} generations, one per image`,
 				f.pattern,
-			]
-				.filter(Boolean)
-				.join('\n');
+			);
 		},
 	};
 }

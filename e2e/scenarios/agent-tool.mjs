@@ -19,7 +19,7 @@ import { assertDataUrlImages, chatAnswer } from '../lib/analyze-checks.mjs';
 import { photo } from '../lib/gallery.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { chatRequests } from '../lib/openai-stand-in.mjs';
-import { MODEL } from '../lib/workflows.mjs';
+import { importSetup, liveSetup, MODEL } from '../lib/workflows.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
 
 const GENERATIONS = '/v1/images/generations';
@@ -86,16 +86,12 @@ export default function agentTool(ctx) {
 	return [
 		{
 			title: `19a ${agent} with the StepFun Image tool (Generate): the model's argument is the prompt, the tool's result reaches the model`,
-			stage: 'cli',
-			credentials: [creds.good, openAiCred],
-			workflows: [generate],
+			...importSetup('cli', generate, creds.good, openAiCred),
 			run: () => agentGenerates(ctx, generate),
 		},
 		{
 			title: `19b ${agent} with the StepFun Image tool (Analyze, image link from the model): the answer text reaches the model`,
-			stage: 'cli',
-			credentials: [creds.good, openAiCred],
-			workflows: [analyze],
+			...importSetup('cli', analyze, creds.good, openAiCred),
 			run: () => agentAnalyzes(ctx, analyze),
 		},
 		{
@@ -108,10 +104,7 @@ export default function agentTool(ctx) {
 		},
 		{
 			title: `19d Chat Trigger → ${agent} → StepFun Image tool (Generate): the chat's answer holds the image link, which opens the image`,
-			stage: 'server',
-			credentials: [creds.good, openAiCred],
-			workflows: [chat],
-			activate: [chat],
+			...liveSetup(chat, creds.good, openAiCred),
 			run: () => chatShowsTheImage(ctx, chat),
 		},
 	];
@@ -295,7 +288,9 @@ async function chatShowsTheImage(ctx, workflow) {
 				const result = request.messages.find((m) => m.role === 'tool');
 				const text = typeof result?.content === 'string' ? result.content : JSON.stringify(result);
 				const image = markdownImage.exec(text)?.[0];
-				return image ? `Here is your lighthouse:\n\n${image}` : 'The tool gave me no image to show.';
+				return image
+					? `Here is your lighthouse:\n\n${image}`
+					: 'The tool gave me no image to show.';
 			},
 		},
 	);

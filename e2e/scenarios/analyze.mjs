@@ -26,6 +26,7 @@ import { photo } from '../lib/gallery.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { postMultipart } from '../lib/upload.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
+import { importSetup, liveSetup } from '../lib/workflows.mjs';
 
 const CHAT = '/v1/chat/completions';
 const FORM_EXAMPLE = 'form-photos-analyze-to-slack.json';
@@ -43,10 +44,7 @@ function webhookUpload(ctx) {
 	const workflow = wfa.webhookAnalyze({ cred: creds.good, path });
 	return {
 		title: `14 Webhook (multipart: a video, two photos) → StepFun Analyze, All Image Files, JSON Output → Respond to Webhook (${mode})`,
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...liveSetup(workflow, creds.good),
 		when: () => !!n8n.cookie,
 		async run() {
 			standIn.reset();
@@ -115,10 +113,7 @@ function formExample(ctx) {
 	const analyzeNode = shipped.raw.nodes.find((n) => n.parameters.operation === 'analyze');
 	return {
 		title,
-		stage: 'server',
-		credentials: [creds.example],
-		workflows: [workflow],
-		activate: [workflow],
+		...liveSetup(workflow, creds.example),
 		when: () => !!n8n.cookie,
 		async run() {
 			standIn.reset();
@@ -183,9 +178,7 @@ function fromUrls(ctx) {
 	return {
 		title:
 			'16 Manual → Set (two links) → StepFun Analyze from URLs: downloaded by the node, then sent as links',
-		stage: 'cli',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...importSetup('cli', workflow, creds.good),
 		async run() {
 			standIn.reset();
 			hosts.gallery.requests.length = 0;

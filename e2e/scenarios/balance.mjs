@@ -14,6 +14,7 @@ import { slackMessages, withSlackPostingTo } from '../lib/analyze-checks.mjs';
 import { exampleForExecution, loadExamples } from '../lib/examples.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import * as wfa from '../lib/workflows-analyze.mjs';
+import { importSetup } from '../lib/workflows.mjs';
 
 const ACCOUNTS = '/v1/accounts';
 const EXAMPLE = 'schedule-balance-alert.json';
@@ -57,9 +58,7 @@ function ifBranches(ctx) {
 	return {
 		title:
 			'17 Manual → StepFun Get Balance → IF balance < 5: the output is the account, the IF takes the right branch',
-		stage: 'cli',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...importSetup('cli', workflow, creds.good),
 		async run() {
 			const enough = await once({ ...DEFAULT_ACCOUNT });
 			assert.deepEqual(
@@ -91,9 +90,7 @@ function scheduleExample(ctx) {
 	};
 	return {
 		title,
-		stage: 'server',
-		credentials: [creds.example],
-		workflows: [workflow],
+		...importSetup('server', workflow, creds.example),
 		when: () => !!n8n.cookie,
 		async run() {
 			standIn.reset();

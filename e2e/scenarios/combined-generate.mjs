@@ -25,10 +25,7 @@ export default function combinedGenerate(ctx) {
 	const workflow = wf.combinedGenerateRespond({ cred: creds.good, path });
 	return {
 		title: TITLE,
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...wf.liveSetup(workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const answer = captureAnswer(standIn, '/v1/images/generations');

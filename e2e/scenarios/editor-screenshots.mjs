@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 
 import { analyzeShowcase } from '../lib/workflows-analyze.mjs';
+import { importSetup } from '../lib/workflows.mjs';
 import { CHROMIUM, takeScreenshots } from '../screenshot.mjs';
 
 export default function editorScreenshots(ctx) {
@@ -21,9 +22,7 @@ export default function editorScreenshots(ctx) {
 	const workflow = analyzeShowcase({ cred: creds.good });
 	return {
 		title,
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...importSetup('server', workflow, creds.good),
 		when: () => !!n8n.cookie,
 		async run() {
 			const shots = await takeScreenshots(n8n, {

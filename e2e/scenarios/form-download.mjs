@@ -48,10 +48,7 @@ function exampleScenario({ n8n, standIn, creds }) {
 	const edit = ex.workflow.nodes.find((n) => n.type === wf.NODE_TYPE);
 	return {
 		title: `20 example ${EXAMPLE} in Chromium: the edited photo downloads; a HEIC photo gets the page that says why, nothing sent`,
-		stage: 'server',
-		credentials: [creds.example],
-		workflows: [ex.workflow],
-		activate: [ex.workflow],
+		...wf.liveSetup(ex.workflow, creds.example),
 		async run() {
 			const formUrl = `${n8n.baseUrl}/form/${ex.formPath}`;
 			let previous = await n8n.latestExecutionId(ex.workflow.id);
@@ -131,10 +128,7 @@ function twoPagesScenario({ n8n, standIn, creds }) {
 	return {
 		title:
 			'21 a form on two pages in Chromium (prompt, then photo; the run waits in the database between them) → Edit → the edited photo downloads',
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...wf.liveSetup(workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const previous = await n8n.latestExecutionId(workflow.id);

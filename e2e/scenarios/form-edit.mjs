@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 
 import { makeJpeg } from '../../test/stand-in/server.mjs';
-import { onlyRequests } from '../lib/checks.mjs';
+import { theEditOf } from '../lib/checks.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { postMultipart } from '../lib/upload.mjs';
 import * as wf from '../lib/workflows.mjs';
@@ -14,10 +14,7 @@ export default function formEdit(ctx) {
 	const workflow = wf.formEdit({ cred: creds.good, path: 'e2e-scenario-form' });
 	return {
 		title: '2b Form Trigger (POST like the browser) → StepFun Edit',
-		stage: 'server',
-		credentials: [creds.good],
-		workflows: [workflow],
-		activate: [workflow],
+		...wf.liveSetup(workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const upload = {
@@ -34,16 +31,8 @@ export default function formEdit(ctx) {
 				200,
 				`form answered ${res.status}: ${res.body.toString('utf8').slice(0, 500)}`,
 			);
-			const reqs = onlyRequests(standIn, '/v1/images/edits');
-			assert.equal(reqs.length, 1, 'exactly one edit request');
-			const q = reqs[0];
-			assert.ok(
-				q.image.bytes.equals(upload.bytes),
-				'the stand-in did not receive exactly the uploaded bytes',
-			);
-			assert.equal(q.image.fileName, upload.fileName);
+			const q = theEditOf(standIn, upload, 'Paint it like a watercolor');
 			assert.equal(q.image.mimeType, upload.mimeType);
-			assert.equal(q.fields.prompt, 'Paint it like a watercolor');
 			const [exec] = await n8n.executions(workflow.id);
 			assert.equal(exec?.status, 'success', `form execution: ${exec?.status}`);
 			const out = nodeOutput(exec.run, 'StepFun Image');

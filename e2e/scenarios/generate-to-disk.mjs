@@ -16,9 +16,7 @@ export default function generateToDisk(ctx) {
 	const workflow = wf.generateToDisk({ cred: creds.good, outFile });
 	return {
 		title: '1 Manual → Set (expression) → StepFun Generate → Write file',
-		stage: 'cli',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...wf.importSetup('cli', workflow, creds.good),
 		async run() {
 			standIn.reset();
 			const answer = captureAnswer(standIn, '/v1/images/generations');

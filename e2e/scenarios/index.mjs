@@ -12,7 +12,8 @@
 //   - credentials, workflows: imported in the setup (the same object listed twice is
 //     imported once); activate: the workflows published before `n8n start`, which waits
 //     until they are live; tryActivate: published too, but not waited for (the scenario
-//     checks itself whether n8n could make them live);
+//     checks itself whether n8n could make them live); importSetup and liveSetup
+//     (lib/workflows.mjs) write stage, credentials, workflows and activate for one workflow;
 //   - stage 'cli' runs before `n8n start` (n8n execute), 'server' after it;
 //   - when(ctx) false: not run and not reported (e.g. it needs the owner or an earlier
 //     scenario's result); skip: reported as SKIP with this reason instead of running;

@@ -15,9 +15,7 @@ export default function urlEditWithInputFields(ctx) {
 	});
 	return {
 		title: '6 Set (URL, email) → StepFun Edit from URL with Include Input Fields',
-		stage: 'cli',
-		credentials: [creds.good],
-		workflows: [workflow],
+		...wf.importSetup('cli', workflow, creds.good),
 		async run() {
 			standIn.reset();
 			hosts.photo.requests.length = 0;

@@ -13,7 +13,7 @@ import { answerBytes, captureAnswer, onlyRequests } from '../lib/checks.mjs';
 import { exampleForExecution, loadExample } from '../lib/examples.mjs';
 import { nodeOutput } from '../lib/n8n.mjs';
 import { postMultipart } from '../lib/upload.mjs';
-import { NODE_TYPE } from '../lib/workflows.mjs';
+import { liveSetup, NODE_TYPE } from '../lib/workflows.mjs';
 
 const EXAMPLE = 'webhook-edit-respond.json';
 const EDITS = '/v1/images/edits';
@@ -28,10 +28,7 @@ export default function webhookErrorBranch(ctx) {
 	});
 	return {
 		title: `11 example ${EXAMPLE}: its error branch answers 422 for a HEIC upload, 502 for StepFun failures, the edited image otherwise`,
-		stage: 'server',
-		credentials: [creds.example],
-		workflows: [ex.workflow],
-		activate: [ex.workflow],
+		...liveSetup(ex.workflow, creds.example),
 		async run() {
 			const branches = wiring(ex.workflow);
 			const url = `${n8n.baseUrl}/webhook/${ex.webhookPath}`;

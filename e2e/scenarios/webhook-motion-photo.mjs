@@ -10,6 +10,7 @@ import { imageSize } from '../../test/stand-in/server.mjs';
 import { answerBytes, captureAnswer, onlyRequests } from '../lib/checks.mjs';
 import { exampleForExecution, loadExample } from '../lib/examples.mjs';
 import { postMultipart } from '../lib/upload.mjs';
+import { liveSetup } from '../lib/workflows.mjs';
 
 const EXAMPLE = 'webhook-edit-respond.json';
 const EDITS = '/v1/images/edits';
@@ -31,10 +32,7 @@ export default function webhookMotionPhoto(ctx) {
 	});
 	return {
 		title: `13 example ${EXAMPLE}: a motion photo (JPEG + MP4), an MPO and a PNG with bytes after IEND are sent as is`,
-		stage: 'server',
-		credentials: [creds.example],
-		workflows: [ex.workflow],
-		activate: [ex.workflow],
+		...liveSetup(ex.workflow, creds.example),
 		async run() {
 			const report = [];
 			for (const photo of PHOTOS) {

@@ -13,9 +13,7 @@ export default function wrongKey(ctx) {
 	const workflow = wf.generateOnly({ cred: creds.bad });
 	return {
 		title: "4a stand-in answers 401: execution fails with the node's message, no key in the output",
-		stage: 'cli',
-		credentials: [creds.bad],
-		workflows: [workflow],
+		...wf.importSetup('cli', workflow, creds.bad),
 		async run() {
 			standIn.reset();
 			const r = await n8n.execute(workflow.id);
