@@ -143,6 +143,30 @@ describe('Analyze downloads the links of an item at once, in the order given', (
 		}
 	});
 
+	it('once a link fails, no more are downloaded; the first bad link in the order given is named, whichever failed first', async () => {
+		const { server, held, arrived, open } = await latchedHost((url) =>
+			url === '/photo-2.png' ? { status: 404, body: 'Not Found' } : url === '/photo-7.png' ? { status: 403, body: 'AccessDenied' } : { headers: { 'content-type': 'image/png' }, body: makePng(40, 30, url) },
+		);
+		const release = (path: string) => held.find(({ url }) => url === path)?.release();
+		try {
+			const links = Array.from({ length: 12 }, (_, n) => `${server.url}/photo-${n}.png`);
+			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
+			await arrived(10);
+			// The 8th link fails first: the 11th and 12th are never asked for.
+			release('/photo-7.png');
+			await server.quiet();
+			expect(held).toHaveLength(10);
+			release('/photo-2.png');
+			open();
+			const { error, standIn } = await run;
+			expect(error?.message).toMatch(/^Image URLs: could not download the image from 127\.0\.0\.1:\d+: HTTP 404/);
+			expect(server.requests).toHaveLength(10);
+			expect(standIn.requests).toHaveLength(0);
+		} finally {
+			await server.close();
+		}
+	});
+
 	it('once the images read pass 20 MB as sent, no more links are downloaded: memory holds what was read, not all 15', async () => {
 		// A complete JPEG padded to 8 MiB (data after its end, as decoders ignore): 10.7 MB as sent.
 		const big = Buffer.concat([readFixture('jpeg-baseline.jpg'), Buffer.alloc(8 * 1024 * 1024)]).subarray(0, 8 * 1024 * 1024);

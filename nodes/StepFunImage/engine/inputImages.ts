@@ -193,7 +193,7 @@ export async function readInputImages(
 	checkImageCount(field, sources.length, accept);
 	// Base64 text, as the images go up in data URLs: 4 characters for every 3 bytes.
 	const sentSize = (image: InputImage) => Math.ceil(image.bytes.length / 3) * 4;
-	const max = accept.maxTotalBytes ?? Infinity;
+	const max = accept.maxTotalBytes ?? Number.MAX_SAFE_INTEGER;
 	// Each outcome in the place of its source, whatever order they finish in. Reads start in the
 	// order given, so when they stop early the first bad one is among those started.
 	const reads: Array<PromiseSettledResult<InputImage>> = [];
@@ -205,6 +205,7 @@ export async function readInputImages(
 				readInputImage(ctx, itemIndex, sources[index], accept, timeoutMs),
 			]);
 			reads[index] = read;
+			// A failed read counts as past any total (there is always one), so it stops the reads too.
 			readTotal += read.status === 'fulfilled' ? sentSize(read.value) : Infinity;
 		}
 	};
