@@ -7,7 +7,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { startBigBodyServer } from './helpers/big-body-server.mjs';
 import type { BigBodyServer } from './helpers/big-body-server.mjs';
@@ -102,12 +102,15 @@ it("StepFun's own result link that fails stays StepFun's failure (kind api)", as
 
 describe('Analyze downloads the links of an item at once, in the order given', () => {
 	/**
-	 * A host that holds every request open until the test releases it, each link answering its own
-	 * image (40 + n pixels wide) unless told otherwise; `arrived(n)` resolves once n requests are held.
+	 * Starts Analyze on `count` links (`/photo-<n>.png`) to a host that holds every request open
+	 * until the test releases it: `release(path)` one, `open()` all, held and still to come. Each
+	 * answers `answer(path)`, by default its own image (40 + n pixels wide). `arrived(n)` resolves
+	 * once n requests are held. The host closes when the test ends.
 	 */
-	async function latchedHost(answer = (url: string): LoopbackAnswer => ({ headers: { 'content-type': 'image/png' }, body: makePng(40 + Number(/\d+/.exec(url)?.[0]), 30, url) })) {
+	async function analyzeLinks(count: number, answer = (url: string): LoopbackAnswer => ({ headers: { 'content-type': 'image/png' }, body: makePng(40 + Number(/\d+/.exec(url)?.[0]), 30, url) })) {
 		const held: Array<{ url: string; release: () => void }> = [];
 		const waits: Array<{ count: number; resolve: () => void }> = [];
+		let opened = false;
 		const server = await startLoopbackServer(
 			({ url }) =>
 				new Promise<LoopbackAnswer>((resolve) => {
@@ -116,98 +119,80 @@ describe('Analyze downloads the links of an item at once, in the order given', (
 					for (const wait of waits) if (held.length >= wait.count) wait.resolve();
 				}),
 		);
-		// From now on every request, held or still to come, is answered.
-		let opened = false;
-		const open = () => {
-			opened = true;
-			for (const request of held) request.release();
+		onTestFinished(() => server.close());
+		const paths = Array.from({ length: count }, (_, n) => `/photo-${n}.png`);
+		const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: paths.map((path) => server.url + path).join('\n') }));
+		return {
+			server,
+			held,
+			paths,
+			run,
+			arrived: (count: number) => new Promise<void>((resolve) => (held.length >= count ? resolve() : waits.push({ count, resolve }))),
+			release: (path: string) => held.find(({ url }) => url === path)?.release(),
+			open: () => {
+				opened = true;
+				for (const request of held) request.release();
+			},
 		};
-		const arrived = (count: number) => new Promise<void>((resolve) => (held.length >= count ? resolve() : waits.push({ count, resolve })));
-		return { server, held, arrived, open };
 	}
 
 	it('10 slow links are all in flight before any is answered; answered last to first, sent first to last', async () => {
-		const { server, held, arrived } = await latchedHost();
-		try {
-			const links = Array.from({ length: 10 }, (_, n) => `${server.url}/photo-${n}.png`);
-			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
-			// One after another, the second link would never be asked for while the first is held.
-			await arrived(10);
-			expect(held.map(({ url }) => url).sort()).toEqual(links.map((link) => new URL(link).pathname).sort());
-			for (const request of [...held].reverse()) request.release();
-			const { error, standIn } = await run;
-			expect(error).toBeUndefined();
-			expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(links.map((_, n) => 40 + n));
-		} finally {
-			await server.close();
-		}
+		const { held, paths, run, arrived } = await analyzeLinks(10);
+		// One after another, the second link would never be asked for while the first is held.
+		await arrived(10);
+		expect(held.map(({ url }) => url).sort()).toEqual([...paths].sort());
+		for (const request of [...held].reverse()) request.release();
+		const { error, standIn } = await run;
+		expect(error).toBeUndefined();
+		expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(paths.map((_, n) => 40 + n));
+	});
+
+	it('at most 10 at once: the 11th link is asked for only once one of the first 10 is answered', async () => {
+		const { server, held, paths, run, arrived } = await analyzeLinks(11);
+		// Ten held, and nothing more comes while none is answered.
+		await arrived(10);
+		await server.quiet();
+		expect(held.map(({ url }) => url).sort()).toEqual(paths.slice(0, 10).sort());
+		held[0].release();
+		await arrived(11);
+		expect(held[10].url).toBe('/photo-10.png');
+		for (const request of held.slice(1)) request.release();
+		const { error, standIn } = await run;
+		expect(error).toBeUndefined();
+		expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(paths.map((_, n) => 40 + n));
 	});
 
 	it('once a link fails, no more are downloaded; the first bad link in the order given is named, whichever failed first', async () => {
-		const { server, held, arrived, open } = await latchedHost((url) =>
+		const { server, held, run, arrived, release, open } = await analyzeLinks(12, (url) =>
 			url === '/photo-2.png' ? { status: 404, body: 'Not Found' } : url === '/photo-7.png' ? { status: 403, body: 'AccessDenied' } : { headers: { 'content-type': 'image/png' }, body: makePng(40, 30, url) },
 		);
-		const release = (path: string) => held.find(({ url }) => url === path)?.release();
-		try {
-			const links = Array.from({ length: 12 }, (_, n) => `${server.url}/photo-${n}.png`);
-			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
-			await arrived(10);
-			// The 8th link fails first: the 11th and 12th are never asked for.
-			release('/photo-7.png');
-			await server.quiet();
-			expect(held).toHaveLength(10);
-			release('/photo-2.png');
-			open();
-			const { error, standIn } = await run;
-			expect(error?.message).toMatch(/^Image URLs: could not download the image from 127\.0\.0\.1:\d+: HTTP 404/);
-			expect(server.requests).toHaveLength(10);
-			expect(standIn.requests).toHaveLength(0);
-		} finally {
-			await server.close();
-		}
+		await arrived(10);
+		// The 8th link fails first: the 11th and 12th are never asked for.
+		release('/photo-7.png');
+		await server.quiet();
+		expect(held).toHaveLength(10);
+		release('/photo-2.png');
+		open();
+		const { error, standIn } = await run;
+		expect(error?.message).toMatch(/^Image URLs: could not download the image from 127\.0\.0\.1:\d+: HTTP 404/);
+		expect(server.requests).toHaveLength(10);
+		expect(standIn.requests).toHaveLength(0);
 	});
 
 	it('once the images read pass 20 MB as sent, no more links are downloaded: memory holds what was read, not all 15', async () => {
 		// A complete JPEG padded to 8 MiB (data after its end, as decoders ignore): 10.7 MB as sent.
 		const big = Buffer.concat([readFixture('jpeg-baseline.jpg'), Buffer.alloc(8 * 1024 * 1024)]).subarray(0, 8 * 1024 * 1024);
-		const { server, held, arrived, open } = await latchedHost(() => ({ headers: { 'content-type': 'image/jpeg' }, body: big }));
-		try {
-			const links = Array.from({ length: 15 }, (_, n) => `${server.url}/photo-${n}.jpg`);
-			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
-			await arrived(10);
-			// The first answered: 10.7 MB read, so the 11th link is asked for.
-			held[0].release();
-			await arrived(11);
-			// The second answered: 21.3 MB, past the total; the links after the 11th are never asked for.
-			held[1].release();
-			open();
-			const { error, standIn } = await run;
-			expect(error?.message).toBe('Image URLs: the images add up to more than 20.0 MB as sent, base64-encoded (21.3 MB after 2 of 15) (item 0)');
-			expect(server.requests.map(({ url }) => url)).toEqual(links.slice(0, 11).map((link) => new URL(link).pathname));
-			expect(standIn.requests).toHaveLength(0);
-		} finally {
-			await server.close();
-		}
-	});
-
-	it('at most 10 at once: the 11th link is asked for only once one of the first 10 is answered', async () => {
-		const { server, held, arrived } = await latchedHost();
-		try {
-			const links = Array.from({ length: 11 }, (_, n) => `${server.url}/photo-${n}.png`);
-			const run = stepfun.run(analyze('Compare them', {}, { imageSource: 'url', imageUrls: links.join('\n') }));
-			// Ten held, and nothing more comes while none is answered.
-			await arrived(10);
-			await server.quiet();
-			expect(held.map(({ url }) => url).sort()).toEqual(links.slice(0, 10).map((link) => new URL(link).pathname).sort());
-			held[0].release();
-			await arrived(11);
-			expect(held[10].url).toBe('/photo-10.png');
-			for (const request of held.slice(1)) request.release();
-			const { error, standIn } = await run;
-			expect(error).toBeUndefined();
-			expect(standIn.requests[0].chatImages?.map((image) => image.width)).toEqual(links.map((_, n) => 40 + n));
-		} finally {
-			await server.close();
-		}
+		const { server, held, paths, run, arrived, open } = await analyzeLinks(15, () => ({ headers: { 'content-type': 'image/jpeg' }, body: big }));
+		await arrived(10);
+		// The first answered: 10.7 MB read, so the 11th link is asked for.
+		held[0].release();
+		await arrived(11);
+		// The second answered: 21.3 MB, past the total; the links after the 11th are never asked for.
+		held[1].release();
+		open();
+		const { error, standIn } = await run;
+		expect(error?.message).toBe('Image URLs: the images add up to more than 20.0 MB as sent, base64-encoded (21.3 MB after 2 of 15) (item 0)');
+		expect(server.requests.map(({ url }) => url)).toEqual(paths.slice(0, 11));
+		expect(standIn.requests).toHaveLength(0);
 	});
 });
